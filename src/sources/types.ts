@@ -1,0 +1,80 @@
+/**
+ * The contract between log formats and the ingest pipeline.
+ *
+ * A source format recognises its content from a sample (never from the file name), then turns a stream of
+ * that content into ASIM records. It never drops input silently: every line (or element) it reads becomes a
+ * record, a reject (with a reason, and the field when one is to blame), or an "ignored" event for well-formed
+ * data that is simply not a network session (a dns record in a mixed Zeek stream, a Sysmon event 1, …).
+ */
+import type { AsimRecord } from '../asim/record.js';
+
+/** One line of decompressed content, without its terminator. */
+export interface Line {
+  readonly text: string;
+  /** 1-based line number within this input. */
+  readonly no: number;
+  /** Byte offset just past this line's terminator (or past its last byte when unterminated). */
+  readonly end: number;
+}
+
+/** One logical input: a file, a decompressed `.gz`, or one member of a `.zip`. */
+export interface SourceInput {
+  /** What messages and rejects cite: an absolute path, or `archive.zip!member/path`. */
+  readonly name: string;
+  /** Complete lines in batches, UTF-8 decoded, BOM and `\r\n` handled. */
+  lines(): AsyncIterable<Line[]>;
+  /** The raw decompressed bytes. */
+  bytes(): AsyncIterable<Uint8Array>;
+  /** A path on local disk holding exactly this content (archive members are extracted to a temp file). */
+  localFile(): Promise<string>;
+}
+
+/** The first bytes of an input, for content-based detection. */
+export interface ContentSample {
+  /** Up to the first 64 KiB, decoded as UTF-8 (BOM removed). */
+  readonly text: string;
+  /** The complete lines of `text` (the last, possibly cut, line is left out when the sample was truncated). */
+  readonly lines: readonly string[];
+  /** The same first bytes, undecoded (for binary formats such as Parquet). */
+  readonly bytes: Uint8Array;
+}
+
+export type SniffVerdict =
+  /** This format reads the content; `reason` says why (shown by `ingest --explain-format`). */
+  | { readonly verdict: 'match'; readonly reason: string }
+  /** Recognised, but the content holds no network sessions (a Zeek dns.log): skipped inside directories and archives. */
+  | { readonly verdict: 'not-network-session'; readonly reason: string }
+  | { readonly verdict: 'no'; readonly reason?: string };
+
+export type ParseEvent =
+  | { readonly kind: 'record'; readonly record: AsimRecord; readonly line: number }
+  | {
+      readonly kind: 'reject';
+      readonly line: number;
+      readonly reason: string;
+      /** The field (source or ASIM name) that did not fit, when one is to blame. */
+      readonly field?: string;
+      /** The offending input text, as read (possibly shortened by the store). */
+      readonly raw: string;
+    }
+  | { readonly kind: 'ignored'; readonly line: number; readonly what: string };
+
+export interface ParseOptions {
+  /** IANA zone for sources whose times carry no zone (nfdump, `[Local Time]` exports). Default UTC. */
+  readonly timezone?: string;
+}
+
+export interface SourceFormat {
+  /** Stable identifier used by `--format`, e.g. `zeek-tsv`. */
+  readonly name: string;
+  /** Human title, e.g. `Zeek conn.log (TSV)`. */
+  readonly title: string;
+  /** The ASIM parser this mapping follows, e.g. `vimNetworkSessionCorelightZeek`, or a note when none exists. */
+  readonly asimParser: string;
+  /** How the content is recognised, for `smbwatch formats`. */
+  readonly detection: string;
+  /** Line-oriented formats can resume a grown file from the last byte offset reached. */
+  readonly lineBased: boolean;
+  sniff(sample: ContentSample): SniffVerdict;
+  parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]>;
+}
