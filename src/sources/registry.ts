@@ -1,11 +1,15 @@
 /**
  * Every log format smbwatch reads, in detection order: the first format whose `sniff` says `match` reads the
  * input. More specific formats come before more general ones (e.g. Zeek JSON before generic ASIM JSON).
+ * Each format module exports one `SourceFormat` (or several) and is listed here once.
  */
 import type { SourceFormat } from './types.js';
 
 export const SOURCE_FORMATS: readonly SourceFormat[] = [
-  // one entry per format module, added by each module's author
+  // [zeek] Zeek conn.log TSV and JSON dialects
+  // [windows] Sysmon EID 3, Windows Security 5150–5159, Defender DeviceNetworkEvents
+  // [network] AWS VPC, Azure NSG, CEF (PAN-OS, FortiGate, ASA, generic), Suricata EVE, nfdump CSV
+  // [asim] native ASIM NetworkSession: JSON lines / array, CSV (incl. Log Analytics exports), Parquet — last: the most general
 ];
 
 export function formatByName(name: string): SourceFormat | undefined {

@@ -1,0 +1,20 @@
+/**
+ * The `smbwatch` command line: one module per command under cli/, each registering itself on the program.
+ */
+import { Command, CommanderError } from 'commander';
+import { registerCommands } from './commands.js';
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('smbwatch')
+    .description('Find abnormal SMB traffic (MITRE T1021.002) in your own network logs.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCommands(program);
+  try {
+    await program.parseAsync([...argv]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    throw error;
+  }
+}
