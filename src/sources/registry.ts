@@ -4,9 +4,12 @@
  * Each format module exports one `SourceFormat` (or several) and is listed here once.
  */
 import type { SourceFormat } from './types.js';
+import { zeekTsvFormat } from './zeek-tsv.js';
+import { zeekJsonFormat } from './zeek-json.js';
 
 export const SOURCE_FORMATS: readonly SourceFormat[] = [
-  // [zeek] Zeek conn.log TSV and JSON dialects
+  zeekTsvFormat,
+  zeekJsonFormat,
   // [windows] Sysmon EID 3, Windows Security 5150–5159, Defender DeviceNetworkEvents
   // [network] AWS VPC, Azure NSG, CEF (PAN-OS, FortiGate, ASA, generic), Suricata EVE, nfdump CSV
   // [asim] native ASIM NetworkSession: JSON lines / array, CSV (incl. Log Analytics exports), Parquet — last: the most general
