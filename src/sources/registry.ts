@@ -4,6 +4,9 @@
  * Each format module exports one `SourceFormat` (or several) and is listed here once.
  */
 import type { SourceFormat } from './types.js';
+import { asimJsonArray, asimJsonLines } from './asim-json.js';
+import { asimCsv } from './asim-csv.js';
+import { asimParquet } from './asim-parquet.js';
 import { zeekTsvFormat } from './zeek-tsv.js';
 import { zeekJsonFormat } from './zeek-json.js';
 
@@ -13,6 +16,10 @@ export const SOURCE_FORMATS: readonly SourceFormat[] = [
   // [windows] Sysmon EID 3, Windows Security 5150–5159, Defender DeviceNetworkEvents
   // [network] AWS VPC, Azure NSG, CEF (PAN-OS, FortiGate, ASA, generic), Suricata EVE, nfdump CSV
   // [asim] native ASIM NetworkSession: JSON lines / array, CSV (incl. Log Analytics exports), Parquet — last: the most general
+  asimJsonLines,
+  asimJsonArray,
+  asimCsv,
+  asimParquet,
 ];
 
 export function formatByName(name: string): SourceFormat | undefined {

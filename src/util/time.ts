@@ -7,6 +7,7 @@ import type { Micros } from '../asim/record.js';
 
 const MICROS_PER_SECOND = 1_000_000;
 const MICROS_PER_MINUTE = 60 * MICROS_PER_SECOND;
+const MICROS_PER_DAY = 24 * 60 * MICROS_PER_MINUTE;
 
 /** Epoch seconds with an optional fraction ("1709542801.123456"), as Zeek writes `ts`. Exact to the microsecond. */
 export function epochSecondsToMicros(text: string): Micros | null {
@@ -85,4 +86,75 @@ function isValidCalendar(ms: number, y: number, mo: number, d: number, h: number
   if (!Number.isFinite(ms) || h > 23 || mi > 59 || s > 59) return false;
   const date = new Date(ms);
   return date.getUTCFullYear() === y && date.getUTCMonth() === mo - 1 && date.getUTCDate() === d;
+}
+
+/** Whether ISO 8601 text (as `isoToMicros` accepts it) names its zone (`Z`, `+02:00`): zone-less text needs a rule. */
+export function isoHasZone(text: string): boolean {
+  const match = ISO_PATTERN.exec(text.trim());
+  return match !== null && match[8] !== undefined;
+}
+
+/** Whether `zone` is an IANA time zone this runtime knows (`Europe/Berlin`, `UTC`). */
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A wall-clock time read in an IANA zone, to UTC. `wallMicros` is the wall time as if it were UTC (what
+ * `isoToMicros` / `logAnalyticsToMicros` return for zone-less text). In a DST overlap (the hour that occurs
+ * twice) the earlier instant is taken; in a DST gap (a wall time that never occurs) the time is read with the
+ * offset in force before the gap, so it lands just after it. Throws RangeError for an unknown zone.
+ */
+export function zonedWallTimeToMicros(wallMicros: Micros, zone: string): Micros {
+  const offsetAt = zoneOffsetReader(zone);
+  // Zone offsets change at most once within a day around any instant (DST, or a zone's rare redefinition),
+  // so the offsets a day before and a day after bracket every offset that can apply to this wall time.
+  const offsetBefore = offsetAt(wallMicros - MICROS_PER_DAY);
+  const offsets = [offsetBefore, offsetAt(wallMicros), offsetAt(wallMicros + MICROS_PER_DAY)];
+  const exact = offsets
+    .map((offset) => wallMicros - offset * MICROS_PER_MINUTE)
+    .filter((instant) => instant + offsetAt(instant) * MICROS_PER_MINUTE === wallMicros);
+  if (exact.length > 0) return Math.min(...exact);
+  return wallMicros - offsetBefore * MICROS_PER_MINUTE;
+}
+
+/** Offset (minutes east of UTC) of a zone at an instant, via Intl (which knows the zone database). */
+function zoneOffsetReader(zone: string): (instant: Micros) => number {
+  let reader = zoneOffsetReaders.get(zone);
+  if (!reader) {
+    reader = makeZoneOffsetReader(zone);
+    zoneOffsetReaders.set(zone, reader);
+  }
+  return reader;
+}
+
+/** Building an Intl formatter costs far more than using one: one per zone, kept. */
+const zoneOffsetReaders = new Map<string, (instant: Micros) => number>();
+
+function makeZoneOffsetReader(zone: string): (instant: Micros) => number {
+  const format = new Intl.DateTimeFormat('en-US', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  });
+  return (instant) => {
+    const ms = Math.floor(instant / 1000);
+    const wholeSecondMs = Math.floor(ms / 1000) * 1000;
+    const parts: Record<string, number> = {};
+    for (const part of format.formatToParts(new Date(wholeSecondMs))) {
+      if (part.type !== 'literal') parts[part.type] = Number(part.value);
+    }
+    const wallMs = Date.UTC(parts.year ?? 0, (parts.month ?? 1) - 1, parts.day ?? 1, parts.hour ?? 0, parts.minute ?? 0, parts.second ?? 0);
+    return Math.round((wallMs - wholeSecondMs) / 60_000);
+  };
 }
