@@ -2,7 +2,10 @@
  * The list of commands. Each command module exports `register(program)` and is listed here once.
  */
 import type { Command } from 'commander';
+import { register as registerIngest } from './ingest.js';
+import { register as registerFormats } from './formats.js';
 
 export function registerCommands(program: Command): void {
-  void program;
+  registerIngest(program);
+  registerFormats(program);
 }

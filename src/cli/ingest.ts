@@ -1,0 +1,129 @@
+/**
+ * `smbwatch ingest`: read logs into the store.
+ */
+import { Command, Option } from 'commander';
+import { runIngest, type IngestRunResult } from '../ingest/run.js';
+import type { InputOutcome } from '../ingest/ingest-input.js';
+import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
+import { openDuckDbStore } from '../store/duckdb.js';
+import { dbOption, resolveDbPath } from './options.js';
+import { createProgress, type ProgressMode } from './progress.js';
+import { formatBytes, formatCount, renderTable } from './table.js';
+
+interface IngestOptions {
+  db?: string;
+  format: string;
+  timezone?: string;
+  progress: ProgressMode;
+  output: 'table' | 'json';
+  explainFormat?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('ingest')
+    .description('Read network-session logs into the store (files, directories, globs; .gz and .zip too)')
+    .argument('<paths...>', 'files, directories (read recursively) or quoted glob patterns')
+    .addOption(dbOption())
+    .addOption(new Option('--format <name>', 'read every input as this format instead of detecting it').default('auto'))
+    .addOption(new Option('--timezone <zone>', 'IANA time zone for sources whose times carry none (default UTC)'))
+    .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'log', 'none']).default('auto'))
+    .addOption(new Option('--output <kind>', 'summary format').choices(['table', 'json']).default('table'))
+    .option('--explain-format', 'show why each input was read as its format (or skipped)')
+    .addHelpText(
+      'after',
+      `
+Formats are recognised from content, not file names (see \`smbwatch formats\`). Each input is ingested
+atomically: all of its records or none. Ingesting the same file again adds nothing; a file that has grown
+since (a live conn.log) adds only its new lines. Records that cannot be parsed are kept with file, line and
+reason in the table smbwatch_rejects (\`smbwatch rejects\` lists them).
+
+Examples:
+  smbwatch ingest /var/log/zeek/current/conn.log
+  smbwatch ingest --db week.duckdb /data/zeek/2024-03-*/
+  smbwatch ingest 'logs/**/conn.*.log.gz' --progress log`,
+    )
+    .action(async (paths: string[], options: IngestOptions) => {
+      process.exitCode = await ingestCommand(paths, options);
+    });
+}
+
+async function ingestCommand(paths: string[], options: IngestOptions): Promise<number> {
+  const format = options.format === 'auto' ? undefined : formatByName(options.format);
+  if (options.format !== 'auto' && !format) {
+    process.stderr.write(`smbwatch ingest: unknown format "${options.format}"; known: ${SOURCE_FORMATS.map((f) => f.name).join(', ')}\n`);
+    return 2;
+  }
+  const store = await openDuckDbStore(resolveDbPath(options.db));
+  try {
+    const result = await runIngest(store, paths, {
+      format,
+      parse: options.timezone ? { timezone: options.timezone } : {},
+      progress: createProgress(options.progress),
+    });
+    process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result, store.location), null, 2)}\n` : renderSummary(result, store.location, options.explainFormat === true));
+    for (const error of result.errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);
+    for (const outcome of result.outcomes.filter((o) => o.status === 'error')) {
+      process.stderr.write(`smbwatch ingest: ${outcome.name}: ${outcome.reason ?? 'failed'}\n`);
+    }
+    const failed = result.errors.length > 0 || result.outcomes.some((outcome) => outcome.status === 'error');
+    return failed ? 1 : 0;
+  } finally {
+    await store.close();
+  }
+}
+
+function rate(outcome: InputOutcome): string {
+  if (outcome.status !== 'ingested' || outcome.seconds <= 0) return '';
+  return formatCount(Math.round(outcome.records / outcome.seconds));
+}
+
+function renderSummary(result: IngestRunResult, location: string, explain: boolean): string {
+  const rows = result.outcomes.map((outcome) => [
+    outcome.status,
+    outcome.format ?? '',
+    formatCount(outcome.records),
+    formatCount(outcome.rejects),
+    formatCount(outcome.ignored),
+    outcome.bytes > 0 ? formatBytes(outcome.bytes) : '',
+    rate(outcome),
+    outcome.name + (outcome.reason && outcome.status !== 'ingested' ? `  (${outcome.reason})` : '') +
+      (outcome.resumedAfterLine ? `  (grown: new lines after line ${outcome.resumedAfterLine})` : ''),
+  ]);
+  const total = (key: 'records' | 'rejects' | 'ignored'): number => result.outcomes.reduce((sum, o) => sum + o[key], 0);
+  const count = (status: string): number => result.outcomes.filter((o) => o.status === status).length;
+  const lines = [
+    renderTable(['status', 'format', 'records', 'rejects', 'ignored', 'bytes', 'records/s', 'input'], rows, [
+      'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left',
+    ]),
+    '',
+    `${formatCount(total('records'))} records added, ${formatCount(total('rejects'))} rejected, ${formatCount(total('ignored'))} ignored ` +
+      `(not network sessions) from ${count('ingested')} inputs in ${result.seconds.toFixed(1)} s; ` +
+      `${count('unchanged') + count('duplicate')} already ingested, ${count('skipped')} skipped, ${count('error')} failed.`,
+    `Store: ${location}`,
+  ];
+  if (total('rejects') > 0) lines.push('Rejected records are kept with file, line and reason: run `smbwatch rejects` to see them.');
+  if (explain) lines.push('', ...explanations(result));
+  return `${lines.join('\n')}\n`;
+}
+
+function explanations(result: IngestRunResult): string[] {
+  return result.outcomes.flatMap((outcome) => {
+    const detection = outcome.detection;
+    if (!detection) return [];
+    const lines = [`${outcome.name}: ${outcome.format ? `read as ${outcome.format}` : 'not read'}: ${detection.reason}`];
+    for (const { format, verdict } of detection.verdicts) {
+      if (verdict.verdict !== 'match') lines.push(`  ${format}: ${verdict.verdict}${verdict.reason ? ` (${verdict.reason})` : ''}`);
+    }
+    return lines;
+  });
+}
+
+function toJson(result: IngestRunResult, location: string) {
+  return {
+    store: location,
+    seconds: result.seconds,
+    errors: result.errors,
+    inputs: result.outcomes.map(({ detection, ...outcome }) => ({ ...outcome, detectionReason: detection?.reason })),
+  };
+}

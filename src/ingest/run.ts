@@ -1,0 +1,86 @@
+/**
+ * An ingest run over the paths a user gave: expand them, open containers, ingest each logical input, and keep
+ * a per-input outcome for the summary. Problems with one input never stop the others.
+ */
+import type { ParseOptions, SourceFormat } from '../sources/types.js';
+import type { Store } from '../store/engine.js';
+import { openContainer, type RawInput } from './containers.js';
+import { describeError, expandPaths } from './expand.js';
+import { ingestInput, type InputOutcome } from './ingest-input.js';
+
+export interface IngestRunOptions {
+  readonly format?: SourceFormat;
+  readonly parse: ParseOptions;
+  readonly progress?: IngestProgress;
+}
+
+/** What a progress display needs to hear. */
+export interface IngestProgress {
+  start(totalStoredBytes: number, inputs: number): void;
+  input(name: string): void;
+  bytes(count: number): void;
+  records(count: number): void;
+  /** An input is done: `storedBytes` is what it occupied on disk (compressed inputs advance the bar here). */
+  inputDone(outcome: InputOutcome, storedBytes: number, contentCounted: boolean): void;
+  stop(): void;
+}
+
+export interface IngestRunResult {
+  readonly outcomes: InputOutcome[];
+  /** Paths given that lead to no file (missing, or a pattern matching nothing). */
+  readonly errors: Array<{ path: string; reason: string }>;
+  readonly seconds: number;
+}
+
+export async function runIngest(store: Store, paths: readonly string[], options: IngestRunOptions): Promise<IngestRunResult> {
+  const started = performance.now();
+  const { files, errors } = await expandPaths(paths);
+  const outcomes: InputOutcome[] = [];
+  const progress = options.progress;
+  progress?.start(
+    files.reduce((sum, file) => sum + file.size, 0),
+    files.length,
+  );
+  try {
+    for (const file of files) {
+      let inputs: RawInput[];
+      try {
+        inputs = await openContainer(file.path, file.size);
+      } catch (error) {
+        const reason = error instanceof Error && 'code' in error ? describeError(error as NodeJS.ErrnoException) : String(error);
+        outcomes.push(failed(file.path, 'plain', `cannot be read: ${reason}`));
+        continue;
+      }
+      for (const raw of inputs) {
+        progress?.input(raw.name);
+        let outcome = await ingestOne(store, raw, options);
+        // A file the user named must be a log we read; files met inside directories and archives may be anything.
+        const namedByUser = file.explicit && !raw.container.startsWith('zip');
+        if (namedByUser && outcome.status === 'skipped' && !outcome.format) outcome = { ...outcome, status: 'error' };
+        outcomes.push(outcome);
+        progress?.inputDone(outcome, raw.storedSize, raw.container === 'plain');
+      }
+    }
+  } finally {
+    progress?.stop();
+  }
+  return { outcomes, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions): Promise<InputOutcome> {
+  const progress = options.progress;
+  try {
+    return await ingestInput(store, raw, {
+      format: options.format,
+      parse: options.parse,
+      onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : undefined,
+      onRecords: (count) => progress?.records(count),
+    });
+  } catch (error) {
+    return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));
+  }
+}
+
+function failed(name: string, container: string, reason: string): InputOutcome {
+  return { name, container, status: 'error', reason, records: 0, rejects: 0, ignored: 0, bytes: 0, seconds: 0 };
+}
