@@ -1,0 +1,88 @@
+import { createWriteStream, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { openDuckDbStore } from '../../src/store/duckdb.js';
+import { CLI, runCli, spawn } from '../helpers/cli.js';
+import { useTempDir } from '../helpers/tmp.js';
+import { zeekConnTsv } from '../helpers/zeek.js';
+
+const tempDir = useTempDir();
+
+async function writeBigConnLog(path: string, lines: number): Promise<void> {
+  const out = createWriteStream(path);
+  const header = zeekConnTsv(0).split('\n').filter((line) => line.startsWith('#') && !line.startsWith('#close'));
+  out.write(header.join('\n') + '\n');
+  for (let i = 0; i < lines; i++) {
+    const ts = 1709542801 + i / 1000;
+    const row = `${ts.toFixed(6)}\tC${i}\t10.0.${(i >> 8) & 255}.${i & 255}\t${40000 + (i % 20000)}\t10.0.1.10\t445\ttcp\tsmb\t0.5\t100\t200\tSF\tT\tT\t0\tShADdaFf\t5\t400\t5\t500\t-\n`;
+    if (!out.write(row)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+describe('smbwatch ingest (CLI)', () => {
+  it('--help teaches the command', () => {
+    const result = runCli(['ingest', '--help']);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/--format <name>/);
+    expect(result.stdout).toMatch(/atomically/);
+    expect(result.stdout).toMatch(/Examples:/);
+  });
+
+  it('prints a per-input summary, honours SMBWATCH_DB, and exits 1 naming an unrecognised file', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'conn.log'), zeekConnTsv(3));
+    writeFileSync(join(dir, 'notes.txt'), 'not a log\n');
+    const db = join(dir, 'env.duckdb');
+    const ok = runCli(['ingest', join(dir, 'conn.log')], { SMBWATCH_DB: db });
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/ingested\s+zeek-tsv\s+3\s+0\s+0/);
+    expect(ok.stdout).toContain(`Store: ${db}`);
+    const bad = runCli(['ingest', '--db', db, join(dir, 'notes.txt')]);
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toContain(join(dir, 'notes.txt'));
+    expect(bad.stderr).toMatch(/not a recognised log format/);
+  });
+
+  it('--output json reports each input', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'conn.log'), zeekConnTsv(2));
+    const result = runCli(['ingest', '--db', join(dir, 'x.duckdb'), '--output', 'json', join(dir, 'conn.log')]);
+    const summary = JSON.parse(result.stdout);
+    expect(summary.inputs).toEqual([expect.objectContaining({ name: join(dir, 'conn.log'), status: 'ingested', records: 2, format: 'zeek-tsv' })]);
+  });
+
+  it('an ingest killed mid-file leaves nothing of that file, and a rerun ingests it whole', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'big.log');
+    const db = join(dir, 'kill.duckdb');
+    const lines = 400_000;
+    await writeBigConnLog(log, lines);
+    const child = spawn(process.execPath, [CLI, 'ingest', '--db', db, '--progress', 'log', log], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    const killedMidway = await new Promise<boolean>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const appended = [...stderr.matchAll(/progress: (\d+) records/g)].map((m) => Number(m[1]));
+        if (appended.some((n) => n > 0 && n < lines)) {
+          child.kill('SIGKILL');
+          resolve(true);
+        }
+      });
+      child.on('exit', () => resolve(false));
+    });
+    await once(child, 'exit').catch(() => undefined);
+    expect(killedMidway, `the ingest finished before it could be interrupted; stderr: ${stderr}`).toBe(true);
+
+    const store = await openDuckDbStore(db);
+    expect((await store.query('SELECT count(*) FROM ASimNetworkSessionLogs')).rows[0]![0]).toBe(0);
+    expect(await store.lastLedgerEntry(log)).toBeUndefined();
+    await store.close();
+
+    const rerun = runCli(['ingest', '--db', db, '--output', 'json', log]);
+    expect(rerun.status).toBe(0);
+    expect(JSON.parse(rerun.stdout).inputs[0]).toMatchObject({ status: 'ingested', records: lines });
+  });
+});
