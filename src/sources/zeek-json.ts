@@ -9,6 +9,7 @@
  */
 import type { ContentSample, Line, ParseEvent, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 import { mapLines } from './lines.js';
+import type { Micros } from '../asim/record.js';
 import { epochNumberToMicros } from '../util/time.js';
 import {
   KIND_EXPECTATION,
@@ -18,6 +19,7 @@ import {
   getSlot,
   isConnPath,
   parseBoolText,
+  parseEpochText,
   parseInterval,
   parsePort,
   parseTimeText,
@@ -92,6 +94,34 @@ function readJsonValue(spec: ZeekFieldSpec, value: unknown): ZeekValue | undefin
   }
 }
 
+/**
+ * A time written as a JSON number. Zeek may write more digits than a double holds ("1588207484.7373419"):
+ * read the number's own text from the line so the microseconds are truncated exactly as in TSV and as
+ * util/time.ts does, instead of rounding the double. Inside a JSON string a quote is escaped, so the text
+ * `"ts":` can only be a key; it may be a nested object's key, hence the check that its number is the one
+ * JSON.parse gave, with the double as the fallback.
+ */
+function timeOfJsonNumber(lineText: string, key: string, value: number): Micros | null | undefined {
+  const needle = `"${key}":`;
+  const at = lineText.indexOf(needle);
+  if (at !== -1) {
+    let start = at + needle.length;
+    while (lineText.charCodeAt(start) === 32) start++;
+    let end = start;
+    while (end < lineText.length && isNumberChar(lineText.charCodeAt(end))) end++;
+    const text = lineText.slice(start, end);
+    if (Number(text) === value) {
+      const exact = parseEpochText(text);
+      if (exact !== null) return exact;
+    }
+  }
+  return epochNumberToMicros(value) ?? undefined;
+}
+
+function isNumberChar(code: number): boolean {
+  return (code >= 48 && code <= 57) || code === 46 /* . */ || code === 45 /* - */ || code === 43 /* + */ || code === 101 || code === 69; /* e E */
+}
+
 function isUnset(value: ZeekValue): boolean {
   return value === null || value === '';
 }
@@ -134,7 +164,8 @@ class ZeekJsonReader {
       if (spec === undefined) continue;
       const value = record[key];
       if (value === null || value === undefined) continue; // json_include_unset_fields writes null
-      const read = readJsonValue(spec, value);
+      const read =
+        spec.kind === 'time' && typeof value === 'number' ? timeOfJsonNumber(line.text, key, value) : readJsonValue(spec, value);
       if (read === undefined) return reject(line, `${key}: ${shown(value)} is not ${KIND_EXPECTATION[spec.kind]}`, key);
       setSlot(conn, spec.slot, read);
     }
