@@ -4,8 +4,12 @@
 import type { Command } from 'commander';
 import { register as registerIngest } from './ingest.js';
 import { register as registerFormats } from './formats.js';
+import { register as registerStatus } from './status.js';
+import { register as registerRejects } from './rejects.js';
 
 export function registerCommands(program: Command): void {
   registerIngest(program);
   registerFormats(program);
+  registerStatus(program);
+  registerRejects(program);
 }

@@ -1,12 +1,16 @@
 /**
  * The `smbwatch` command line: one module per command under cli/, each registering itself on the program.
  */
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
+
+const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('smbwatch')
     .description('Find abnormal SMB traffic (MITRE T1021.002) in your own network logs.')
+    .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerCommands(program);
