@@ -9,11 +9,12 @@ import { asimCsv } from './asim-csv.js';
 import { asimParquet } from './asim-parquet.js';
 import { zeekTsvFormat } from './zeek-tsv.js';
 import { zeekJsonFormat } from './zeek-json.js';
+import { WINDOWS_FORMATS } from './windows/index.js';
 
 export const SOURCE_FORMATS: readonly SourceFormat[] = [
   zeekTsvFormat,
   zeekJsonFormat,
-  // [windows] Sysmon EID 3, Windows Security 5150–5159, Defender DeviceNetworkEvents
+  ...WINDOWS_FORMATS,
   // [network] AWS VPC, Azure NSG, CEF (PAN-OS, FortiGate, ASA, generic), Suricata EVE, nfdump CSV
   // [asim] native ASIM NetworkSession: JSON lines / array, CSV (incl. Log Analytics exports), Parquet — last: the most general
   asimJsonLines,
