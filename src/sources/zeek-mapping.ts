@@ -100,9 +100,38 @@ export function isConnPath(path: string): boolean {
 
 export type ZeekValue = ZeekConn[keyof ZeekConn];
 
-/** Stores a parsed value in the slot a field spec names (the readers' one dynamic write per field). */
+/**
+ * Stores a parsed value in the slot a field spec names. A switch of named stores rather than
+ * `conn[slot] = value`: a keyed store with two dozen different keys is megamorphic in V8 and was the
+ * costliest step per cell on multi-million-line logs. The reader has checked the value's kind.
+ */
 export function setSlot(conn: ZeekConn, slot: keyof ZeekConn, value: ZeekValue): void {
-  (conn as unknown as Record<keyof ZeekConn, ZeekValue>)[slot] = value;
+  switch (slot) {
+    case 'ts': conn.ts = value as Micros; break;
+    case 'writeTs': conn.writeTs = value as Micros; break;
+    case 'uid': conn.uid = value as string; break;
+    case 'origH': conn.origH = value as string; break;
+    case 'origP': conn.origP = value as number; break;
+    case 'respH': conn.respH = value as string; break;
+    case 'respP': conn.respP = value as number; break;
+    case 'proto': conn.proto = value as string; break;
+    case 'service': conn.service = value as string; break;
+    case 'duration': conn.duration = value as number; break;
+    case 'origBytes': conn.origBytes = value as number; break;
+    case 'respBytes': conn.respBytes = value as number; break;
+    case 'connState': conn.connState = value as string; break;
+    case 'localOrig': conn.localOrig = value as boolean; break;
+    case 'localResp': conn.localResp = value as boolean; break;
+    case 'history': conn.history = value as string; break;
+    case 'origPkts': conn.origPkts = value as number; break;
+    case 'respPkts': conn.respPkts = value as number; break;
+    case 'origL2Addr': conn.origL2Addr = value as string; break;
+    case 'respL2Addr': conn.respL2Addr = value as string; break;
+    case 'communityId': conn.communityId = value as string; break;
+    case 'vlan': conn.vlan = value as string; break;
+    case 'innerVlan': conn.innerVlan = value as string; break;
+    case 'system': conn.system = value as string; break;
+  }
 }
 
 export function getSlot(conn: ZeekConn, slot: keyof ZeekConn): ZeekValue {
@@ -212,6 +241,13 @@ export function networkDirection(localOrig: boolean | null, localResp: boolean |
   return localResp ? 'Inbound' : 'Outbound';
 }
 
+const UPPER_PROTOCOLS = new Map([['tcp', 'TCP'], ['udp', 'UDP'], ['icmp', 'ICMP'], ['', '']]);
+
+/** The parser's `toupper(proto)`; the common values come from a table (toUpperCase allocates per call). */
+function upperProto(proto: string): string {
+  return UPPER_PROTOCOLS.get(proto) ?? proto.toUpperCase();
+}
+
 /** Kusto arithmetic: null if either side is null (the parser's `SrcBytes + DstBytes`). */
 function sumOrNull(a: number | null, b: number | null): number | null {
   return a === null || b === null ? null : a + b;
@@ -262,7 +298,7 @@ export function zeekConnToAsim(conn: ZeekConn): AsimRecord {
     EventSchemaVersion: PARSER_SCHEMA_VERSION,
     Dvc: conn.system,
     NetworkApplicationProtocol: conn.service,
-    NetworkProtocol: conn.proto.toUpperCase(),
+    NetworkProtocol: upperProto(conn.proto),
     NetworkDirection: networkDirection(conn.localOrig, conn.localResp),
     NetworkDuration: durationAsParserInt(conn.duration),
     // The parser renames history to FlowHistory, a column outside the schema that our store cannot hold;

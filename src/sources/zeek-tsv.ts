@@ -32,12 +32,6 @@ const DEFAULT_SET_SEPARATOR = ',';
 const DEFAULT_EMPTY_FIELD = '(empty)';
 const DEFAULT_UNSET_FIELD = '-';
 
-/** A mapped column of the current header block: where it is in a line and how to read it. */
-interface ColumnPlan {
-  readonly index: number;
-  readonly spec: ZeekFieldSpec;
-}
-
 /** The header state a data line is read under; each header directive updates it. */
 interface HeaderState {
   separator: string;
@@ -48,7 +42,8 @@ interface HeaderState {
   path: string;
   /** The `#fields` names, or null before the first `#fields`. */
   fields: readonly string[] | null;
-  plan: readonly ColumnPlan[];
+  /** By column index: the field read from that column, or undefined for columns we carry but do not read. */
+  specAt: ReadonlyArray<ZeekFieldSpec | undefined>;
   /** A conn field the block's `#fields` lacks: every line of the block is rejected for it. */
   missingRequired: ZeekFieldSpec | null;
 }
@@ -61,7 +56,7 @@ function initialHeaderState(): HeaderState {
     unsetField: DEFAULT_UNSET_FIELD,
     path: '',
     fields: null,
-    plan: [],
+    specAt: [],
     missingRequired: null,
   };
 }
@@ -79,14 +74,10 @@ function separatorOf(headerLine: string): string {
   return value.length > 0 ? value : DEFAULT_SEPARATOR;
 }
 
-function planColumns(fields: readonly string[]): { plan: ColumnPlan[]; missingRequired: ZeekFieldSpec | null } {
-  const plan: ColumnPlan[] = [];
-  fields.forEach((name, index) => {
-    const spec = ZEEK_FIELD_BY_NAME.get(name);
-    if (spec) plan.push({ index, spec });
-  });
+function planColumns(fields: readonly string[]): Pick<HeaderState, 'specAt' | 'missingRequired'> {
+  const specAt = fields.map((name) => ZEEK_FIELD_BY_NAME.get(name));
   const missingRequired = REQUIRED_ZEEK_FIELDS.find((spec) => !fields.includes(spec.zeek)) ?? null;
-  return { plan, missingRequired };
+  return { specAt, missingRequired };
 }
 
 /** Applies one `#…` line to the header state. Header lines are structure, not data: they yield no event. */
@@ -114,8 +105,8 @@ function applyHeader(state: HeaderState, text: string): void {
       break;
     case '#fields': {
       state.fields = parts.slice(1);
-      const { plan, missingRequired } = planColumns(state.fields);
-      state.plan = plan;
+      const { specAt, missingRequired } = planColumns(state.fields);
+      state.specAt = specAt;
       state.missingRequired = missingRequired;
       break;
     }
@@ -167,31 +158,57 @@ class ZeekTsvReader {
     return this.readDataLine(line, state);
   };
 
+  /**
+   * One pass over the line with indexOf: only the columns we read are sliced (a Zeek line has ~21 columns,
+   * we read ~15), and the field count is checked on the way. A bad cell is remembered, not returned at
+   * once: when the count is wrong too, the cells are misaligned and the count is the reason to report.
+   */
   private readDataLine(line: Line, state: HeaderState): ParseEvent {
-    const fields = state.fields as readonly string[];
-    const cells = line.text.split(state.separator);
-    if (cells.length !== fields.length) {
-      return reject(line, `expected ${fields.length} fields (as #fields lists), found ${cells.length}`);
-    }
+    const text = line.text;
+    const width = (state.fields as readonly string[]).length;
     if (state.missingRequired) {
       const name = state.missingRequired.zeek;
       return reject(line, `the #fields header has no ${name} column`, name);
     }
+    const { separator, specAt, unsetField, emptyField } = state;
     const conn = this.conn;
     resetConn(conn);
-    const plan = state.plan;
-    for (let i = 0; i < plan.length; i++) {
-      const column = plan[i] as ColumnPlan;
-      const spec = column.spec;
-      const text = cells[column.index] as string;
-      if (text === state.unsetField) {
-        if (spec.required) return reject(line, `${spec.zeek} is unset`, spec.zeek);
-        continue; // the scratch already holds "unset" for the slot
+    let badSpec: ZeekFieldSpec | undefined;
+    let badText = '';
+    let columns = 0;
+    let start = 0;
+    for (;;) {
+      let end = text.indexOf(separator, start);
+      const last = end === -1;
+      if (last) end = text.length;
+      const spec = columns < width ? specAt[columns] : undefined;
+      columns++;
+      if (spec !== undefined && badSpec === undefined) {
+        const cell = text.slice(start, end);
+        if (cell === unsetField) {
+          // the scratch already holds "unset" for the slot
+          if (spec.required) {
+            badSpec = spec;
+            badText = cell;
+          }
+        } else if (!(cell === emptyField && spec.kind === 'string')) {
+          const value = readCell(spec, cell);
+          if (value === undefined) {
+            badSpec = spec;
+            badText = cell;
+          } else {
+            setSlot(conn, spec.slot, value);
+          }
+        }
       }
-      if (text === state.emptyField && spec.kind === 'string') continue; // "" as well
-      const value = readCell(spec, text);
-      if (value === undefined) return reject(line, `${spec.zeek}: "${text}" is not ${KIND_EXPECTATION[spec.kind]}`, spec.zeek);
-      setSlot(conn, spec.slot, value);
+      if (last) break;
+      start = end + separator.length;
+    }
+    if (columns !== width) return reject(line, `expected ${width} fields (as #fields lists), found ${columns}`);
+    if (badSpec !== undefined) {
+      const name = badSpec.zeek;
+      if (badText === unsetField) return reject(line, `${name} is unset`, name);
+      return reject(line, `${name}: "${badText}" is not ${KIND_EXPECTATION[badSpec.kind]}`, name);
     }
     return { kind: 'record', record: zeekConnToAsim(conn), line: line.no };
   }
