@@ -185,13 +185,13 @@ class ZeekTsvReader {
       columns++;
       if (spec !== undefined && badSpec === undefined) {
         const cell = text.slice(start, end);
-        if (cell === unsetField) {
-          // the scratch already holds "unset" for the slot
+        if (cell === unsetField || (cell === emptyField && spec.kind === 'string')) {
+          // the scratch already holds "unset" ("" for strings) for the slot
           if (spec.required) {
             badSpec = spec;
             badText = cell;
           }
-        } else if (!(cell === emptyField && spec.kind === 'string')) {
+        } else {
           const value = readCell(spec, cell);
           if (value === undefined) {
             badSpec = spec;
@@ -208,6 +208,7 @@ class ZeekTsvReader {
     if (badSpec !== undefined) {
       const name = badSpec.zeek;
       if (badText === unsetField) return reject(line, `${name} is unset`, name);
+      if (badText === emptyField && badSpec.kind === 'string') return reject(line, `${name} is empty`, name);
       return reject(line, `${name}: "${badText}" is not ${KIND_EXPECTATION[badSpec.kind]}`, name);
     }
     return { kind: 'record', record: zeekConnToAsim(conn), line: line.no };

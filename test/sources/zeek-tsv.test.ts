@@ -196,6 +196,14 @@ describe('zeek-tsv: several header blocks, column order, extra columns, directiv
     expect(events[0]).toMatchObject({ kind: 'record', line: 2, record: { TimeGenerated: 1500000, DstPortNumber: 445 } });
   });
 
+  it('rejects a conn line whose address is (empty)', async () => {
+    const text = '#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\tid.resp_p\n1.5\t(empty)\t1\t10.0.0.2\t445\n';
+    const events = await collect(inputFromBuffer('empty.log', text));
+    expect(events).toEqual([
+      { kind: 'reject', line: 2, reason: 'id.orig_h is empty', field: 'id.orig_h', raw: '1.5\t(empty)\t1\t10.0.0.2\t445' },
+    ]);
+  });
+
   it('rejects every line of a conn block whose #fields lack a required column', async () => {
     const text = '#path\tconn\n#fields\tts\tid.orig_h\tid.orig_p\tid.resp_h\n1.5\t10.0.0.1\t1\t10.0.0.2\n';
     const events = await collect(inputFromBuffer('short.log', text));
