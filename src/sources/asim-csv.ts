@@ -86,7 +86,7 @@ async function* parseAsimCsv(input: SourceInput, options: ParseOptions): AsyncGe
   });
   parser.resume();
 
-  for await (const chunk of input.bytes()) {
+  for await (const chunk of slices(input.bytes())) {
     parser.write(chunk);
     if (reader.fatal) {
       parser.destroy();
@@ -102,6 +102,15 @@ async function* parseAsimCsv(input: SourceInput, options: ParseOptions): AsyncGe
   if (parserError) reader.onParserFailure(parserError);
   const events = reader.take();
   if (events.length > 0) yield events;
+}
+
+/** Events pile up per write: feeding at most this many bytes at a time bounds a batch (an in-memory input is one chunk). */
+const MAX_WRITE_BYTES = 256 * 1024;
+
+async function* slices(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  for await (const chunk of chunks) {
+    for (let at = 0; at < chunk.length; at += MAX_WRITE_BYTES) yield chunk.subarray(at, at + MAX_WRITE_BYTES);
+  }
 }
 
 /** Turns csv-parse's records into events, keeping track of header and line numbers. */

@@ -110,6 +110,19 @@ describe('asim-csv: a Log Analytics export in UTC', () => {
     expect(await collect(asimCsv, chunked)).toEqual(whole);
   });
 
+  it('keeps multi-byte characters split across chunks', async () => {
+    const content = Buffer.from('TimeGenerated,SrcIpAddr,SrcUsername\n2023-07-05T14:16:44Z,10.0.0.5,"Jürgen 🦀, Zoë"\n', 'utf8');
+    const byteByByte: SourceInput = {
+      ...inputFromBuffer('bytes.csv', content),
+      bytes: async function* () {
+        for (let at = 0; at < content.length; at++) yield content.subarray(at, at + 1);
+      },
+    };
+    expect(brief(await collect(asimCsv, byteByByte))).toEqual([
+      { kind: 'record', line: 2, record: { TimeGenerated: T_141644, SrcIpAddr: '10.0.0.5', SrcUsername: 'Jürgen 🦀, Zoë' } },
+    ]);
+  });
+
   it('reads CRLF line ends and a byte-order mark, as Windows tools write them', async () => {
     const text = '\ufeffTimeGenerated [UTC],SrcIpAddr,DstPortNumber\r\n"7/5/2023, 2:16:44.756 PM",10.0.0.5,445\r\n2023-07-05T14:16:44Z,10.0.0.6,x\r\n';
     expect(brief(await collect(asimCsv, inputFromBuffer('crlf.csv', text)))).toEqual([
