@@ -159,14 +159,14 @@ async function* drainEvents(
       // Keep an unfinished tag (`<Eve`, `<?xm`) for the next chunk to complete.
       const keep = atEnd ? 0 : unfinishedTagLength(buffer);
       const gap = buffer.slice(0, buffer.length - keep);
-      const stray = strayText(gap);
-      if (stray) yield { kind: 'stray', text: stray, line, reason: 'text outside any <Event> element' };
+      const stray = strayPiece(gap, line);
+      if (stray) yield stray;
       line += countNewlines(gap);
       return { buffer: buffer.slice(buffer.length - keep), line };
     }
     const gap = buffer.slice(0, start.index);
-    const stray = strayText(gap);
-    if (stray) yield { kind: 'stray', text: stray, line, reason: 'text outside any <Event> element' };
+    const stray = strayPiece(gap, line);
+    if (stray) yield stray;
     line += countNewlines(gap);
     buffer = buffer.slice(start.index);
     const closing = /<\/(?:\w+:)?Event\s*>/g;
@@ -196,8 +196,13 @@ function unfinishedTagLength(buffer: string): number {
   return open !== -1 && buffer.indexOf('>', open) === -1 ? buffer.length - open : 0;
 }
 
-function strayText(gap: string): string {
-  return gap.replace(WRAPPER_MARKUP, '').trim();
+/** The stray text of a gap (wrapper markup blanked out) and the line it starts on (the gap starts on `line`). */
+function strayPiece(gap: string, line: number): XmlPiece | undefined {
+  const masked = gap.replace(WRAPPER_MARKUP, (markup) => markup.replace(/[^\n]/g, ' '));
+  const at = masked.search(/\S/);
+  if (at === -1) return undefined;
+  const text = masked.slice(at).trim().replace(/\s+/g, ' ');
+  return { kind: 'stray', text, line: line + countNewlines(gap.slice(0, at)), reason: 'text outside any <Event> element' };
 }
 
 function countNewlines(text: string): number {
