@@ -10,12 +10,13 @@ import { asimParquet } from './asim-parquet.js';
 import { zeekTsvFormat } from './zeek-tsv.js';
 import { zeekJsonFormat } from './zeek-json.js';
 import { WINDOWS_FORMATS } from './windows/index.js';
+import { NETWORK_FORMATS } from './network/index.js';
 
 export const SOURCE_FORMATS: readonly SourceFormat[] = [
   zeekTsvFormat,
   zeekJsonFormat,
   ...WINDOWS_FORMATS,
-  // [network] AWS VPC, Azure NSG, CEF (PAN-OS, FortiGate, ASA, generic), Suricata EVE, nfdump CSV
+  ...NETWORK_FORMATS,
   // [asim] native ASIM NetworkSession: JSON lines / array, CSV (incl. Log Analytics exports), Parquet — last: the most general
   asimJsonLines,
   asimJsonArray,
