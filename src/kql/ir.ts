@@ -1,0 +1,96 @@
+/**
+ * The typed relational IR between Kusto.Language's bound tree and SQL.
+ *
+ * Relations carry their output columns (name + Kusto type) in order; scalar expressions carry their Kusto type.
+ * Kusto semantics are explicit here, not left to the SQL engine: operators are Kusto's (`has`, `eq` with Kusto's
+ * null rules, integer `div`, …) and each dialect states how to say them in SQL. Literals are values, never SQL text.
+ *
+ * Conventions that every producer and consumer relies on:
+ * - datetime values are microseconds since the Unix epoch (UTC); timespans are microseconds (see docs/kql.md);
+ * - a `string` expression never yields null (Kusto has no null string: absent is "");
+ * - predicates built from Kusto's positive operators (eq, has, in, …) never yield null when one side is null;
+ *   negated operators are `not(positive)`, which gives Kusto's results (`null != 5` is true).
+ */
+import type { Column, ScalarType } from './types.js';
+
+export type DynamicValue = null | boolean | number | string | DynamicValue[] | { [key: string]: DynamicValue };
+
+export type LiteralValue = null | boolean | number | string | DynamicValue;
+
+export type Expr =
+  | { readonly k: 'col'; readonly type: ScalarType; readonly name: string }
+  | { readonly k: 'lit'; readonly type: ScalarType; readonly value: LiteralValue }
+  /** A Kusto operator or function by name; the dialect tables say how to write it. */
+  | { readonly k: 'call'; readonly type: ScalarType; readonly fn: string; readonly args: readonly Expr[] }
+  | { readonly k: 'case'; readonly type: ScalarType; readonly whens: ReadonlyArray<readonly [Expr, Expr]>; readonly otherwise: Expr };
+
+export interface NamedExpr {
+  readonly name: string;
+  readonly expr: Expr;
+}
+
+export interface Aggregate {
+  readonly fn: string;
+  readonly args: readonly Expr[];
+  readonly type: ScalarType;
+}
+
+/** One output column of a summarize: an aggregate, or one field of a multi-column aggregate (arg_max). */
+export interface AggregateColumn {
+  readonly name: string;
+  readonly agg: Aggregate;
+}
+
+export type JoinKind =
+  | 'innerunique' | 'inner' | 'leftouter' | 'rightouter' | 'fullouter'
+  | 'leftsemi' | 'leftanti' | 'rightsemi' | 'rightanti';
+
+export interface SortKey {
+  readonly expr: Expr;
+  readonly descending: boolean;
+  readonly nullsFirst: boolean;
+}
+
+export type Rel =
+  | { readonly k: 'scan'; readonly columns: readonly Column[]; readonly table: string }
+  | { readonly k: 'datatable'; readonly columns: readonly Column[]; readonly rows: ReadonlyArray<readonly Expr[]> }
+  /** One row computed from no input (`print`). */
+  | { readonly k: 'print'; readonly columns: readonly Column[]; readonly items: readonly NamedExpr[] }
+  | { readonly k: 'filter'; readonly columns: readonly Column[]; readonly input: Rel; readonly predicate: Expr }
+  /** Output exactly `items` in order (project, extend, project-away/-rename/-reorder, …). */
+  | { readonly k: 'project'; readonly columns: readonly Column[]; readonly input: Rel; readonly items: readonly NamedExpr[] }
+  /** Group by `keys` (by-columns first, then aggregates). No keys: exactly one row, even over no input. */
+  | {
+      readonly k: 'summarize';
+      readonly columns: readonly Column[];
+      readonly input: Rel;
+      readonly keys: readonly NamedExpr[];
+      readonly aggregates: readonly AggregateColumn[];
+    }
+  /**
+   * `on` pairs left and right columns. Output: for semi/anti joins one side's columns; otherwise all left columns
+   * then all right columns, right names as the binder gave them (clashes suffixed `1`).
+   */
+  | {
+      readonly k: 'join';
+      readonly columns: readonly Column[];
+      readonly kind: JoinKind;
+      readonly left: Rel;
+      readonly right: Rel;
+      readonly on: ReadonlyArray<{ readonly left: string; readonly right: string }>;
+    }
+  /** Outer union by column name: each input supplies `columns` (missing ones are null, or "" for strings). */
+  | { readonly k: 'union'; readonly columns: readonly Column[]; readonly inputs: readonly Rel[] }
+  | { readonly k: 'sort'; readonly columns: readonly Column[]; readonly input: Rel; readonly keys: readonly SortKey[] }
+  | { readonly k: 'limit'; readonly columns: readonly Column[]; readonly input: Rel; readonly count: number }
+  | { readonly k: 'distinct'; readonly columns: readonly Column[]; readonly input: Rel; readonly items: readonly NamedExpr[] };
+
+export const col = (name: string, type: ScalarType): Expr => ({ k: 'col', name, type });
+export const lit = (value: LiteralValue, type: ScalarType): Expr => ({ k: 'lit', value, type });
+export const call = (fn: string, type: ScalarType, ...args: Expr[]): Expr => ({ k: 'call', fn, type, args });
+export const and = (...terms: Expr[]): Expr =>
+  terms.length === 1 && terms[0] ? terms[0] : call('and', 'bool', ...terms);
+export const or = (...terms: Expr[]): Expr => (terms.length === 1 && terms[0] ? terms[0] : call('or', 'bool', ...terms));
+export const not = (e: Expr): Expr => call('not', 'bool', e);
+
+export const isNullLiteral = (e: Expr): boolean => e.k === 'lit' && e.value === null;

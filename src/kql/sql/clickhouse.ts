@@ -1,0 +1,121 @@
+/**
+ * ClickHouse's spelling of the dialect primitives. Queries assume the session settings in CLICKHOUSE_SETTINGS
+ * (src/store/chdb.ts applies them): outer joins pad with NULL, aggregates over no rows give NULL, 64-bit integers
+ * are JSON numbers.
+ */
+import type { ScalarType } from '../types.js';
+import type { Dialect } from './dialect.js';
+
+const BASE_TYPES: Readonly<Record<ScalarType, string>> = {
+  bool: 'Bool', int: 'Int32', long: 'Int64', real: 'Float64', decimal: 'Float64', string: 'String',
+  datetime: "DateTime64(6, 'UTC')", timespan: 'Int64', dynamic: 'String', guid: 'String',
+};
+
+const sqlType = (t: ScalarType): string => (t === 'string' || t === 'guid' ? BASE_TYPES[t] : `Nullable(${BASE_TYPES[t]})`);
+
+const UNIT_FUNCTIONS: Readonly<Record<string, string>> = {
+  year: 'addYears', quarter: 'addQuarters', month: 'addMonths', week: 'addWeeks', day: 'addDays', hour: 'addHours',
+  minute: 'addMinutes', second: 'addSeconds', millisecond: 'addMilliseconds', microsecond: 'addMicroseconds',
+};
+
+/** Settings every compiled query relies on. */
+export const CLICKHOUSE_SETTINGS: Readonly<Record<string, string | number>> = {
+  join_use_nulls: 1,
+  aggregate_functions_null_for_empty: 0,
+  output_format_json_quote_64bit_integers: 0,
+  output_format_json_quote_denormals: 1,
+  allow_experimental_analyzer: 1,
+};
+
+/** ClickHouse string literals interpret backslash escapes: escape `\` and `'`, and write control characters as \xHH. */
+function stringLiteral(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `'${out}'`;
+}
+
+export const clickhouse: Dialect = {
+  name: 'clickhouse',
+  ident: (name) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``,
+  string: stringLiteral,
+  sqlType,
+  typedNull: (t) => `CAST(NULL AS ${sqlType(t)})`,
+  number: (v, t) => `CAST(${String(v)} AS ${sqlType(t)})`,
+  nan: () => `CAST(nan AS Nullable(Float64))`,
+  infinity: (negative) => `CAST(${negative ? '-' : ''}inf AS Nullable(Float64))`,
+  datetime: (micros) => `CAST(fromUnixTimestamp64Micro(CAST(${String(micros)} AS Int64), 'UTC') AS ${sqlType('datetime')})`,
+  json: (text) => stringLiteral(text),
+
+  cast: (sql, t) => `CAST(${sql} AS ${sqlType(t)})`,
+  tryCast: (sql, t) => `accurateCastOrNull(${sql}, '${BASE_TYPES[t]}')`,
+  lower: (s) => `lowerUTF8(${s})`,
+  upper: (s) => `upperUTF8(${s})`,
+  length: (s) => `lengthUTF8(${s})`,
+  substring: (s, start, len) => (len === undefined ? `substringUTF8(${s}, ${start})` : `substringUTF8(${s}, ${start}, ${len})`),
+  regexMatch: (s, p) => `match(${s}, ${p})`,
+  regexExtract: (s, p, g) => `regexpExtract(${s}, ${p}, ${g})`,
+  regexReplaceAll: (s, p, r) => `replaceRegexpAll(${s}, ${p}, ${r})`,
+  regexEscape: (s) => `regexpQuoteMeta(${s})`,
+  replaceAll: (s, a, b) => `replaceAll(${s}, ${a}, ${b})`,
+  containsCs: (s, n) => `(position(${s}, ${n}) > 0)`,
+  containsCi: (s, n) => `(positionCaseInsensitiveUTF8(${s}, ${n}) > 0)`,
+  startsWith: (s, p) => `startsWith(${s}, ${p})`,
+  endsWith: (s, p) => `endsWith(${s}, ${p})`,
+  // intDiv truncates toward zero; intDivOrNull gives NULL for a zero divisor (checked in test/kql/dialects.test.ts).
+  intDiv: (a, b) => `intDivOrNull(CAST(${a} AS Nullable(Int64)), CAST(${b} AS Nullable(Int64)))`,
+  datetimeToMicros: (s) => `toUnixTimestamp64Micro(${s})`,
+  microsToDatetime: (s) => `fromUnixTimestamp64Micro(CAST(${s} AS Nullable(Int64)), 'UTC')`,
+  addUnits: (unit, n, dt) => {
+    const fn = UNIT_FUNCTIONS[unit];
+    if (!fn) throw new Error(`unit ${unit}`);
+    return `${fn}(${dt}, ${n})`;
+  },
+  diffUnits: (unit, a, b) => `dateDiff('${unit}', ${b}, ${a})`,
+  splitToJson: (s, d) => `toJSONString(splitByString(${d}, ${s}))`,
+  jsonArrayLength: (s) => `if(JSONType(${s}) = 'Array', toInt64(JSONLength(${s})), NULL)`,
+  jsonGet: (s, key) =>
+    typeof key === 'number'
+      ? `nullIf(JSONExtractRaw(${s}, ${key < 0 ? key : key + 1}), '')`
+      : `nullIf(JSONExtractRaw(${s}, ${stringLiteral(key)}), '')`,
+  jsonToString: (s) => `coalesce(if(JSONType(${s}) = 'String', JSONExtractString(${s}), ${s}), '')`,
+  boolToString: (s) => `coalesce(if(${s}, 'true', 'false'), '')`,
+  integerToString: (s) => `coalesce(toString(${s}), '')`,
+  shiftRight: (s, bits) => `bitShiftRight(toInt64(${s}), ${bits})`,
+
+  aggregate: (fn, args) => {
+    const [x = '', y = ''] = args;
+    switch (fn) {
+      case 'make_set':
+        return `toJSONString(arraySort(groupUniqArray(${x})))`;
+      case 'make_list':
+        return `toJSONString(groupArray(${x}))`;
+      case 'stdev':
+        return `if(count(${x}) > 1, stddevSamp(${x}), 0)`;
+      case 'variance':
+        return `if(count(${x}) > 1, varSamp(${x}), 0)`;
+      case 'percentile':
+        return `if(count(${x}) = 0, NULL, arraySort(groupArray(${x}))[greatest(1, toInt64(ceil(${y} / 100.0 * count(${x}))))])`;
+      case 'arg_max':
+        return `tupleElement(argMax(tuple(${x}), ${y}), 1)`;
+      case 'arg_min':
+        return `tupleElement(argMin(tuple(${x}), ${y}), 1)`;
+      default:
+        return undefined;
+    }
+  },
+
+  oneRowPerKey: (rel, keys, all) => `SELECT * FROM (${rel}) AS __u ORDER BY ${all.join(', ')} LIMIT 1 BY ${keys.join(', ')}`,
+  joinKeyword: (kind) =>
+    ({
+      inner: 'INNER JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL OUTER JOIN',
+      leftsemi: 'LEFT SEMI JOIN', leftanti: 'LEFT ANTI JOIN', rightsemi: 'RIGHT SEMI JOIN', rightanti: 'RIGHT ANTI JOIN',
+    })[kind],
+  nullSafeEquals: (a, b) => `isNotDistinctFrom(${a}, ${b})`,
+  bool: (v) => (v ? 'true' : 'false'),
+};

@@ -1,0 +1,88 @@
+/**
+ * What differs between the SQL engines, as data: one `Dialect` object per engine. The generator (generate.ts) and
+ * the function table (functions.ts) are written once against this interface — a dialect is a table of
+ * differences, not a fork. To support a new Kusto function, add a template in functions.ts using these
+ * primitives; add a primitive here only when the engines spell it differently.
+ */
+import type { ScalarType } from '../types.js';
+
+export type DialectName = 'duckdb' | 'clickhouse';
+
+export interface Dialect {
+  readonly name: DialectName;
+  /** A quoted identifier. */
+  ident(name: string): string;
+  /** A string literal: the only way user text reaches SQL. */
+  string(value: string): string;
+  /** The SQL type holding a Kusto type (nullable where the engine distinguishes). */
+  sqlType(type: ScalarType): string;
+  typedNull(type: ScalarType): string;
+  /** A typed literal of a finite number. */
+  number(value: number, type: 'int' | 'long' | 'real'): string;
+  nan(): string;
+  infinity(negative: boolean): string;
+  /** A datetime literal from microseconds since the epoch. */
+  datetime(micros: number): string;
+  /** A dynamic (JSON text) literal. */
+  json(text: string): string;
+
+  // Scalar primitives. Arguments are SQL fragments.
+  cast(sql: string, type: ScalarType): string;
+  /** Cast that yields NULL instead of failing. */
+  tryCast(sql: string, type: ScalarType): string;
+  lower(sql: string): string;
+  upper(sql: string): string;
+  length(sql: string): string;
+  /** 1-based start; length optional. */
+  substring(sql: string, start1: string, length?: string): string;
+  /** RE2 search (unanchored). */
+  regexMatch(sql: string, pattern: string): string;
+  regexExtract(sql: string, pattern: string, group: string): string;
+  regexReplaceAll(sql: string, pattern: string, replacement: string): string;
+  /** Escapes a runtime string so it matches literally inside a regex. */
+  regexEscape(sql: string): string;
+  replaceAll(sql: string, from: string, to: string): string;
+  containsCs(sql: string, needle: string): string;
+  containsCi(sql: string, needle: string): string;
+  startsWith(sql: string, prefix: string): string;
+  endsWith(sql: string, suffix: string): string;
+  /** Integer division truncating toward zero (Kusto/.NET); NULL when the divisor is 0. */
+  intDiv(a: string, b: string): string;
+  /** The datetime as microseconds since the epoch (BIGINT). */
+  datetimeToMicros(sql: string): string;
+  microsToDatetime(sql: string): string;
+  /** datetime + n units (unit: year, quarter, month, week, day, hour, minute, second, millisecond, microsecond). */
+  addUnits(unit: string, n: string, datetime: string): string;
+  /** Number of `unit` boundaries between b and a (a − b), as Kusto's datetime_diff. */
+  diffUnits(unit: string, a: string, b: string): string;
+  /** A SQL array of strings → JSON text. */
+  splitToJson(sql: string, delimiter: string): string;
+  /** JSON text → its array length, NULL when not an array. */
+  jsonArrayLength(sql: string): string;
+  /** JSON text → the raw JSON of a member (`key` is a string) or element (0-based index; negative from the end). */
+  jsonGet(sql: string, key: string | number): string;
+  /** JSON text holding a string → that string; any other JSON → its text; NULL → ''. */
+  jsonToString(sql: string): string;
+  /** A boolean as Kusto prints it. */
+  boolToString(sql: string): string;
+  integerToString(sql: string): string;
+  shiftRight(sql: string, bits: string): string;
+
+  // Aggregates.
+  aggregate(fn: string, args: readonly string[], types: readonly ScalarType[]): string | undefined;
+
+  // Relational forms.
+  /** Keeps one row per key from a relation (innerunique's left side), picking the smallest row deterministically. */
+  oneRowPerKey(relationSql: string, keys: readonly string[], allColumns: readonly string[]): string;
+  /** The join clause for a kind; semi/anti joins differ most between engines. */
+  joinKeyword(kind: 'inner' | 'left' | 'right' | 'full' | 'leftsemi' | 'leftanti' | 'rightsemi' | 'rightanti'): string;
+  /** A null-safe equality for join keys (Kusto joins match null keys to null keys, §15 Q2). */
+  nullSafeEquals(a: string, b: string): string;
+  /** Row-level boolean literal. */
+  bool(value: boolean): string;
+}
+
+/** Escapes `value` for use inside an RE2 pattern (both engines use RE2). */
+export function regexQuote(value: string): string {
+  return value.replace(/[\\^$.|?*+()[\]{}]/g, (c) => `\\${c}`);
+}

@@ -1,0 +1,117 @@
+/** DuckDB's spelling of the dialect primitives. */
+import type { ScalarType } from '../types.js';
+import type { Dialect } from './dialect.js';
+
+const TYPES: Readonly<Record<ScalarType, string>> = {
+  bool: 'BOOLEAN', int: 'INTEGER', long: 'BIGINT', real: 'DOUBLE', decimal: 'DOUBLE', string: 'VARCHAR',
+  datetime: 'TIMESTAMP', timespan: 'BIGINT', dynamic: 'JSON', guid: 'VARCHAR',
+};
+
+const UNIT_FUNCTIONS: Readonly<Record<string, string>> = {
+  year: 'to_years', quarter: 'to_months', month: 'to_months', week: 'to_weeks', day: 'to_days', hour: 'to_hours',
+  minute: 'to_minutes', second: 'to_seconds', millisecond: 'to_milliseconds', microsecond: 'to_microseconds',
+};
+
+/**
+ * DuckDB string literals are standard SQL: only `'` is special (doubled). Control characters other than tab and
+ * newline are spliced in with chr() so the literal stays printable and unambiguous.
+ */
+function stringLiteral(value: string): string {
+  const parts: string[] = [];
+  let plain = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (code < 0x20 && ch !== '\n' && ch !== '\t') {
+      parts.push(`'${plain.replace(/'/g, "''")}'`, `chr(${code})`);
+      plain = '';
+    } else {
+      plain += ch;
+    }
+  }
+  parts.push(`'${plain.replace(/'/g, "''")}'`);
+  return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' || ')})`;
+}
+
+export const duckdb: Dialect = {
+  name: 'duckdb',
+  ident: (name) => `"${name.replace(/"/g, '""')}"`,
+  string: stringLiteral,
+  sqlType: (t) => TYPES[t],
+  typedNull: (t) => `CAST(NULL AS ${TYPES[t]})`,
+  number: (v, t) => `CAST(${String(v)} AS ${TYPES[t]})`,
+  nan: () => `CAST('NaN' AS DOUBLE)`,
+  infinity: (negative) => `CAST('${negative ? '-' : ''}Infinity' AS DOUBLE)`,
+  datetime: (micros) => `make_timestamp(CAST(${String(micros)} AS BIGINT))`,
+  json: (text) => `CAST(${stringLiteral(text)} AS JSON)`,
+
+  cast: (sql, t) => `CAST(${sql} AS ${TYPES[t]})`,
+  tryCast: (sql, t) => `TRY_CAST(${sql} AS ${TYPES[t]})`,
+  lower: (s) => `lower(${s})`,
+  upper: (s) => `upper(${s})`,
+  length: (s) => `length(${s})`,
+  substring: (s, start, len) => (len === undefined ? `substring(${s}, ${start})` : `substring(${s}, ${start}, ${len})`),
+  regexMatch: (s, p) => `regexp_matches(${s}, ${p})`,
+  regexExtract: (s, p, g) => `regexp_extract(${s}, ${p}, ${g})`,
+  regexReplaceAll: (s, p, r) => `regexp_replace(${s}, ${p}, ${r}, 'g')`,
+  regexEscape: (s) => `regexp_escape(${s})`,
+  replaceAll: (s, a, b) => `replace(${s}, ${a}, ${b})`,
+  containsCs: (s, n) => `contains(${s}, ${n})`,
+  containsCi: (s, n) => `contains(lower(${s}), lower(${n}))`,
+  startsWith: (s, p) => `starts_with(${s}, ${p})`,
+  endsWith: (s, p) => `ends_with(${s}, ${p})`,
+  // DuckDB's // truncates toward zero and yields NULL for a zero divisor (checked in test/kql/dialects.test.ts).
+  intDiv: (a, b) => `(CAST(${a} AS BIGINT) // CAST(${b} AS BIGINT))`,
+  datetimeToMicros: (s) => `epoch_us(${s})`,
+  microsToDatetime: (s) => `make_timestamp(CAST(${s} AS BIGINT))`,
+  addUnits: (unit, n, dt) => {
+    const fn = UNIT_FUNCTIONS[unit];
+    if (!fn) throw new Error(`unit ${unit}`);
+    const amount = unit === 'quarter' ? `(${n}) * 3` : n;
+    return `(${dt} + ${fn}(CAST(${amount} AS ${unit === 'second' ? 'DOUBLE' : 'BIGINT'})))`;
+  },
+  diffUnits: (unit, a, b) => `date_diff('${unit}', ${b}, ${a})`,
+  splitToJson: (s, d) => `CAST(to_json(string_split(${s}, ${d})) AS JSON)`,
+  jsonArrayLength: (s) => `CASE WHEN json_type(${s}) = 'ARRAY' THEN CAST(json_array_length(${s}) AS BIGINT) END`,
+  jsonGet: (s, key) =>
+    typeof key === 'number'
+      ? `json_extract(${s}, '$[${key < 0 ? `#${key}` : key}]')`
+      : `json_extract(${s}, ${stringLiteral(`$."${key.replace(/["\\]/g, (c) => `\\${c}`)}"`)})`,
+  jsonToString: (s) =>
+    `coalesce(CASE WHEN json_type(${s}) = 'VARCHAR' THEN json_extract_string(${s}, '$') ELSE CAST(${s} AS VARCHAR) END, '')`,
+  boolToString: (s) => `coalesce(CASE WHEN ${s} THEN 'true' ELSE 'false' END, '')`,
+  integerToString: (s) => `coalesce(CAST(${s} AS VARCHAR), '')`,
+  shiftRight: (s, bits) => `(CAST(${s} AS BIGINT) >> CAST(${bits} AS BIGINT))`,
+
+  aggregate: (fn, args, types) => {
+    const [x = '', y = ''] = args;
+    switch (fn) {
+      case 'make_set':
+        return `coalesce(CAST(to_json(list_sort(list(DISTINCT ${x}) FILTER (WHERE ${x} IS NOT NULL))) AS JSON), CAST('[]' AS JSON))`;
+      case 'make_list':
+        return `coalesce(CAST(to_json(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS JSON), CAST('[]' AS JSON))`;
+      case 'stdev':
+        return `CASE WHEN count(${x}) > 1 THEN stddev_samp(${x}) ELSE 0 END`;
+      case 'variance':
+        return `CASE WHEN count(${x}) > 1 THEN var_samp(${x}) ELSE 0 END`;
+      case 'percentile':
+        return `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL))[greatest(1, CAST(ceil(${y} / 100.0 * count(${x})) AS BIGINT))]`;
+      case 'arg_max':
+      case 'arg_min':
+        // A struct is never null, so only rows whose `by` is null are skipped (Kusto), not rows whose value is.
+        return `(${fn}({'v': ${x}}, ${y})).v`;
+      default:
+        void types;
+        return undefined;
+    }
+  },
+
+  oneRowPerKey: (rel, keys, all) =>
+    `SELECT * FROM (${rel}) AS __u QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${all.join(', ')}) = 1`,
+  joinKeyword: (kind) =>
+    ({
+      inner: 'INNER JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL OUTER JOIN',
+      leftsemi: 'SEMI JOIN', leftanti: 'ANTI JOIN', rightsemi: 'SEMI JOIN', rightanti: 'ANTI JOIN',
+    })[kind],
+  nullSafeEquals: (a, b) => `${a} IS NOT DISTINCT FROM ${b}`,
+  bool: (v) => (v ? 'true' : 'false'),
+};
