@@ -37,7 +37,7 @@
  */
 import type { AsimRecord, AsimValue, Micros } from './record.js';
 import { ASIM_COLUMN_TYPES, type AsimType } from './schema.js';
-import { isoHasZone, isoToMicros, logAnalyticsToMicros, microsToIso, zonedWallTimeToMicros } from '../util/time.js';
+import { isKnownTimeZone, isoHasZone, isoToMicros, logAnalyticsToMicros, microsToIso, zonedWallTimeToMicros } from '../util/time.js';
 
 /** A point in time from a typed source (a Parquet TIMESTAMP): exact, no zone to decide. */
 export class Instant {
@@ -51,6 +51,13 @@ export type Clock =
   | { readonly kind: 'local'; readonly zone: string | undefined };
 
 export const UTC_CLOCK: Clock = { kind: 'utc' };
+
+/** Checks the user's `timezone` option once, before reading: an unknown name would otherwise fail every record. */
+export function requireKnownTimeZone(inputName: string, zone: string | undefined): void {
+  if (zone !== undefined && !isKnownTimeZone(zone)) {
+    throw new Error(`${inputName}: unknown time zone "${zone}" (expected an IANA name such as Europe/Berlin)`);
+  }
+}
 
 export type Coerced = { readonly ok: true; readonly value: AsimValue } | { readonly ok: false; readonly reason: string };
 
@@ -279,22 +286,28 @@ export function coerceRecord(values: Iterable<readonly [ColumnBinding, unknown]>
   return { ok: true, record };
 }
 
-/** Types a JSON object whose keys are ASIM column names (unknown keys ignored); times without zone are UTC. */
-export function coerceJsonObject(object: Readonly<Record<string, unknown>>): RecordOutcome {
+/**
+ * Types a JSON object whose keys are ASIM column names (unknown keys ignored). Times without a zone are UTC,
+ * except under keys suffixed ` [Local Time]` (as in a CSV export), which are read in `localZone`.
+ */
+export function coerceJsonObject(object: Readonly<Record<string, unknown>>, localZone?: string): RecordOutcome {
   const pairs: Array<readonly [ColumnBinding, unknown]> = [];
   for (const key of Object.keys(object)) {
-    const binding = jsonBinding(key);
+    const binding = jsonBinding(key, localZone);
     if (binding) pairs.push([binding, object[key]]);
   }
   return coerceRecord(pairs);
 }
 
 const jsonBindings = new Map<string, ColumnBinding | undefined>();
+const MAX_CACHED_KEYS = 10_000;
 
-/** JSON keys repeat on every line: bind each once. Suffixed names are honoured as in CSV, local ones unzoned. */
-function jsonBinding(key: string): ColumnBinding | undefined {
-  if (jsonBindings.has(key)) return jsonBindings.get(key);
-  const binding = bindColumn(key, undefined);
-  if (jsonBindings.size < 10_000) jsonBindings.set(key, binding);
+/** JSON keys repeat on every line: bind each once (per zone), up to a bound against hostile key variety. */
+function jsonBinding(key: string, localZone: string | undefined): ColumnBinding | undefined {
+  const cacheKey = `${localZone ?? ''}\u0000${key}`;
+  const cached = jsonBindings.get(cacheKey);
+  if (cached !== undefined || jsonBindings.has(cacheKey)) return cached;
+  const binding = bindColumn(key, localZone);
+  if (jsonBindings.size < MAX_CACHED_KEYS) jsonBindings.set(cacheKey, binding);
   return binding;
 }

@@ -10,8 +10,7 @@
  */
 import { parse, type CsvError, type Info } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { bindColumn, coerceRecord, planColumns, type ColumnBinding, type ColumnPlan } from '../asim/coerce.js';
-import { isKnownTimeZone } from '../util/time.js';
+import { bindColumn, coerceRecord, planColumns, requireKnownTimeZone, type ColumnBinding, type ColumnPlan } from '../asim/coerce.js';
 import type { ContentSample, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 
 /** A header is an ASIM header when it names TimeGenerated and at least this share of its columns are ASIM. */
@@ -56,9 +55,7 @@ interface RawRecord {
 }
 
 async function* parseAsimCsv(input: SourceInput, options: ParseOptions): AsyncGenerator<ParseEvent[]> {
-  if (options.timezone !== undefined && !isKnownTimeZone(options.timezone)) {
-    throw new Error(`${input.name}: unknown time zone "${options.timezone}" (expected an IANA name such as Europe/Berlin)`);
-  }
+  requireKnownTimeZone(input.name, options.timezone);
   const reader = new CsvRecordReader(input.name, options.timezone);
   const parser = parse({
     bom: true,

@@ -6,10 +6,10 @@
  * Two formats because they resume differently: JSON lines can continue a grown file from a byte offset, an
  * array cannot (its elements are not lines).
  */
-import { coerceJsonObject } from '../asim/coerce.js';
+import { coerceJsonObject, requireKnownTimeZone } from '../asim/coerce.js';
 import { ASIM_SCHEMA_NAME } from '../asim/schema.js';
 import { mapLines } from './lines.js';
-import type { ContentSample, Line, ParseEvent, SniffVerdict, SourceFormat, SourceInput } from './types.js';
+import type { ContentSample, Line, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 
 const ASIM_PARSER = 'vimNetworkSessionNative (records are already normalized: typed only)';
 
@@ -32,7 +32,7 @@ export const asimJsonLines: SourceFormat = {
   detection: 'first line is a JSON object with TimeGenerated and SrcIpAddr, DstIpAddr or EventSchema "NetworkSession"',
   lineBased: true,
   sniff: sniffJsonLines,
-  parse: (input) => parseJsonLines(input),
+  parse: (input, options) => parseJsonLines(input, options),
 };
 
 export const asimJsonArray: SourceFormat = {
@@ -42,7 +42,7 @@ export const asimJsonArray: SourceFormat = {
   detection: 'a JSON array whose first element has TimeGenerated and SrcIpAddr, DstIpAddr or EventSchema "NetworkSession"',
   lineBased: false,
   sniff: sniffJsonArray,
-  parse: (input) => parseJsonArray(input),
+  parse: (input, options) => parseJsonArray(input, options),
 };
 
 function sniffJsonLines(sample: ContentSample): SniffVerdict {
@@ -62,13 +62,19 @@ function sniffJsonArray(sample: ContentSample): SniffVerdict {
   return evidence ? { verdict: 'match', reason: `JSON array: first element has ${evidence}` } : { verdict: 'no' };
 }
 
-function parseJsonLines(input: SourceInput): AsyncIterable<ParseEvent[]> {
-  return mapLines(input.lines(), (line: Line): ParseEvent | undefined =>
-    line.text.trim() === '' ? undefined : eventForJsonText(line.text, line.no),
+async function* parseJsonLines(input: SourceInput, options: ParseOptions): AsyncGenerator<ParseEvent[]> {
+  requireKnownTimeZone(input.name, options.timezone);
+  yield* mapLines(input.lines(), (line: Line): ParseEvent | undefined =>
+    line.text.trim() === '' ? undefined : eventForJsonText(line.text, line.no, options.timezone),
   );
 }
 
-async function* parseJsonArray(input: SourceInput): AsyncGenerator<ParseEvent[]> {
+async function* parseJsonArray(input: SourceInput, options: ParseOptions): AsyncGenerator<ParseEvent[]> {
+  requireKnownTimeZone(input.name, options.timezone);
+  const eventForItem = (item: ScannedItem): ParseEvent =>
+    item.kind === 'element'
+      ? eventForJsonText(item.text, item.line, options.timezone)
+      : { kind: 'reject', line: item.line, reason: item.reason, raw: item.text };
   const scanner = new JsonArrayScanner();
   for await (const batch of input.lines()) {
     const events: ParseEvent[] = [];
@@ -81,13 +87,8 @@ async function* parseJsonArray(input: SourceInput): AsyncGenerator<ParseEvent[]>
   if (last.length > 0) yield last;
 }
 
-function eventForItem(item: ScannedItem): ParseEvent {
-  if (item.kind === 'element') return eventForJsonText(item.text, item.line);
-  return { kind: 'reject', line: item.line, reason: item.reason, raw: item.text };
-}
-
 /** One JSON text (a line, or an array element) → a record or a reject. */
-function eventForJsonText(text: string, line: number): ParseEvent {
+function eventForJsonText(text: string, line: number, localZone: string | undefined): ParseEvent {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -95,7 +96,7 @@ function eventForJsonText(text: string, line: number): ParseEvent {
     return { kind: 'reject', line, reason: `not valid JSON: ${(error as Error).message}`, raw: text };
   }
   if (!isPlainObject(value)) return { kind: 'reject', line, reason: 'not a JSON object', raw: text };
-  const outcome = coerceJsonObject(value);
+  const outcome = coerceJsonObject(value, localZone);
   if (outcome.ok) return { kind: 'record', record: outcome.record, line };
   return { kind: 'reject', line, reason: outcome.reason, field: outcome.field, raw: text };
 }

@@ -19,8 +19,7 @@ import {
   type DuckDBDataChunk,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { coerceRecord, Instant, instantText, planColumns, type ColumnBinding } from '../asim/coerce.js';
-import { isKnownTimeZone } from '../util/time.js';
+import { coerceRecord, Instant, instantText, planColumns, requireKnownTimeZone, type ColumnBinding } from '../asim/coerce.js';
 import type { ContentSample, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 
 const PARQUET_MAGIC = [0x50, 0x41, 0x52, 0x31]; // "PAR1"
@@ -52,9 +51,7 @@ function sniffParquet(sample: ContentSample): SniffVerdict {
 }
 
 async function* parseParquet(input: SourceInput, options: ParseOptions): AsyncGenerator<ParseEvent[]> {
-  if (options.timezone !== undefined && !isKnownTimeZone(options.timezone)) {
-    throw new Error(`${input.name}: unknown time zone "${options.timezone}" (expected an IANA name such as Europe/Berlin)`);
-  }
+  requireKnownTimeZone(input.name, options.timezone);
   const path = await input.localFile();
   const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
   const connection = await instance.connect();

@@ -65,6 +65,27 @@ describe('asim-jsonl', () => {
   });
 });
 
+describe('asim-json: [Local Time] keys', () => {
+  const line = '{"TimeGenerated [Local Time]":"7/5/2023, 2:16:44.756 PM","SrcIpAddr":"10.0.0.5"}\n';
+
+  it('reads them in the zone of the timezone option, as in a CSV export', async () => {
+    expect(brief(await collect(asimJsonLines, inputFromBuffer('local.jsonl', line), { timezone: 'Europe/Berlin' }))).toEqual([
+      { kind: 'record', line: 1, record: { TimeGenerated: T_121644 + 756_000, SrcIpAddr: '10.0.0.5' } },
+    ]);
+    expect(brief(await collect(asimJsonArray, inputFromBuffer('local.json', `[${line}]`), { timezone: 'UTC' }))).toEqual([
+      { kind: 'record', line: 1, record: { TimeGenerated: T_141644 + 756_000, SrcIpAddr: '10.0.0.5' } },
+    ]);
+  });
+
+  it('rejects them without a zone, and refuses an unknown zone before reading', async () => {
+    const events = await collect(asimJsonLines, inputFromBuffer('local.jsonl', line));
+    expect(events[0]?.kind === 'reject' && events[0].field).toBe('TimeGenerated [Local Time]');
+    await expect(collect(asimJsonLines, inputFromBuffer('local.jsonl', line), { timezone: 'Nowhere/Else' })).rejects.toThrow(
+      'unknown time zone "Nowhere/Else"',
+    );
+  });
+});
+
 describe('asim-json-array', () => {
   it('splits a pretty-printed array into elements and reports each at its first line', async () => {
     const events = await collect(asimJsonArray, fixtureInput('sessions-array.json'));
