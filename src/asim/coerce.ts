@@ -33,7 +33,8 @@
  *
  * Unknown column names (a Sentinel export carries `TenantId`, `_ItemId`, `SourceSystem`, `_BilledSize`, …
  * beside the schema's columns) are ignored, not rejected: they are table metadata, not session data, and
- * refusing them would refuse every real export. `planColumns` reports them so a caller can tell the user.
+ * refusing them would refuse every real export. `planColumns` lists them; the CSV format names them in its
+ * detection reason (`ingest --explain-format`). JSON keys vary per line and are not listed.
  */
 import type { AsimRecord, AsimValue, Micros } from './record.js';
 import { ASIM_COLUMN_TYPES, type AsimType } from './schema.js';

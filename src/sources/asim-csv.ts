@@ -10,7 +10,7 @@
  */
 import { parse, type CsvError, type Info } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { bindColumn, coerceRecord, planColumns, requireKnownTimeZone, type ColumnBinding, type ColumnPlan } from '../asim/coerce.js';
+import { coerceRecord, planColumns, requireKnownTimeZone, type ColumnBinding, type ColumnPlan } from '../asim/coerce.js';
 import type { ContentSample, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 
 /** A header is an ASIM header when it names TimeGenerated and at least this share of its columns are ASIM. */
@@ -32,11 +32,13 @@ function sniffAsimCsv(sample: ContentSample): SniffVerdict {
   if (header === undefined) return { verdict: 'no' };
   const names = parseHeaderLine(header);
   if (!names) return { verdict: 'no' };
-  const bound = names.map((name) => bindColumn(name, undefined)).filter((binding) => binding !== undefined);
-  const asimCount = new Set(bound.map((binding) => binding.column)).size;
+  const plan = planColumns(names, undefined);
+  const bound = plan.bindings.filter((binding) => binding !== undefined);
   const hasTime = bound.some((binding) => binding.column === 'TimeGenerated');
-  if (!hasTime || asimCount < MIN_ASIM_COLUMNS || asimCount < names.length * MIN_ASIM_SHARE) return { verdict: 'no' };
-  return { verdict: 'match', reason: `CSV header with TimeGenerated and ${asimCount} of ${names.length} columns ASIM` };
+  if (!hasTime || bound.length < MIN_ASIM_COLUMNS || bound.length < names.length * MIN_ASIM_SHARE) return { verdict: 'no' };
+  // The reason is what `ingest --explain-format` shows: it is where ignored (non-ASIM) columns are reported.
+  const ignored = plan.ignored.length > 0 ? `; ignored: ${plan.ignored.join(', ')}` : '';
+  return { verdict: 'match', reason: `CSV header with TimeGenerated and ${bound.length} of ${names.length} columns ASIM${ignored}` };
 }
 
 function parseHeaderLine(line: string): string[] | undefined {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { asimCsv } from '../../src/sources/asim-csv.js';
-import { inputFromBuffer } from '../../src/sources/input.js';
+import { inputFromBuffer, sampleOfBuffer } from '../../src/sources/input.js';
 import type { SourceInput } from '../../src/sources/types.js';
 import { brief, collect, fixtureInput, sniffText } from '../asim/collect.js';
 
@@ -170,6 +170,14 @@ describe('asim-csv: headers', () => {
   it('refuses a header without TimeGenerated with a clear error', async () => {
     const input = inputFromBuffer('no-time.csv', 'SrcIpAddr,DstIpAddr,DstPortNumber\n10.0.0.5,10.0.0.9,445\n');
     await expect(collect(asimCsv, input)).rejects.toThrow('the CSV header has no TimeGenerated column');
+  });
+
+  it('says in its detection reason which columns it ignores', () => {
+    const sample = sampleOfBuffer(readFileSync(fixtureInput('la-export-utc.csv').name));
+    expect(asimCsv.sniff(sample)).toEqual({
+      verdict: 'match',
+      reason: 'CSV header with TimeGenerated and 13 of 15 columns ASIM; ignored: TenantId, _ItemId',
+    });
   });
 
   it('sniffs ASIM headers, with or without Log Analytics suffixes, and nothing else', () => {
