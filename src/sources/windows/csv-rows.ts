@@ -15,23 +15,18 @@ export type CsvPiece =
 /** Largest record csv-parse will buffer. */
 const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 
-interface InfoRecord {
-  readonly record: string[];
-  readonly info: { readonly lines: number };
-}
-
 export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<CsvPiece[]> {
-  const parser = Readable.from(chunks).pipe(
-    parse({ bom: true, relax_column_count: true, info: true, max_record_size: MAX_RECORD_CHARS, skip_empty_lines: true }),
-  );
+  const parser = Readable.from(chunks).pipe(parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_CHARS }));
   let header: string[] | undefined;
+  // Lines are counted from the values themselves (a record spans 1 + the newlines inside its quoted values):
+  // csv-parse's own count takes the CR and LF of a quoted CRLF as two lines.
   let nextLine = 1;
   let batch: CsvPiece[] = [];
   try {
-    for await (const item of parser as AsyncIterable<InfoRecord>) {
-      const { record, info } = item;
+    for await (const record of parser as AsyncIterable<string[]>) {
       const line = nextLine;
-      nextLine = info.lines + 1;
+      nextLine += 1 + record.reduce((sum, value) => sum + countNewlines(value), 0);
+      if (record.length === 1 && record[0] === '') continue; // a blank line
       if (!header) {
         header = record;
         continue;
@@ -55,6 +50,12 @@ export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGene
     batch.push({ kind: 'stray', line: nextLine, raw: '', reason: `CSV error: ${(error as Error).message}` });
   }
   if (batch.length > 0) yield batch;
+}
+
+function countNewlines(text: string): number {
+  let count = 0;
+  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
+  return count;
 }
 
 /** Header and first complete rows of a CSV sample, or undefined when it does not read as CSV. */
