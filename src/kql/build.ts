@@ -26,6 +26,12 @@ import { MICROS, scalarTypeOf, type Column, type ScalarType } from './types.js';
 export interface BuildOptions {
   /** The query's single `now()`, in microseconds since the epoch (UTC). */
   readonly now: number;
+  /**
+   * A scheduled rule's look-back (microseconds): every read of the ASIM table sees only
+   * `now − lookback ≤ TimeGenerated ≤ now`, as Sentinel applies a rule's query period (seed-rule.md §3 item 3).
+   * Absent for ad-hoc queries.
+   */
+  readonly lookback?: number;
 }
 
 export interface BuiltQuery {
@@ -115,7 +121,7 @@ class Builder {
     const bound = env.get(name);
     if (bound?.k === 'tabular') return bound.rel;
     const symbol = referencedSymbol(node);
-    if (symbol?.symbolKind === 'Table' && name === ASIM_TABLE) return { k: 'scan', table: ASIM_TABLE, columns: this.columnsOf(node) };
+    if (symbol?.symbolKind === 'Table' && name === ASIM_TABLE) return this.asimScan(this.columnsOf(node));
     if (symbol?.symbolKind === 'Function' && ASIM_FUNCTIONS.includes(name) && !bound) return this.asimRead(node, new Map());
     return this.unsupported(`reference to '${name}'`, node);
   }
@@ -172,11 +178,21 @@ class Builder {
    */
   private asimRead(node: KNode, args: ReadonlyMap<string, Expr>): Rel {
     const columns = this.columnsOf(node);
-    const scan: Rel = { k: 'scan', table: ASIM_TABLE, columns };
+    const scan = this.asimScan(columns);
     const name = node.kind === 'NameReference' ? textOf(node, 'SimpleName') : textOf(must(node, 'Name'), 'SimpleName');
     if (!(ASIM_FILTERING_FUNCTIONS as readonly string[]).includes(name)) return scan;
     const conditions = asimConditions(args, (what) => this.unsupported(what, node));
     return conditions.length === 0 ? scan : { k: 'filter', input: scan, columns, predicate: and(...conditions) };
+  }
+
+  /** A read of the ASIM table, limited to the look-back window when one is set. */
+  private asimScan(columns: readonly Column[]): Rel {
+    const scan: Rel = { k: 'scan', table: ASIM_TABLE, columns };
+    const { lookback, now } = this.options;
+    if (lookback === undefined) return scan;
+    const time = col('TimeGenerated', 'datetime');
+    const predicate = and(call('ge', 'bool', time, lit(now - lookback, 'datetime')), call('le', 'bool', time, lit(now, 'datetime')));
+    return { k: 'filter', input: scan, columns, predicate };
   }
 
   private datatable(node: KNode, env: Env): Rel {

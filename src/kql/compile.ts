@@ -19,6 +19,8 @@ export interface CompileOptions {
   readonly engine: DialectName;
   /** The instant `now()` and `ago()` refer to, in microseconds since the epoch (UTC). */
   readonly now: number;
+  /** Limit reads of the ASIM table to [now − lookback, now] (microseconds), as a scheduled rule's query period. */
+  readonly lookback?: number;
 }
 
 export interface CompiledQuery {
@@ -29,7 +31,7 @@ export interface CompiledQuery {
 }
 
 export function compileKql(text: string, options: CompileOptions): CompiledQuery {
-  const { rel } = buildQuery(text, { now: options.now });
+  const { rel } = buildQuery(text, { now: options.now, ...(options.lookback === undefined ? {} : { lookback: options.lookback }) });
   const sql = resultSql(rel, { dialect: DIALECTS[options.engine], text });
   return { sql, columns: rel.columns, ir: rel };
 }

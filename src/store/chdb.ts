@@ -61,13 +61,19 @@ export class ChdbEngine {
    */
   async loadAsimParquet(parquetPath: string): Promise<void> {
     const d = clickhouse;
-    const columns = ASIM_COLUMNS.map((c) => `${d.ident(c.name)} ${d.sqlType(c.type as ScalarType)}`).join(', ');
-    await this.exec(`DROP TABLE IF EXISTS ${d.ident(ASIM_TABLE)}`);
-    await this.exec(`CREATE TABLE ${d.ident(ASIM_TABLE)} (${columns}) ENGINE = MergeTree ORDER BY tuple()`);
+    await this.createAsimTable();
     const values = ASIM_COLUMNS.map((c) =>
       c.type === 'string' ? `coalesce(toString(${d.ident(c.name)}), '')` : c.type === 'dynamic' ? `toString(${d.ident(c.name)})` : d.ident(c.name),
     ).join(', ');
     await this.exec(`INSERT INTO ${d.ident(ASIM_TABLE)} SELECT ${values} FROM file(${d.string(parquetPath)}, Parquet)`);
+  }
+
+  /** (Re)creates an empty ASIM table: strings are non-null `String` (""), other columns Nullable. */
+  async createAsimTable(): Promise<void> {
+    const d = clickhouse;
+    const columns = ASIM_COLUMNS.map((c) => `${d.ident(c.name)} ${d.sqlType(c.type as ScalarType)}`).join(', ');
+    await this.exec(`DROP TABLE IF EXISTS ${d.ident(ASIM_TABLE)}`);
+    await this.exec(`CREATE TABLE ${d.ident(ASIM_TABLE)} (${columns}) ENGINE = MergeTree ORDER BY tuple()`);
   }
 
   close(): void {
