@@ -183,6 +183,16 @@ async function* drainEvents(
       }
       return { buffer, line };
     }
+    // An earlier `<Event` that never closed must not swallow the complete event after it.
+    EVENT_START.lastIndex = 1;
+    const restart = EVENT_START.exec(buffer);
+    if (restart && restart.index < end.index) {
+      const unclosed = buffer.slice(0, restart.index);
+      yield { kind: 'stray', text: unclosed, line, reason: 'unclosed <Event>: another <Event> starts before its </Event>' };
+      line += countNewlines(unclosed);
+      buffer = buffer.slice(restart.index);
+      continue;
+    }
     const stop = end.index + end[0].length;
     const xml = buffer.slice(0, stop);
     yield { kind: 'event', xml, line };

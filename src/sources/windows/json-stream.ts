@@ -21,6 +21,7 @@ export const MAX_ELEMENT_CHARS = 16 * 1024 * 1024;
 export class JsonElementSplitter {
   private depth = 0;
   private inString = false;
+  private strayInString = false;
   private escaped = false;
   private current = '';
   private currentLine = 1;
@@ -36,7 +37,17 @@ export class JsonElementSplitter {
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
       if (this.depth === 0) {
-        if (c === 0x7b /* { */) {
+        if (this.strayInString) {
+          // A string between objects (`["{"]`): its braces are text, not the start of an element.
+          if (this.escaped) this.escaped = false;
+          else if (c === 0x5c) this.escaped = true;
+          else if (c === 0x22) this.strayInString = false;
+          if (c === 0x0a) this.line++;
+          this.noteStray(text[i] ?? '');
+        } else if (c === 0x22) {
+          this.strayInString = true;
+          this.noteStray(text[i] ?? '');
+        } else if (c === 0x7b /* { */) {
           this.flushStray(pieces);
           this.depth = 1;
           this.current = '';
