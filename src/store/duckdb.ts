@@ -1,11 +1,6 @@
 /**
  * The embedded store: one DuckDB database file holding ASIM records, the ledger of ingested inputs and the
- * rejects.
- *
- * Records are appended in data chunks to a staging table that has only the columns the input's records set,
- * and moved into the ASIM table with one INSERT … SELECT per batch. Why: the ASIM table has ~190 columns with
- * strings NOT NULL DEFAULT '' (Kusto strings are never null), a record sets a dozen of them, DuckDB's appender
- * has no column subset, and every column of a chunk costs native calls from JS even when it is all null.
+ * rejects. How records are packed on their way in is in duckdb-packing.ts.
  */
 import {
   DuckDBConnection,
@@ -16,7 +11,8 @@ import {
   type DuckDBType,
   type DuckDBValue,
 } from '@duckdb/node-api';
-import { ASIM_COLUMNS, ASIM_COLUMN_TYPES, ASIM_TABLE, type AsimType } from '../asim/schema.js';
+import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
+import { EMPTY_LAYOUT, packColumn, stagingTableDdl, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectRow, Store } from './engine.js';
 import { quoteIdentifier, quoteString } from './sql.js';
@@ -25,7 +21,7 @@ export const LEDGER_TABLE = 'smbwatch_inputs';
 export const REJECTS_TABLE = 'smbwatch_rejects';
 const STAGING_TABLE = 'smbwatch_staging';
 const CHUNK_ROWS = 2048; // DuckDB's vector size
-const MOVE_EVERY_ROWS = 128 * 1024;
+const MOVE_EVERY_RECORDS = 64 * CHUNK_ROWS;
 const MAX_RAW_CHARS = 4096;
 
 const DUCKDB_TYPES: Record<AsimType, string> = {
@@ -38,13 +34,35 @@ const DUCKDB_TYPES: Record<AsimType, string> = {
   dynamic: 'JSON',
 };
 
+/**
+ * Physical storage is narrow: `smbwatch_sessions` holds only the schema columns some source has set (added
+ * on first use), and the view `ASimNetworkSessionLogs` shows every schema column with its schema type —
+ * never-set strings as '' and other never-set columns as typed nulls. Why: a source sets a few dozen of the
+ * ~170 columns, and writing the rest on every row made inserts several times slower.
+ */
+export const SESSIONS_TABLE = 'smbwatch_sessions';
+
+function physicalColumnDdl(name: string, type: AsimType): string {
+  return type === 'string' ? `${quoteIdentifier(name)} VARCHAR DEFAULT ''` : `${quoteIdentifier(name)} ${DUCKDB_TYPES[type]}`;
+}
+
+/** A standalone full-width ASIM table (for fixtures and exports), strings NOT NULL DEFAULT ''. */
 export function asimTableDdl(): string {
   const columns = ASIM_COLUMNS.map(({ name, type }) =>
-    type === 'string'
-      ? `${quoteIdentifier(name)} VARCHAR NOT NULL DEFAULT ''`
-      : `${quoteIdentifier(name)} ${DUCKDB_TYPES[type]}`,
+    type === 'string' ? `${quoteIdentifier(name)} VARCHAR NOT NULL DEFAULT ''` : `${quoteIdentifier(name)} ${DUCKDB_TYPES[type]}`,
   );
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(ASIM_TABLE)} (\n  ${columns.join(',\n  ')}\n)`;
+}
+
+const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')})`;
+
+export function asimViewDdl(physical: ReadonlySet<string>): string {
+  const columns = ASIM_COLUMNS.map(({ name, type }) => {
+    if (physical.has(name)) return quoteIdentifier(name);
+    const absent = type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
+    return `${absent} AS ${quoteIdentifier(name)}`;
+  });
+  return `CREATE OR REPLACE VIEW ${quoteIdentifier(ASIM_TABLE)} AS SELECT\n  ${columns.join(',\n  ')}\nFROM ${SESSIONS_TABLE}`;
 }
 
 const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
@@ -70,25 +88,6 @@ const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
   rejected_at TIMESTAMP NOT NULL
 )`;
 
-function stagingDdl(columns: readonly StagedColumn[]): string {
-  const definitions = columns.map(({ name, type }) => `${quoteIdentifier(name)} ${DUCKDB_TYPES[type]}`);
-  return `CREATE OR REPLACE TEMP TABLE ${STAGING_TABLE} (${definitions.join(', ')})`;
-}
-
-/** Moves staged rows into the ASIM table, turning absent strings into "" on the way; other columns take their defaults. */
-function moveStagedSql(columns: readonly StagedColumn[]): string {
-  const target = columns.map(({ name }) => quoteIdentifier(name)).join(', ');
-  const source = columns
-    .map(({ name, type }) => (type === 'string' ? `coalesce(${quoteIdentifier(name)}, '')` : quoteIdentifier(name)))
-    .join(', ');
-  return `INSERT INTO ${quoteIdentifier(ASIM_TABLE)} (${target}) SELECT ${source} FROM ${STAGING_TABLE}`;
-}
-
-interface StagedColumn {
-  readonly name: string;
-  readonly type: AsimType;
-}
-
 export async function openDuckDbStore(path: string): Promise<DuckDbStore> {
   const instance = await DuckDBInstance.create(path);
   const connection = await instance.connect();
@@ -107,9 +106,10 @@ export class DuckDbStore implements Store {
   ) {}
 
   async initialise(): Promise<void> {
-    await this.connection.run(asimTableDdl());
+    await this.connection.run(SESSIONS_DDL);
     await this.connection.run(LEDGER_DDL);
     await this.connection.run(REJECTS_DDL);
+    await this.connection.run(asimViewDdl(await physicalColumns(this.connection)));
   }
 
   async query(sql: string): Promise<QueryResult> {
@@ -123,7 +123,7 @@ export class DuckDbStore implements Store {
 
   async beginIngest(): Promise<IngestTransaction> {
     await this.connection.run('BEGIN TRANSACTION');
-    return new DuckDbIngest(this.connection);
+    return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
   }
 
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
@@ -164,15 +164,16 @@ export class DuckDbStore implements Store {
 
 class DuckDbIngest implements IngestTransaction {
   private chunkRows: AsimRecord[] = [];
-  private stagedRows = 0;
+  private stagedRecords = 0;
   private finished = false;
-  private staged: StagedColumn[] = [];
-  private stagedNames = new Set<string>();
+  private layout: ColumnLayout = EMPTY_LAYOUT;
   private appender: DuckDBAppender | undefined;
   private types: DuckDBType[] = [];
-  private moveSql = '';
 
-  constructor(private readonly connection: DuckDBConnection) {}
+  constructor(
+    private readonly connection: DuckDBConnection,
+    private readonly physical: Set<string>,
+  ) {}
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
     for (const record of records) {
@@ -220,34 +221,45 @@ class DuckDbIngest implements IngestTransaction {
     if (rows.length === 0) return;
     this.chunkRows = [];
     const appender = await this.appenderFor(rows);
-    const chunk = DuckDBDataChunk.create(this.types, rows.length);
-    this.staged.forEach(({ name, type }, column) => chunk.setColumnValues(column, columnValues(rows, name, type)));
+    const chunk = DuckDBDataChunk.create(this.types, 1);
+    if (this.layout.varying.length === 0) chunk.setColumnValues(0, [rows.length]);
+    this.layout.varying.forEach((name, column) => chunk.setColumnValues(column, [packColumn(rows, name)]));
     appender.appendDataChunk(chunk);
-    this.stagedRows += rows.length;
-    if (this.stagedRows >= MOVE_EVERY_ROWS) await this.moveStaged();
+    this.stagedRecords += rows.length;
+    if (this.stagedRecords >= MOVE_EVERY_RECORDS) await this.moveStaged();
   }
 
-  /** The staging appender, widened (after moving what is staged) when these rows set a column not yet staged. */
+  /** The staging appender; when these rows need another layout, what is staged moves first under the old one. */
   private async appenderFor(rows: readonly AsimRecord[]): Promise<DuckDBAppender> {
-    const missing = columnsSetBy(rows).filter((name) => !this.stagedNames.has(name));
-    if (this.appender && missing.length === 0) return this.appender;
+    const next = widenLayout(this.layout, rows);
+    if (this.appender && next === this.layout) return this.appender;
     await this.moveStaged();
     this.closeAppender();
-    for (const name of missing) this.stagedNames.add(name);
-    this.staged = ASIM_COLUMNS.filter(({ name }) => this.stagedNames.has(name));
-    await this.connection.run(stagingDdl(this.staged));
+    this.layout = next;
+    await this.addPhysicalColumns([...next.varying, ...next.constants.keys()]);
+    await this.connection.run(stagingTableDdl(STAGING_TABLE, next));
     this.types = (await this.connection.runAndReadAll(`SELECT * FROM ${STAGING_TABLE} LIMIT 0`)).columnTypes();
-    this.moveSql = moveStagedSql(this.staged);
     this.appender = await this.connection.createAppender(STAGING_TABLE, 'main', 'temp');
     return this.appender;
   }
 
+  /** Columns a source sets for the first time join the physical table (inside the ingest's transaction). */
+  private async addPhysicalColumns(names: readonly string[]): Promise<void> {
+    const missing = names.filter((name) => !this.physical.has(name));
+    if (missing.length === 0) return;
+    for (const name of missing) {
+      await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN ${physicalColumnDdl(name, ASIM_COLUMN_TYPES.get(name)!)}`);
+      this.physical.add(name);
+    }
+    await this.connection.run(asimViewDdl(this.physical));
+  }
+
   private async moveStaged(): Promise<void> {
-    if (this.stagedRows === 0 || !this.appender) return;
+    if (this.stagedRecords === 0 || !this.appender) return;
     this.appender.flushSync();
-    await this.connection.run(this.moveSql);
+    await this.connection.run(unpackInsertSql(STAGING_TABLE, SESSIONS_TABLE, this.layout, this.stagedRecords));
     await this.connection.run(`DELETE FROM ${STAGING_TABLE}`);
-    this.stagedRows = 0;
+    this.stagedRecords = 0;
   }
 
   private closeAppender(): void {
@@ -256,50 +268,11 @@ class DuckDbIngest implements IngestTransaction {
   }
 }
 
-/** Names of the schema columns that at least one of these records sets. */
-function columnsSetBy(rows: readonly AsimRecord[]): string[] {
-  const names = new Set<string>();
-  for (const row of rows) {
-    for (const name in row) {
-      const value = row[name];
-      if (value !== undefined && value !== null && value !== '') names.add(name);
-    }
-  }
-  return [...names].filter((name) => ASIM_COLUMN_TYPES.has(name));
-}
-
-const ALL_NULL_CACHE = new Map<number, null[]>();
-
-function allNull(length: number): null[] {
-  let values = ALL_NULL_CACHE.get(length);
-  if (!values) {
-    values = new Array<null>(length).fill(null);
-    ALL_NULL_CACHE.set(length, values);
-  }
-  return values;
-}
-
-/** One column of a chunk as DuckDB values; a column no record sets is all null (and costs no native call). */
-function columnValues(rows: readonly AsimRecord[], name: string, type: AsimType): readonly DuckDBValue[] {
-  let values: DuckDBValue[] | undefined;
-  for (let index = 0; index < rows.length; index++) {
-    const value = rows[index]![name];
-    if (value === undefined || value === null || (type === 'string' && value === '')) continue;
-    values ??= new Array<DuckDBValue>(rows.length).fill(null);
-    values[index] = toDuckDbValue(value, type);
-  }
-  return values ?? allNull(rows.length);
-}
-
-function toDuckDbValue(value: string | number | boolean, type: AsimType): DuckDBValue {
-  switch (type) {
-    case 'datetime':
-      return new DuckDBTimestampValue(BigInt(value as number));
-    case 'long':
-      return BigInt(value as number);
-    default:
-      return value;
-  }
+async function physicalColumns(connection: DuckDBConnection): Promise<Set<string>> {
+  const reader = await connection.runAndReadAll(
+    `SELECT column_name FROM information_schema.columns WHERE table_name = '${SESSIONS_TABLE}' AND table_schema = 'main'`,
+  );
+  return new Set(reader.getRows().map((row) => String(row[0])));
 }
 
 /** DuckDB values as plain JS: numbers (bigints when unsafe), strings, booleans, timestamps as epoch microseconds. */

@@ -1,0 +1,156 @@
+/**
+ * How records travel from JS into DuckDB's ASIM table.
+ *
+ * Each chunk of records becomes ONE staging row: per varying column, one VARCHAR holding all the chunk's
+ * values; a single INSERT … SELECT unpacks them with `unnest`, casts them to the schema types, and writes
+ * columns that held one value throughout the input (vendor, product, schema version…) as literals. Why: the
+ * ASIM table has ~190 columns, DuckDB's appender has no column subset, and from JS every cell costs a
+ * native call, while a packed column costs one.
+ *
+ * Packing: values joined by U+001F (unit separator), the empty string standing for null in non-string
+ * columns. A column whose chunk holds a U+001F anywhere is packed as a JSON array instead, marked by a leading
+ * U+001E, so no value is ever mangled.
+ */
+import type { AsimRecord, AsimValue } from '../asim/record.js';
+import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, type AsimType } from '../asim/schema.js';
+import { quoteIdentifier, quoteString } from './sql.js';
+
+const UNIT_SEPARATOR = '\u001f';
+const JSON_MARKER = '\u001e';
+
+export interface ColumnLayout {
+  /** Columns staged per chunk, in schema order. */
+  readonly varying: readonly string[];
+  /** Columns with one value throughout the input so far, written as literals. */
+  readonly constants: ReadonlyMap<string, AsimValue>;
+}
+
+export const EMPTY_LAYOUT: ColumnLayout = { varying: [], constants: new Map() };
+
+const CAST_TYPES: Record<AsimType, string> = {
+  string: 'VARCHAR',
+  int: 'INTEGER',
+  long: 'BIGINT',
+  real: 'DOUBLE',
+  bool: 'BOOLEAN',
+  datetime: 'BIGINT',
+  dynamic: 'JSON',
+};
+
+function typeOf(name: string): AsimType {
+  const type = ASIM_COLUMN_TYPES.get(name);
+  if (!type) throw new Error(`not an ASIM column: ${name}`);
+  return type;
+}
+
+/**
+ * The layout that also fits these records. A column is constant while every record staged under the layout
+ * carries the same value; once one differs (or lacks it) the column is varying for the rest of the input.
+ * Returns the same object when nothing changes; the caller moves what is staged before switching layouts, so
+ * a layout only ever describes the rows staged under it.
+ */
+export function widenLayout(layout: ColumnLayout, rows: readonly AsimRecord[]): ColumnLayout {
+  const varying = new Set(layout.varying);
+  const constants = new Map(layout.constants);
+  let changed = false;
+  const makeVarying = (name: string): void => {
+    constants.delete(name);
+    varying.add(name);
+    changed = true;
+  };
+  for (const [name, value] of layout.constants) {
+    if (rows.some((row) => row[name] !== value)) makeVarying(name);
+  }
+  for (const name of columnsSetBy(rows)) {
+    if (varying.has(name) || constants.has(name)) continue;
+    const value = rows[0]![name];
+    if (value !== undefined && value !== null && value !== '' && rows.every((row) => row[name] === value)) {
+      constants.set(name, value);
+      changed = true;
+    } else {
+      makeVarying(name);
+    }
+  }
+  if (!changed) return layout;
+  return { varying: ASIM_COLUMNS.map((column) => column.name).filter((name) => varying.has(name)), constants };
+}
+
+/** Schema columns that at least one of these records sets to a value. */
+function columnsSetBy(rows: readonly AsimRecord[]): Set<string> {
+  const names = new Set<string>();
+  for (const row of rows) {
+    for (const name in row) {
+      if (names.has(name)) continue;
+      const value = row[name];
+      if (value !== undefined && value !== null && value !== '' && ASIM_COLUMN_TYPES.has(name)) names.add(name);
+    }
+  }
+  return names;
+}
+
+export function stagingTableDdl(table: string, layout: ColumnLayout): string {
+  const columns = layout.varying.map((name) => `${quoteIdentifier(name)} VARCHAR`);
+  if (columns.length === 0) columns.push('"_rows" INTEGER');
+  return `CREATE OR REPLACE TEMP TABLE ${table} (${columns.join(', ')})`;
+}
+
+/** One column of a chunk, packed. */
+export function packColumn(rows: readonly AsimRecord[], name: string): string {
+  const type = typeOf(name);
+  const parts = new Array<string>(rows.length);
+  let needsJson = false;
+  for (let index = 0; index < rows.length; index++) {
+    const value = rows[index]![name];
+    const text = value === undefined || value === null ? '' : String(value);
+    if (type === 'string' || type === 'dynamic') needsJson ||= text.includes(UNIT_SEPARATOR);
+    parts[index] = text;
+  }
+  return needsJson ? JSON_MARKER + JSON.stringify(parts) : parts.join(UNIT_SEPARATOR);
+}
+
+function unpackExpression(name: string): string {
+  const column = quoteIdentifier(name);
+  return (
+    `unnest(CASE WHEN starts_with(${column}, chr(30)) THEN from_json(substr(${column}, 2), '["VARCHAR"]') ` +
+    `ELSE string_split(${column}, chr(31)) END) AS ${column}`
+  );
+}
+
+function castExpression(name: string): string {
+  const type = typeOf(name);
+  const column = quoteIdentifier(name);
+  if (type === 'string') return column;
+  const value = `CAST(nullif(${column}, '') AS ${CAST_TYPES[type]})`;
+  return type === 'datetime' ? `make_timestamp(${value})` : value;
+}
+
+function literal(name: string, value: AsimValue): string {
+  const type = typeOf(name);
+  if (value === null) return 'NULL';
+  switch (type) {
+    case 'string':
+      return quoteString(String(value));
+    case 'dynamic':
+      return `${quoteString(String(value))}::JSON`;
+    case 'datetime':
+      return `make_timestamp(${Math.trunc(Number(value))})`;
+    case 'bool':
+      return value ? 'true' : 'false';
+    default:
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${name}: not a number: ${String(value)}`);
+      return `CAST(${String(value)} AS ${CAST_TYPES[type]})`;
+  }
+}
+
+/** The INSERT that unpacks every staged row into records of the target table; columns not listed take their defaults. */
+export function unpackInsertSql(staging: string, target: string, layout: ColumnLayout, stagedRows: number): string {
+  const constantNames = [...layout.constants.keys()];
+  const columns = [...layout.varying, ...constantNames].map(quoteIdentifier).join(', ');
+  const values = [...layout.varying.map(castExpression), ...constantNames.map((name) => literal(name, layout.constants.get(name)!))];
+  if (layout.varying.length === 0) {
+    // Only constants: one row per staged record, from a range.
+    return `INSERT INTO ${quoteIdentifier(target)} (${columns}) SELECT ${values.join(', ')} FROM range(${stagedRows})`;
+  }
+  const unpacked = layout.varying.map(unpackExpression).join(', ');
+  return `INSERT INTO ${quoteIdentifier(target)} (${columns}) SELECT ${values.join(', ')} FROM (SELECT ${unpacked} FROM ${staging})`;
+}
