@@ -6,10 +6,12 @@ import { register as registerIngest } from './ingest.js';
 import { register as registerFormats } from './formats.js';
 import { register as registerStatus } from './status.js';
 import { register as registerRejects } from './rejects.js';
+import { register as registerQuery } from './query.js';
 
 export function registerCommands(program: Command): void {
   registerIngest(program);
   registerFormats(program);
   registerStatus(program);
   registerRejects(program);
+  registerQuery(program);
 }
