@@ -164,11 +164,20 @@ export function mapDeviceNetworkEvent(row: ExportRow, timezone: string | undefin
   return { kind: 'record', record };
 }
 
-/** Columns that tell a DeviceNetworkEvents export apart from other tables. */
-function looksLikeDeviceNetworkEvents(columns: readonly string[]): boolean {
+/** Which of the columns that tell a DeviceNetworkEvents export apart are missing (none: it is one). */
+function missingDeviceNetworkColumns(columns: readonly string[]): string[] {
   const has = (name: string) => columns.includes(name);
   const hasTime = columns.some((name) => /^(?:Timestamp|TimeGenerated)(?: \[(?:UTC|Local Time)\])?$/.test(name));
-  return hasTime && has('ActionType') && (has('RemoteIP') || has('LocalIP')) && (has('DeviceId') || has('DeviceName'));
+  return [
+    ...(hasTime ? [] : ['Timestamp or TimeGenerated']),
+    ...(has('ActionType') ? [] : ['ActionType']),
+    ...(has('RemoteIP') || has('LocalIP') ? [] : ['RemoteIP or LocalIP']),
+    ...(has('DeviceId') || has('DeviceName') ? [] : ['DeviceId or DeviceName']),
+  ];
+}
+
+function looksLikeDeviceNetworkEvents(columns: readonly string[]): boolean {
+  return missingDeviceNetworkColumns(columns).length === 0;
 }
 
 function describeActions(rows: readonly ExportRow[]): string {
@@ -186,7 +195,9 @@ export const defenderNetworkEventsCsv: SourceFormat = {
   lineBased: false,
   sniff(sample: ContentSample): SniffVerdict {
     const parsed = sampleCsvRows(sample.lines);
-    if (!parsed || !looksLikeDeviceNetworkEvents(parsed.header)) return { verdict: 'no' };
+    if (!parsed) return { verdict: 'no', reason: 'not CSV with a header' };
+    const missing = missingDeviceNetworkColumns(parsed.header);
+    if (missing.length > 0) return { verdict: 'no', reason: `no ${missing.join(', ')} column` };
     return { verdict: 'match', reason: `CSV with DeviceNetworkEvents columns (ActionType, RemoteIP, LocalIP, …); ${describeActions(parsed.rows)}` };
   },
   async *parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]> {
@@ -235,10 +246,14 @@ export const defenderNetworkEventsJson: SourceFormat = {
   lineBased: false,
   sniff(sample: ContentSample): SniffVerdict {
     const head = sample.text.trimStart();
-    if (!head.startsWith('[') && !head.startsWith('{')) return { verdict: 'no' };
+    if (!head.startsWith('[') && !head.startsWith('{')) return { verdict: 'no', reason: 'not JSON objects' };
     const rows = sampleObjects(sample);
     const matching = rows.filter((row) => looksLikeDeviceNetworkEvents(Object.keys(row)));
-    if (matching.length === 0 || matching.length * 2 < rows.length) return { verdict: 'no' };
+    if (matching.length === 0 || matching.length * 2 < rows.length) {
+      const first = rows[0];
+      const missing = first ? missingDeviceNetworkColumns(Object.keys(first)) : [];
+      return { verdict: 'no', reason: first ? `the first object has no ${missing.join(', ')} field` : 'no JSON object in the sample' };
+    }
     return { verdict: 'match', reason: `JSON ${head.startsWith('[') ? 'array' : 'lines'} of DeviceNetworkEvents rows; ${describeActions(matching)}` };
   },
   async *parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]> {

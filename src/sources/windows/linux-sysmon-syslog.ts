@@ -34,7 +34,9 @@ export const sysmonLinuxSyslog: SourceFormat = {
   sniff(sample: ContentSample): SniffVerdict {
     const lines = sample.lines.filter((line) => line.trim() !== '');
     const sysmon = lines.filter((line) => line.includes(LINUX_SYSMON_MARK) && line.includes('<Event>'));
-    if (sysmon.length === 0 || sysmon.length * 2 < lines.length || lines[0]?.trimStart().startsWith('<')) return { verdict: 'no' };
+    if (sysmon.length === 0 || sysmon.length * 2 < lines.length || lines[0]?.trimStart().startsWith('<')) {
+      return { verdict: 'no', reason: `${sysmon.length} of ${lines.length} sample lines are syslog lines with <Provider Name="Linux-Sysmon" event XML` };
+    }
     const network = sysmon.filter((line) => line.includes('<EventID>3</EventID>')).length;
     return { verdict: 'match', reason: `syslog lines holding Sysmon for Linux event XML: ${sysmon.length} of ${lines.length} sample lines, ${network} with EventID 3` };
   },

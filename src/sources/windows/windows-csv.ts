@@ -26,11 +26,14 @@ export const windowsEventsCsv: SourceFormat = {
   lineBased: false,
   sniff(sample: ContentSample): SniffVerdict {
     const parsed = sampleCsvRows(sample.lines);
-    if (!parsed) return { verdict: 'no' };
+    if (!parsed) return { verdict: 'no', reason: 'not CSV with a header' };
     const headerRow = Object.fromEntries(parsed.header.map((name) => [name, '']));
+    const missing = ['EventID', 'EventData', 'TimeGenerated'].filter(
+      (name) => !parsed.header.some((column) => column === name || column.startsWith(`${name} [`)),
+    );
+    if (missing.length > 0) return { verdict: 'no', reason: `no ${missing.join(', ')} column` };
     const table = tableOfRow(headerRow);
-    const hasTime = parsed.header.some((name) => /^TimeGenerated(?: \[(?:UTC|Local Time)\])?$/.test(name));
-    if (!table || !hasTime) return { verdict: 'no' };
+    if (!table) return { verdict: 'no', reason: 'columns of none of Event (Source, EventLog), WindowsEvent (Provider), SecurityEvent (EventSourceName)' };
     const tally: SampleTally = { events: 0, network: 0, other: 0, dialects: new Set([`Log Analytics ${table} table CSV export`]) };
     for (const row of parsed.rows) tallyEvent(tally, mapRow(row, { timezone: 'UTC' }));
     return { verdict: 'match', reason: describeSample(tally) };

@@ -86,7 +86,9 @@ function sniffObjects(texts: readonly string[], container: string): SniffVerdict
     tallyEvent(tally, mapWindowsEvent(windowsEventOfJson(parsed.object, dialect, {})));
   }
   // Windows events must be most of what the sample holds: a stray event in some other JSON log is not enough.
-  if (tally.events === 0 || tally.events < tally.other) return { verdict: 'no' };
+  if (tally.events === 0 || tally.events < tally.other) {
+    return { verdict: 'no', reason: `${tally.events} of ${tally.events + tally.other} sample objects are Windows events (EventID with SourceName/Channel, winlog.event_id, or EventID with EventData)` };
+  }
   return { verdict: 'match', reason: `${container} of ${describeSample(tally)}` };
 }
 
@@ -99,7 +101,7 @@ export const windowsEventsJsonl: SourceFormat = {
   lineBased: true,
   sniff(sample: ContentSample): SniffVerdict {
     const lines = sample.lines.map((line) => line.trim()).filter((line) => line !== '');
-    if (lines.length === 0 || !lines[0]?.startsWith('{')) return { verdict: 'no' };
+    if (lines.length === 0 || !lines[0]?.startsWith('{')) return { verdict: 'no', reason: 'the first line is not a JSON object' };
     return sniffObjects(lines.slice(0, 200), 'JSON lines');
   },
   parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]> {
@@ -118,11 +120,11 @@ export const windowsEventsJsonArray: SourceFormat = {
   detection: 'a JSON array whose first objects are mostly Windows events (as for windows-events-jsonl)',
   lineBased: false,
   sniff(sample: ContentSample): SniffVerdict {
-    if (!sample.text.trimStart().startsWith('[')) return { verdict: 'no' };
+    if (!sample.text.trimStart().startsWith('[')) return { verdict: 'no', reason: 'not a JSON array' };
     const elements: string[] = [];
     const splitter = new JsonElementSplitter();
     for (const piece of splitter.push(sample.text)) if (piece.kind === 'element') elements.push(piece.text);
-    if (elements.length === 0) return { verdict: 'no' };
+    if (elements.length === 0) return { verdict: 'no', reason: 'no complete JSON object in the sample' };
     return sniffObjects(elements.slice(0, 200), 'a JSON array');
   },
   async *parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]> {

@@ -26,7 +26,8 @@ export const windowsEventXml: SourceFormat = {
   lineBased: false,
   sniff(sample: ContentSample): SniffVerdict {
     const head = sample.text.replace(/^(?:\s+|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<(?:\w+:)?Events(?:\s[^>]*)?>)*/, '');
-    if (!/^<(?:\w+:)?Event[\s>]/.test(head) || !/<System>\s*<Provider\s/.test(head)) return { verdict: 'no' };
+    if (!/^<(?:\w+:)?Event[\s>]/.test(head)) return { verdict: 'no', reason: 'does not start with an <Event> element' };
+    if (!/<System>\s*<Provider\s/.test(head)) return { verdict: 'no', reason: '<Event> without <System><Provider>' };
     const tally: SampleTally = { events: 0, network: 0, other: 0, dialects: new Set(['Windows event XML']) };
     for (const match of sample.text.matchAll(/<(?:\w+:)?Event[\s>][\s\S]*?<\/(?:\w+:)?Event\s*>/g)) {
       const read = readEventXml(match[0]);

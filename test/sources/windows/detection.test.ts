@@ -27,3 +27,18 @@ describe('detection of the Windows fixtures through the registry', () => {
     });
   }
 });
+
+describe('a format that does not fit says which field is missing (for a wrong --format)', () => {
+  it('names the missing columns or fields', async () => {
+    const { windowsEventsCsv } = await import('../../../src/sources/windows/windows-csv.js');
+    const { defenderNetworkEventsCsv, defenderNetworkEventsJson } = await import('../../../src/sources/windows/defender.js');
+    const { windowsEventsJsonl } = await import('../../../src/sources/windows/windows-json.js');
+    const defenderCsv = sampleOfBuffer(await fixture('defender-networkevents.csv'));
+    expect(windowsEventsCsv.sniff(defenderCsv)).toEqual({ verdict: 'no', reason: 'no EventID, EventData, TimeGenerated column' });
+    const eventCsv = sampleOfBuffer(await fixture('event-table.csv'));
+    expect(defenderNetworkEventsCsv.sniff(eventCsv)).toEqual({ verdict: 'no', reason: 'no ActionType, RemoteIP or LocalIP, DeviceId or DeviceName column' });
+    const nxlog = sampleOfBuffer(await fixture('nxlog-winlogbeat.jsonl'));
+    expect(defenderNetworkEventsJson.sniff(nxlog)).toMatchObject({ verdict: 'no', reason: expect.stringMatching(/^the first object has no Timestamp or TimeGenerated, ActionType/) });
+    expect(windowsEventsJsonl.sniff(sampleOfBuffer('{"a":1}\n{"b":2}\n'))).toMatchObject({ verdict: 'no', reason: expect.stringMatching(/^0 of 2 sample objects are Windows events/) });
+  });
+});
