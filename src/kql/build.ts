@@ -504,7 +504,7 @@ class Builder {
         if (binary) {
           const left = this.scalar(must(node, 'Left'), env, scope);
           const right = this.scalar(must(node, 'Right'), env, scope);
-          const positive = call(binary.fn, type, left, right);
+          const positive = foldTime(call(binary.fn, type, left, right));
           return binary.negated ? not(positive) : positive;
         }
         return this.unsupported(`expression '${kind}'`, node);
@@ -637,10 +637,10 @@ class Builder {
     switch (name) {
       case 'now': {
         const [offset] = args();
-        return offset ? call('add', 'datetime', lit(this.options.now, 'datetime'), offset) : lit(this.options.now, 'datetime');
+        return offset ? foldTime(call('add', 'datetime', lit(this.options.now, 'datetime'), offset)) : lit(this.options.now, 'datetime');
       }
       case 'ago':
-        return call('sub', 'datetime', lit(this.options.now, 'datetime'), ...args());
+        return foldTime(call('sub', 'datetime', lit(this.options.now, 'datetime'), ...args()));
       case 'iff':
       case 'iif': {
         const [condition, then, otherwise] = args();
@@ -840,6 +840,18 @@ function argExtremeColumns(callNode: KNode, input: Rel, keys: readonly NamedExpr
     return input.columns.filter((c) => !exclude.has(c.name));
   }
   return rest;
+}
+
+/**
+ * Folds datetime/timespan arithmetic on constants (`ago(14d)` → the instant), so time bounds reach SQL as plain
+ * literals the engines can prune with, and the ASIM bounds need no null test.
+ */
+function foldTime(e: Expr): Expr {
+  if (e.k !== 'call' || (e.fn !== 'add' && e.fn !== 'sub') || (e.type !== 'datetime' && e.type !== 'timespan')) return e;
+  const [a, b] = e.args;
+  if (a?.k !== 'lit' || b?.k !== 'lit' || typeof a.value !== 'number' || typeof b.value !== 'number') return e;
+  if (a.type === 'datetime' && b.type === 'datetime') return e;
+  return lit(e.fn === 'add' ? a.value + b.value : a.value - b.value, e.type);
 }
 
 function dynamicElementLiteral(v: DynamicValue, unsupported: () => never): Expr {
