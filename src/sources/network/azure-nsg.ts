@@ -193,13 +193,19 @@ function flowRecordEvents(raw: string, line: number): ParseEvent[] {
 }
 
 async function* parseFlowBlobs(input: SourceInput): AsyncGenerator<ParseEvent[]> {
+  let seen = 0;
   for await (const elements of splitJsonElements(input.bytes(), { unwrapKey: 'records' })) {
     const events: ParseEvent[] = [];
+    seen += elements.length;
     for (const element of elements) {
       if (!element.complete) events.push(reject(element.line, element.text, 'truncated records[] element at end of input', 'records'));
       else events.push(...flowRecordEvents(element.text, element.line));
     }
     if (events.length > 0) yield events;
+  }
+  // Content that holds no records[] at all (a wrong --format) must not vanish silently.
+  if (seen === 0 && (await firstNonBlankChar(input)) !== '') {
+    yield [reject(1, '', 'no "records" array of NSG flow events in the input', 'records')];
   }
 }
 
@@ -248,6 +254,7 @@ function prefixed(prefix: 'Src' | 'Dst', fields: Record<string, string>): AsimRe
 
 function analyticsRowToRecord(row: TableRow, timezone: string | undefined): AsimRecord | string {
   const s = (column: string): string => stringCell(row, column);
+  if (!('FlowType_s' in row.cells)) throw new FieldError('FlowType_s', 'no FlowType_s column: not an AzureNetworkAnalytics_CL export');
   if (s('FlowType_s') === '') return 'row without FlowType_s (not a flow row; the parser keeps only rows with one)';
   const direction = DIRECTIONS[s('FlowDirection_s')];
   if (direction === undefined) return `FlowDirection_s ${JSON.stringify(s('FlowDirection_s'))} (the parser keeps only I and O)`;

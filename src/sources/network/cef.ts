@@ -320,6 +320,7 @@ async function* parseExport(input: SourceInput, options: ParseOptions): AsyncGen
       }
       let row: ExportRow;
       try {
+        if (!('DeviceVendor' in item.row.cells)) throw new FieldError('DeviceVendor', 'no DeviceVendor column: not a CommonSecurityLog export');
         row = new ExportRow(item.row, options.timezone);
       } catch (error) {
         if (!(error instanceof FieldError)) throw error;
