@@ -167,6 +167,9 @@ class DuckDbIngest implements IngestTransaction {
   private stagedRecords = 0;
   private finished = false;
   private layout: ColumnLayout = EMPTY_LAYOUT;
+  private queued: Array<{ packed: string[]; records: number }> = [];
+  private queuedRecords = 0;
+  private moving: Promise<void> | undefined;
   private appender: DuckDBAppender | undefined;
   private types: DuckDBType[] = [];
 
@@ -194,6 +197,7 @@ class DuckDbIngest implements IngestTransaction {
 
   async commit(entry: LedgerEntry): Promise<void> {
     await this.flushChunk();
+    await this.settle();
     await this.moveStaged();
     this.closeAppender();
     await this.connection.run(
@@ -208,6 +212,7 @@ class DuckDbIngest implements IngestTransaction {
   async rollback(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    await this.moving?.catch(() => undefined);
     try {
       this.closeAppender();
     } catch {
@@ -216,31 +221,61 @@ class DuckDbIngest implements IngestTransaction {
     await this.connection.run('ROLLBACK');
   }
 
+  /**
+   * Packs a chunk and stages it. Moving staged rows into the table runs in the background while the next
+   * records are parsed and packed (chunks queue in JS meanwhile), so DuckDB and the parser work at once.
+   */
   private async flushChunk(): Promise<void> {
     const rows = this.chunkRows;
     if (rows.length === 0) return;
     this.chunkRows = [];
-    const appender = await this.appenderFor(rows);
-    const chunk = DuckDBDataChunk.create(this.types, 1);
-    if (this.layout.varying.length === 0) chunk.setColumnValues(0, [rows.length]);
-    this.layout.varying.forEach((name, column) => chunk.setColumnValues(column, [packColumn(rows, name)]));
-    appender.appendDataChunk(chunk);
-    this.stagedRecords += rows.length;
-    if (this.stagedRecords >= MOVE_EVERY_RECORDS) await this.moveStaged();
+    const next = widenLayout(this.layout, rows);
+    if (next !== this.layout || !this.appender) {
+      await this.settle();
+      await this.moveStaged();
+      await this.switchLayout(next);
+    }
+    this.queued.push({ packed: this.layout.varying.map((name) => packColumn(rows, name)), records: rows.length });
+    this.queuedRecords += rows.length;
+    // Backpressure: when DuckDB is slower than the parser, wait instead of queueing without bound.
+    if (this.moving && this.queuedRecords >= MOVE_EVERY_RECORDS) await this.settle();
+    if (this.moving) return;
+    this.appendQueued();
+    if (this.stagedRecords >= MOVE_EVERY_RECORDS) this.moving = this.moveInBackground();
   }
 
-  /** The staging appender; when these rows need another layout, what is staged moves first under the old one. */
-  private async appenderFor(rows: readonly AsimRecord[]): Promise<DuckDBAppender> {
-    const next = widenLayout(this.layout, rows);
-    if (this.appender && next === this.layout) return this.appender;
-    await this.moveStaged();
+  /** Waits for a background move (surfacing its failure) and stages what queued meanwhile. */
+  private async settle(): Promise<void> {
+    if (this.moving) await this.moving;
+    this.appendQueued();
+  }
+
+  private appendQueued(): void {
+    this.queuedRecords = 0;
+    for (const { packed, records } of this.queued.splice(0)) {
+      const chunk = DuckDBDataChunk.create(this.types, 1);
+      if (this.layout.varying.length === 0) chunk.setColumnValues(0, [records]);
+      packed.forEach((value, column) => chunk.setColumnValues(column, [value]));
+      this.appender!.appendDataChunk(chunk);
+      this.stagedRecords += records;
+    }
+  }
+
+  private moveInBackground(): Promise<void> {
+    const moving = this.moveStaged().finally(() => {
+      if (this.moving === moving) this.moving = undefined;
+    });
+    moving.catch(() => undefined); // surfaced by settle(); never an unhandled rejection
+    return moving;
+  }
+
+  private async switchLayout(next: ColumnLayout): Promise<void> {
     this.closeAppender();
     this.layout = next;
     await this.addPhysicalColumns([...next.varying, ...next.constants.keys()]);
     await this.connection.run(stagingTableDdl(STAGING_TABLE, next));
     this.types = (await this.connection.runAndReadAll(`SELECT * FROM ${STAGING_TABLE} LIMIT 0`)).columnTypes();
     this.appender = await this.connection.createAppender(STAGING_TABLE, 'main', 'temp');
-    return this.appender;
   }
 
   /** Columns a source sets for the first time join the physical table (inside the ingest's transaction). */
@@ -257,9 +292,10 @@ class DuckDbIngest implements IngestTransaction {
   private async moveStaged(): Promise<void> {
     if (this.stagedRecords === 0 || !this.appender) return;
     this.appender.flushSync();
-    await this.connection.run(unpackInsertSql(STAGING_TABLE, SESSIONS_TABLE, this.layout, this.stagedRecords));
-    await this.connection.run(`DELETE FROM ${STAGING_TABLE}`);
+    const sql = unpackInsertSql(STAGING_TABLE, SESSIONS_TABLE, this.layout, this.stagedRecords);
     this.stagedRecords = 0;
+    await this.connection.run(sql);
+    await this.connection.run(`DELETE FROM ${STAGING_TABLE}`);
   }
 
   private closeAppender(): void {
