@@ -1,4 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { openContainer } from '../../../src/ingest/containers.js';
+import { detectFormat } from '../../../src/ingest/detect.js';
+import { sampleOfBuffer } from '../../../src/sources/input.js';
 import { awsVpcFlowFormat } from '../../../src/sources/network/aws-vpc.js';
 import { fixture, run, us } from './helpers.js';
 
@@ -90,5 +97,19 @@ describe('AWS VPC flow logs, custom format read by its header', async () => {
     const text = '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}\n'
       + '2 1 eni-1 10.0.0.1 10.0.0.2 1 445 6 1 1 1709542800 1709542860 ACCEPT OK\n';
     expect((await run(awsVpcFlowFormat, text)).records).toHaveLength(1);
+  });
+});
+
+describe('AWS VPC flow logs delivered gzipped to S3', () => {
+  it('are decompressed by the container layer, detected as aws-vpc and read line by line', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'smbwatch-vpc-')), '123456789012_vpcflowlogs_us-east-1_fl-1_20240304T0905Z_hash.log.gz');
+    writeFileSync(path, gzipSync(fixture('aws-vpc-custom.log')));
+    const [raw] = await openContainer(path, 0);
+    const chunks: Buffer[] = [];
+    for await (const chunk of await raw!.open()) chunks.push(Buffer.from(chunk));
+    const content = Buffer.concat(chunks);
+    expect(raw!.container).toBe('gzip');
+    expect(detectFormat(sampleOfBuffer(content)).format?.name).toBe('aws-vpc');
+    expect((await run(awsVpcFlowFormat, content)).records).toHaveLength(3);
   });
 });
