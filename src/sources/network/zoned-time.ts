@@ -48,10 +48,13 @@ function offsetAt(utcMs: number, zone: string): number {
 export function wallTimeToUtc(wallMicros: Micros, zone: string | undefined): Micros {
   if (!zone || zone === 'UTC' || zone === 'Etc/UTC') return wallMicros;
   const wallMs = Math.floor(wallMicros / 1000);
-  const guess = wallMs - offsetAt(wallMs, zone);
-  const offsetAtGuess = offsetAt(guess, zone);
-  const earlier = wallMs - offsetAtGuess;
-  const offsetAtEarlier = offsetAt(earlier, zone);
-  const utcMs = offsetAtEarlier === offsetAtGuess ? earlier : wallMs - Math.max(offsetAtGuess, offsetAtEarlier);
+  // The offsets in force half a day either side; a wall time is valid under an offset that holds at its instant.
+  const before = offsetAt(wallMs - HALF_DAY_MS, zone);
+  const after = offsetAt(wallMs + HALF_DAY_MS, zone);
+  const valid = [wallMs - before, wallMs - after].filter((utc, index) => offsetAt(utc, zone) === (index === 0 ? before : after));
+  // Repeated hour: the earlier instant. Gap: none is valid; the pre-transition offset moves the time forward.
+  const utcMs = valid.length > 0 ? Math.min(...valid) : wallMs - before;
   return wallMicros + (utcMs - wallMs) * 1000;
 }
+
+const HALF_DAY_MS = 12 * 3600 * 1000;
