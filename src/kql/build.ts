@@ -492,7 +492,9 @@ class Builder {
         const value = this.scalar(must(node, 'Left'), env, scope);
         const range = must(node, 'Right');
         const low = this.scalar(must(range, 'First'), env, scope);
-        const high = this.scalar(must(range, 'Second'), env, scope);
+        const second = this.scalar(must(range, 'Second'), env, scope);
+        // `dt between (start .. 1d)`: a timespan upper bound is a length from the lower bound.
+        const high = value.type === 'datetime' && second.type === 'timespan' ? foldTime(call('add', 'datetime', low, second)) : second;
         const between = and(call('ge', 'bool', value, low), call('le', 'bool', value, high));
         return kind === 'BetweenExpression' ? between : not(between);
       }

@@ -53,7 +53,7 @@ export const clickhouse: Dialect = {
   json: (text) => stringLiteral(text),
 
   cast: (sql, t) => `CAST(${sql} AS ${sqlType(t)})`,
-  tryCast: (sql, t) => `accurateCastOrNull(${sql}, '${BASE_TYPES[t]}')`,
+  tryCast: (sql, t) => `accurateCastOrNull(${sql}, ${stringLiteral(BASE_TYPES[t])})`,
   lower: (s) => `lowerUTF8(${s})`,
   upper: (s) => `upperUTF8(${s})`,
   length: (s) => `lengthUTF8(${s})`,

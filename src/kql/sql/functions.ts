@@ -133,7 +133,11 @@ function binSql(value: Arg, size: Arg, c: TemplateContext): string {
   const { d } = c;
   const sizeValue = constantNumber(size);
   if (sizeValue === undefined || sizeValue <= 0) return c.unsupported('bin() with a non-constant or non-positive size');
-  const floorTo = (x: string, s: number): string => `(${x} - (((${x} % ${s}) + ${s}) % ${s}))`;
+  // The size is a signed 64-bit value: ClickHouse would make Int64 % UInt64 unsigned and wrap negative times.
+  const floorTo = (x: string, s: number): string => {
+    const size = d.cast(String(s), 'long');
+    return `(${x} - (((${x} % ${size}) + ${size}) % ${size}))`;
+  };
   switch (value.e.type) {
     case 'datetime':
       // Bins align to the Unix epoch (§15 Q3), exactly in integer microseconds.
@@ -191,8 +195,8 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
     const s = arg(a, 0, c);
     const start = arg(a, 1, c);
     const length = a[2];
-    // 0-based start; a negative start or length clamps like Kusto (start < 0 → 0).
-    const start1 = `(greatest(${start.sql}, 0) + 1)`;
+    // 0-based start; a negative start counts from the end ("123456", -2 → "56"); a negative length is 0.
+    const start1 = `(CASE WHEN ${start.sql} < 0 THEN greatest(${c.d.length(s.sql)} + ${start.sql}, 0) ELSE ${start.sql} END + 1)`;
     return `coalesce(${c.d.substring(s.sql, start1, length ? `greatest(${length.sql}, 0)` : undefined)}, '')`;
   },
   tolower: (a, c) => c.d.lower(arg(a, 0, c).sql),
@@ -222,9 +226,10 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
     return binSql(arg(a, 0, c), { sql: String(MICROS.day), e: { k: 'lit', type: 'timespan', value: MICROS.day } }, c);
   },
   datetime_add: (a, c) => c.d.addUnits(unitOf(a[0], c), arg(a, 1, c).sql, arg(a, 2, c).sql),
-  datetime_diff: (a, c) => c.d.cast(c.d.diffUnits(unitOf(a[0], c), arg(a, 1, c).sql, arg(a, 2, c).sql), 'long'),
+  datetime_diff: (a, c) => unitOf(a[0], c) === 'week' ? c.unsupported("datetime_diff('week', …) (Kusto weeks start on Sunday)") : c.d.cast(c.d.diffUnits(unitOf(a[0], c), arg(a, 1, c).sql, arg(a, 2, c).sql), 'long'),
 
-  abs: (a, c) => `abs(${c.d.cast(arg(a, 0, c).sql, c.type)})`,
+  // Cast back: ClickHouse's abs() of a signed integer is unsigned, which would make later arithmetic wrap.
+  abs: (a, c) => c.d.cast(`abs(${c.d.cast(arg(a, 0, c).sql, c.type)})`, c.type),
   round: (a, c) => {
     const x = arg(a, 0, c);
     const digits = a[1] ? constantNumber(a[1]) : 0;

@@ -392,8 +392,9 @@ class Generator {
     if (e.fn === 'mod') {
       if (!isInteger(type)) return this.unsupported('% of real values');
       // Kusto's modulo is non-negative for a positive divisor (-14 % 12 = 10); % 0 is null.
+      // Kusto's modulo is never negative: -14 % 12 = 10 and 14 % -12 = 2 (modulo by |divisor|); % 0 is null.
       const lv = d.cast(l, 'long');
-      const rv = d.cast(r, 'long');
+      const rv = d.cast(`abs(${d.cast(r, 'long')})`, 'long'); // ClickHouse's abs(Int64) is unsigned
       return d.cast(`CASE WHEN ${rv} = 0 THEN NULL ELSE ((${lv} % ${rv}) + ${rv}) % ${rv} END`, type);
     }
     const op = { add: '+', sub: '-', mul: '*' }[e.fn];
