@@ -7,6 +7,8 @@ import { register as registerFormats } from './formats.js';
 import { register as registerStatus } from './status.js';
 import { register as registerRejects } from './rejects.js';
 import { register as registerQuery } from './query.js';
+import { register as registerRules } from './rules.js';
+import { register as registerAlerts } from './alerts.js';
 
 export function registerCommands(program: Command): void {
   registerIngest(program);
@@ -14,4 +16,6 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerRejects(program);
   registerQuery(program);
+  registerRules(program);
+  registerAlerts(program);
 }

@@ -134,3 +134,15 @@ export function selectRule(rules: readonly Rule[], wanted: string | undefined): 
   const known = rules.map((rule) => `${rule.id} (${rule.name})`).join(', ');
   throw new RuleLoadError([{ file: wanted ?? '(default)', path: [], message: `no rule with this id or file; known rules: ${known}` }]);
 }
+
+/**
+ * The rules a command works with: the built-in rules, plus those in `rulesPath` (a file or directory). A user rule
+ * with a built-in rule's id replaces it (an edited copy of the seed rule, say).
+ */
+export function loadRuleSet(rulesPath: string | undefined): Rule[] {
+  const builtins = builtinRules();
+  if (rulesPath === undefined) return builtins;
+  const own = loadRules(rulesPath);
+  const ownIds = new Set(own.map((rule) => rule.id));
+  return [...builtins.filter((rule) => !ownIds.has(rule.id)), ...own];
+}

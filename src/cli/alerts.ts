@@ -1,0 +1,89 @@
+/**
+ * `smbwatch alerts`: the alerts kept in the store.
+ */
+import { existsSync } from 'node:fs';
+import { Option, type Command } from 'commander';
+import { listAlerts } from '../alerts/store.js';
+import type { Alert, KustoValue } from '../alerts/types.js';
+import { parseSentinelDuration } from '../rules/duration.js';
+import { openDuckDbStore } from '../store/duckdb.js';
+import { anyTimestampToMicros } from '../util/time.js';
+import { dbOption, resolveDbPath } from './options.js';
+import { renderTable } from './table.js';
+
+interface AlertsOptions {
+  db?: string;
+  since?: string;
+  rule?: string;
+  output: 'table' | 'json' | 'jsonl';
+}
+
+export function register(program: Command): void {
+  program
+    .command('alerts')
+    .description('List the alerts kept in the store')
+    .addOption(dbOption())
+    .option('--since <time>', 'only alerts of runs at or after this time: ISO 8601 (2024-03-04T00:00:00Z) or a duration ago (7d, 12h)')
+    .option('--rule <id>', 'only alerts of this rule id')
+    .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
+    .action(async (options: AlertsOptions) => {
+      process.exitCode = await alertsCommand(options);
+    });
+}
+
+/** An absolute time, or a Sentinel duration counted back from `now`. */
+export function parseSince(text: string, now: Date = new Date()): Date | undefined {
+  const ago = parseSentinelDuration(text);
+  if (ago !== undefined && !/^\d+$/.test(text.trim())) return new Date(now.getTime() - ago);
+  const micros = anyTimestampToMicros(text);
+  return micros === null ? undefined : new Date(Math.floor(micros / 1000));
+}
+
+async function alertsCommand(options: AlertsOptions): Promise<number> {
+  const path = resolveDbPath(options.db);
+  if (!existsSync(path)) {
+    process.stderr.write(`smbwatch alerts: no store at ${path}\n`);
+    return 1;
+  }
+  const since = options.since === undefined ? undefined : parseSince(options.since);
+  if (options.since !== undefined && since === undefined) {
+    process.stderr.write(`smbwatch alerts: --since must be an ISO 8601 time or a duration like 7d; got "${options.since}"\n`);
+    return 2;
+  }
+  const store = await openDuckDbStore(path);
+  try {
+    const alerts = await listAlerts(store, { ...(since ? { since } : {}), ...(options.rule ? { ruleId: options.rule } : {}) });
+    process.stdout.write(renderAlerts(alerts, options.output));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
+
+export function renderAlerts(alerts: readonly Alert[], output: 'table' | 'json' | 'jsonl'): string {
+  if (output === 'json') return `${JSON.stringify(alerts, null, 2)}\n`;
+  if (output === 'jsonl') return alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
+  const rows = alerts.map((alert) => [
+    alert.queryEndTime,
+    alert.severity,
+    alert.displayName,
+    alert.entities.map(({ type, ...identifiers }) => `${type}:${Object.values(identifiers).join('/')}`).join(' '),
+    rowSummary(alert),
+    alert.alertId.slice(0, 8),
+  ]);
+  const summary = `${alerts.length} alert${alerts.length === 1 ? '' : 's'}`;
+  return alerts.length === 0 ? `${summary}\n` : `${renderTable(['run time', 'severity', 'alert', 'entities', 'result', 'id'], rows)}\n${summary}\n`;
+}
+
+/** The first covered row as `Column=value` pairs (numbers rounded for reading), and how many rows in all. */
+function rowSummary(alert: Alert): string {
+  const first = alert.rows[0];
+  if (!first) return '';
+  const shown = Object.entries(first).map(([column, value]) => `${column}=${readable(value)}`).join(' ');
+  return alert.rows.length > 1 ? `${shown} (+${alert.rows.length - 1} rows)` : shown;
+}
+
+function readable(value: KustoValue): string {
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Math.round(value * 1000) / 1000);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
