@@ -126,6 +126,14 @@ export class DuckDbStore implements Store {
     return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
   }
 
+  /**
+   * Makes these schema columns physical, for bulk loads written in SQL straight into `smbwatch_sessions`
+   * (benchmarks and generators that bypass the ingest pipeline).
+   */
+  async ensureColumns(names: readonly string[]): Promise<void> {
+    await addPhysicalColumns(this.connection, await physicalColumns(this.connection), names);
+  }
+
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
     return this.ledgerWhere(`name = ${quoteString(name)}`);
   }
@@ -278,15 +286,8 @@ class DuckDbIngest implements IngestTransaction {
     this.appender = await this.connection.createAppender(STAGING_TABLE, 'main', 'temp');
   }
 
-  /** Columns a source sets for the first time join the physical table (inside the ingest's transaction). */
   private async addPhysicalColumns(names: readonly string[]): Promise<void> {
-    const missing = names.filter((name) => !this.physical.has(name));
-    if (missing.length === 0) return;
-    for (const name of missing) {
-      await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN ${physicalColumnDdl(name, ASIM_COLUMN_TYPES.get(name)!)}`);
-      this.physical.add(name);
-    }
-    await this.connection.run(asimViewDdl(this.physical));
+    await addPhysicalColumns(this.connection, this.physical, names);
   }
 
   private async moveStaged(): Promise<void> {
@@ -302,6 +303,19 @@ class DuckDbIngest implements IngestTransaction {
     this.appender?.closeSync();
     this.appender = undefined;
   }
+}
+
+/** Schema columns stored for the first time join the physical table (inside the caller's transaction, if any). */
+async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[]): Promise<void> {
+  const missing = names.filter((name) => !physical.has(name));
+  if (missing.length === 0) return;
+  for (const name of missing) {
+    const type = ASIM_COLUMN_TYPES.get(name);
+    if (!type) throw new Error(`not an ASIM NetworkSession column: ${name}`);
+    await connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN ${physicalColumnDdl(name, type)}`);
+    physical.add(name);
+  }
+  await connection.run(asimViewDdl(physical));
 }
 
 async function physicalColumns(connection: DuckDBConnection): Promise<Set<string>> {
