@@ -63,6 +63,7 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
     });
     process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result, store.location), null, 2)}\n` : renderSummary(result, store.location, options.explainFormat === true));
     for (const error of result.errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);
+    if (!options.timezone) warnAboutZonelessTimes(result);
     for (const outcome of result.outcomes.filter((o) => o.status === 'error')) {
       process.stderr.write(`smbwatch ingest: ${outcome.name}: ${outcome.reason ?? 'failed'}\n`);
     }
@@ -70,6 +71,16 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
     return failed ? 1 : 0;
   } finally {
     await store.close();
+  }
+}
+
+/** Inputs whose format writes local times were read as UTC: say so, since it shifts every record's window. */
+function warnAboutZonelessTimes(result: IngestRunResult): void {
+  const formats = new Set(result.outcomes.filter((o) => o.status === 'ingested').map((o) => o.format));
+  for (const format of SOURCE_FORMATS) {
+    if (format.zonelessTimes && formats.has(format.name)) {
+      process.stderr.write(`smbwatch ingest: warning: ${format.zonelessTimes}; read as UTC. Pass --timezone ZONE (e.g. Europe/Berlin) if that is wrong.\n`);
+    }
   }
 }
 

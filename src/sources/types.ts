@@ -75,6 +75,8 @@ export interface SourceFormat {
   readonly detection: string;
   /** Line-oriented formats can resume a grown file from the last byte offset reached. */
   readonly lineBased: boolean;
+  /** Set when the format's times carry no zone, so `--timezone` decides them: says which times. */
+  readonly zonelessTimes?: string;
   sniff(sample: ContentSample): SniffVerdict;
   parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]>;
 }

@@ -46,6 +46,15 @@ describe('smbwatch ingest (CLI)', () => {
     expect(bad.stderr).toMatch(/not a recognised log format/);
   });
 
+  it('warns when a format with zone-less times was read as UTC, and not when --timezone is given', () => {
+    const dir = tempDir();
+    const fixture = new URL('../fixtures/network/nfdump.csv', import.meta.url).pathname;
+    const utc = runCli(['ingest', '--db', join(dir, 'a.duckdb'), fixture]);
+    expect(utc.stderr).toMatch(/warning: nfdump .* read as UTC\. Pass --timezone/);
+    const zoned = runCli(['ingest', '--db', join(dir, 'b.duckdb'), '--timezone', 'Europe/Berlin', fixture]);
+    expect(zoned.stderr).not.toMatch(/warning/);
+  });
+
   it('--output json reports each input', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'conn.log'), zeekConnTsv(2));

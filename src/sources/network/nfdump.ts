@@ -122,6 +122,7 @@ export const nfdumpCsvFormat: SourceFormat = {
   detection: 'first line is the nfdump CSV header ts,te,td,sa,da,sp,dp,pr,…',
   // Read by the header at the top: resuming mid-file would lose it.
   lineBased: false,
+  zonelessTimes: 'nfdump writes first-seen/last-seen in the collector\'s local time',
   sniff,
   parse(input, options) {
     let header: string[] | undefined;
