@@ -7,6 +7,7 @@ import { register as registerFormats } from './formats.js';
 import { register as registerStatus } from './status.js';
 import { register as registerRejects } from './rejects.js';
 import { register as registerQuery } from './query.js';
+import { register as registerWatch } from './watch.js';
 import { register as registerRules } from './rules.js';
 import { register as registerAlerts } from './alerts.js';
 
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerStatus(program);
   registerRejects(program);
   registerQuery(program);
+  registerWatch(program);
   registerRules(program);
   registerAlerts(program);
 }

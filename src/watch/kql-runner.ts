@@ -1,0 +1,17 @@
+/**
+ * The watcher's link to the KQL compiler: the rule engine's QueryRunner over the tick's store, and a compile check
+ * at start-up.
+ */
+import { compileKql } from '../kql/compile.js';
+import { kqlQueryRunner } from '../rules/kql-runner.js';
+import type { QueryRunner } from '../rules/evaluate.js';
+import type { Store } from '../store/engine.js';
+
+export function storeQueryRunner(store: Store): QueryRunner {
+  return kqlQueryRunner(store, 'duckdb');
+}
+
+/** Compiles a query once, so a broken rule fails when the watcher starts rather than at its first run. */
+export function checkCompiles(queryText: string, at: Date): void {
+  compileKql(queryText, { engine: 'duckdb', now: at.getTime() * 1000 });
+}
