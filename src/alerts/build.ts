@@ -34,7 +34,7 @@ type Row = Readonly<Record<string, KustoValue>>;
 
 /** The alerts one run produces: none unless the trigger fires. */
 export function buildAlerts(rule: Rule, result: TypedResult, window: RunWindow, parameters: Readonly<Record<string, string>> = {}): Alert[] {
-  checkColumns(rule, result);
+  checkColumns(rule, result.columns);
   if (!triggerFires(rule.triggerOperator, rule.triggerThreshold, result.rows.length)) return [];
   const rows: Row[] = result.rows.map((values) => Object.fromEntries(result.columns.map((column, i) => [column.name, values[i] ?? null])));
   const context = { rule, window, parameters };
@@ -87,8 +87,8 @@ function buildAlert({ rule, window, parameters }: Context, rows: readonly Row[],
     ruleName: rule.name,
     ruleVersion: rule.version,
     parameters,
-    severity: severityFrom(first?.[override?.alertSeverityColumnName ?? '']) ?? rule.severity,
-    tactics: (override?.alertTacticsColumnName && tacticsFrom(first?.[override.alertTacticsColumnName])) || [...rule.tactics],
+    severity: severityFrom(columnValue(first, override?.alertSeverityColumnName)) ?? rule.severity,
+    tactics: tacticsFrom(columnValue(first, override?.alertTacticsColumnName)) ?? [...rule.tactics],
     techniques: [...rule.relevantTechniques],
     displayName: formatDetail(override?.alertDisplayNameFormat, first) ?? rule.name,
     description: formatDetail(override?.alertDescriptionFormat, first) ?? rule.description,
@@ -101,9 +101,9 @@ function buildAlert({ rule, window, parameters }: Context, rows: readonly Row[],
   };
 }
 
-/** Every column the rule's mappings name must be a column of the result. */
-function checkColumns(rule: Rule, result: TypedResult): void {
-  const columns = new Set(result.columns.map((column) => column.name));
+/** Every column the rule's mappings name must be a column of the result (thrown as AlertBuildError). */
+export function checkColumns(rule: Rule, resultColumns: ReadonlyArray<{ readonly name: string }>): void {
+  const columns = new Set(resultColumns.map((column) => column.name));
   const needed: Array<[string, string]> = [];
   rule.entityMappings.forEach((mapping, index) =>
     mapping.fieldMappings.forEach((field, fieldIndex) => needed.push([`entityMappings[${index}].fieldMappings[${fieldIndex}].columnName`, field.columnName])),
@@ -122,6 +122,10 @@ function checkColumns(rule: Rule, result: TypedResult): void {
     const list = missing.map(([key, column]) => `${key}: column "${column}"`).join('; ');
     throw new AlertBuildError(`${rule.source}: the query result has no such column — ${list}. Result columns: ${[...columns].join(', ')}`);
   }
+}
+
+function columnValue(row: Row | undefined, column: string | undefined): KustoValue | undefined {
+  return row === undefined || column === undefined ? undefined : row[column];
 }
 
 /** A value as text in alert details and entity identifiers. */

@@ -3,6 +3,7 @@
  */
 import { Option, type Command } from 'commander';
 import { formatDuration } from '../rules/duration.js';
+import { checkRuleQuery } from '../rules/check.js';
 import { DEFAULT_RULE_ID, loadRuleSet, RuleLoadError } from '../rules/load.js';
 import { ruleParameters } from '../rules/parameters.js';
 import type { Rule } from '../rules/rule.js';
@@ -11,6 +12,7 @@ import { renderTable } from './table.js';
 interface RulesOptions {
   rules?: string;
   output: 'table' | 'json';
+  check?: boolean;
 }
 
 export function register(program: Command): void {
@@ -19,6 +21,7 @@ export function register(program: Command): void {
     .description('List the rules: built-in ones and those in --rules, with schedule, trigger and parameters')
     .option('--rules <path>', 'a Sentinel rule YAML file, or a directory of them (.yaml/.yml)')
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json']).default('table'))
+    .option('--check', 'also compile every query and check that mapped columns are in its result')
     .addHelpText(
       'after',
       `
@@ -41,6 +44,13 @@ function listRules(options: RulesOptions): number {
     process.stderr.write(`smbwatch rules: invalid rules\n${error.message}\n`);
     return 1;
   }
+  if (options.check) {
+    const failures = rules.flatMap((rule) => checkProblem(rule) ?? []);
+    if (failures.length > 0) {
+      process.stderr.write(`smbwatch rules: ${failures.length} rule${failures.length === 1 ? '' : 's'} failed the check\n${failures.join('\n')}\n`);
+      return 1;
+    }
+  }
   if (options.output === 'json') {
     process.stdout.write(`${JSON.stringify(rules.map(describe), null, 2)}\n`);
     return 0;
@@ -59,9 +69,19 @@ function listRules(options: RulesOptions): number {
   });
   process.stdout.write(
     `${renderTable(['id', 'name', 'severity', 'schedule', 'trigger', 'grouping', 'parameters'], rows)}\n` +
-      `${rules.length} rule${rules.length === 1 ? '' : 's'} (* the default rule)\n`,
+      `${rules.length} rule${rules.length === 1 ? '' : 's'} (* the default rule)${options.check ? '; every query compiles' : ''}\n`,
   );
   return 0;
+}
+
+function checkProblem(rule: Rule): string | undefined {
+  try {
+    checkRuleQuery(rule);
+    return undefined;
+  } catch (error) {
+    if (error instanceof RuleLoadError) return error.message;
+    throw error;
+  }
 }
 
 function describe(rule: Rule) {
