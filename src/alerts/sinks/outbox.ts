@@ -19,15 +19,13 @@ import { asDeliveryError, type AlertSink } from './types.js';
 
 export const OUTBOX_TABLE = 'smbwatch_outbox';
 export const DELIVERIES_TABLE = 'smbwatch_deliveries';
-const OUTBOX_SEQUENCE = 'smbwatch_outbox_seq';
 
 /** Between ticks, a failing sink is tried again after this backoff (unless the sink sets its own). */
 export const DEFAULT_OUTBOX_BACKOFF: BackoffPolicy = { baseMs: 1_000, maxMs: 60 * 60 * 1000 };
 
 const DDL = [
-  `CREATE SEQUENCE IF NOT EXISTS ${OUTBOX_SEQUENCE}`,
   `CREATE TABLE IF NOT EXISTS ${OUTBOX_TABLE} (
-    seq BIGINT NOT NULL DEFAULT nextval('${OUTBOX_SEQUENCE}'),
+    seq BIGINT NOT NULL,
     sink VARCHAR NOT NULL,
     alert_id VARCHAR NOT NULL,
     alert_json VARCHAR NOT NULL,
@@ -74,17 +72,20 @@ function timestampSql(at: Date): string {
 export async function enqueueAlerts(store: Store, alerts: readonly Alert[], sinkNames: readonly string[], now: Date): Promise<void> {
   await ensureOutboxTables(store);
   if (alerts.length === 0 || sinkNames.length === 0) return;
+  const unique = [...new Map(alerts.map((alert) => [alert.alertId, alert])).values()];
+  // seq orders the queue: after everything queued so far, in the order the alerts were given.
   const rows = sinkNames.flatMap((sink) =>
-    alerts.map((alert) =>
-      [quoteString(sink), quoteString(alert.alertId), quoteString(JSON.stringify(alert)), `'pending'`, '0', timestampSql(now), `''`, timestampSql(now)].join(', '),
+    unique.map((alert, ordinal) =>
+      [ordinal, quoteString(sink), quoteString(alert.alertId), quoteString(JSON.stringify(alert)), timestampSql(now)].join(', '),
     ),
   );
   await store.query(
-    `INSERT INTO ${OUTBOX_TABLE} (sink, alert_id, alert_json, state, attempts, next_attempt_at, last_error, enqueued_at)
-     SELECT * FROM (VALUES (${rows.join('), (')})) AS v(sink, alert_id, alert_json, state, attempts, next_attempt_at, last_error, enqueued_at)
+    `INSERT INTO ${OUTBOX_TABLE} (seq, sink, alert_id, alert_json, state, attempts, next_attempt_at, last_error, enqueued_at)
+     SELECT (SELECT coalesce(max(seq), 0) FROM ${OUTBOX_TABLE}) + row_number() OVER (ORDER BY v.ordinal, v.sink),
+            sink, alert_id, alert_json, 'pending', 0, enqueued_at, '', enqueued_at
+     FROM (VALUES (${rows.join('), (')})) AS v(ordinal, sink, alert_id, alert_json, enqueued_at)
      WHERE NOT EXISTS (SELECT 1 FROM ${OUTBOX_TABLE} AS o WHERE o.sink = v.sink AND o.alert_id = v.alert_id)
-       AND NOT EXISTS (SELECT 1 FROM ${DELIVERIES_TABLE} AS d WHERE d.sink = v.sink AND d.alert_id = v.alert_id)
-     ORDER BY v.enqueued_at`,
+       AND NOT EXISTS (SELECT 1 FROM ${DELIVERIES_TABLE} AS d WHERE d.sink = v.sink AND d.alert_id = v.alert_id)`,
   );
 }
 
@@ -96,7 +97,7 @@ export async function outboxEntries(store: Store, filter: { sink?: string; state
   if (filter.dueBy !== undefined) conditions.push(`next_attempt_at <= ${timestampSql(filter.dueBy)}`);
   const result = await store.query(
     `SELECT sink, alert_id, alert_json, state, attempts, epoch_us(next_attempt_at), last_error
-     FROM ${OUTBOX_TABLE} WHERE ${conditions.join(' AND ')} ORDER BY seq`,
+     FROM ${OUTBOX_TABLE} WHERE ${conditions.join(' AND ')} ORDER BY seq, sink`,
   );
   return result.rows.map(([sink, alertId, json, state, attempts, next, lastError]) => ({
     sink: String(sink),
