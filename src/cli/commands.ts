@@ -6,6 +6,7 @@ import { register as registerIngest } from './ingest.js';
 import { register as registerFormats } from './formats.js';
 import { register as registerStatus } from './status.js';
 import { register as registerRejects } from './rejects.js';
+import { register as registerDemo } from './demo.js';
 import { register as registerQuery } from './query.js';
 import { register as registerWatch } from './watch.js';
 import { register as registerRules } from './rules.js';
@@ -16,6 +17,7 @@ export function registerCommands(program: Command): void {
   registerFormats(program);
   registerStatus(program);
   registerRejects(program);
+  registerDemo(program);
   registerQuery(program);
   registerWatch(program);
   registerRules(program);

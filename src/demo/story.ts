@@ -1,0 +1,98 @@
+/**
+ * What `smbwatch demo` tells the user: the network, what was planted, where the data is, and what the seed
+ * rule is expected to do at T. Expectations are labelled as such: they come from the manifest, not from
+ * running the rule.
+ */
+import { isAbsolute, relative } from 'node:path';
+import { isoToMicros } from '../util/time.js';
+import type { DemoManifest } from './manifest.js';
+import { MICROS_PER_MINUTE, OFFICE_UTC_OFFSET_MINUTES, isoMicros } from './period.js';
+import type { DemoRunResult } from './run.js';
+
+export interface StoryContext {
+  /** Commands the CLI offers now: hints name only commands that exist. */
+  readonly commands: ReadonlySet<string>;
+  readonly cwd: string;
+}
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+/** A path as the user would type it: relative to the working directory when inside it. */
+function shown(path: string, cwd: string): string {
+  const rel = relative(cwd, path);
+  return rel === '' ? '.' : rel.startsWith('..') || isAbsolute(rel) ? path : `./${rel}`;
+}
+
+/** `Tue 2025-02-18 14:27` in office time. */
+function officeClock(iso: string): string {
+  const micros = isoToMicros(iso);
+  if (micros === null) return iso;
+  const local = micros + OFFICE_UTC_OFFSET_MINUTES * MICROS_PER_MINUTE;
+  const weekday = new Date(local / 1000).toLocaleDateString('en-US', { weekday: 'short', timeZone: 'UTC' });
+  return `${weekday} ${isoMicros(local).slice(0, 16).replace('T', ' ')}`;
+}
+
+function roleCounts(manifest: DemoManifest): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const host of manifest.hosts) counts[host.role] = (counts[host.role] ?? 0) + 1;
+  return counts;
+}
+
+function average(values: readonly number[]): number {
+  return values.length === 0 ? 0 : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+export function renderStory(result: DemoRunResult, context: StoryContext): string {
+  const m = result.manifest;
+  const roles = roleCounts(m);
+  const weekdays = m.totals.perDay.filter((d) => !d.weekend).map((d) => d.sessions);
+  const weekends = m.totals.perDay.filter((d) => d.weekend).map((d) => d.sessions);
+  const episode = m.episode;
+  const pair = episode.pair;
+  const shareName = m.hosts.find((h) => h.ip === episode.share)?.name ?? episode.share;
+  const fires50 = m.expected['50'];
+  const fires05 = m.expected['0.5'];
+  const added = result.ingest.outcomes.reduce((sum, o) => sum + o.records, 0);
+  const rejected = result.ingest.outcomes.reduce((sum, o) => sum + o.rejects, 0);
+  const db = shown(result.db, context.cwd);
+  const lines = [
+    `smbwatch demo: a simulated office network (seed ${m.seed})`,
+    '',
+    'The network',
+    `  ${count(m.hosts.length)} hosts in 10.10.0.0/16: ${count(roles['workstation'] ?? 0)} Windows and ${count(roles['linux-workstation'] ?? 0)} Linux ` +
+      `workstations in 4 departments, ${roles['domain-controller'] ?? 0} domain controllers, ${roles['file-server'] ?? 0} file servers, ` +
+      `${roles['linux-server'] ?? 0} Linux servers, ${roles['printer'] ?? 0} printers.`,
+    `  ${m.period.days} days, ${m.totals.perDay[0]!.date} to ${m.totals.perDay.at(-1)!.date} (office hours 09:00-18:00 ${m.officeTimeZone}): ` +
+      `${count(m.totals.sessions)} sessions, ${count(m.totals.smbSessions)} of them SMB (139/445); ` +
+      `about ${count(Math.round(average(weekdays)))} a weekday, ${count(Math.round(average(weekends)))} a weekend day.`,
+    '',
+    'Planted (see manifest.json)',
+    `  Lateral movement: at ${officeClock(episode.start)}, ${episode.host} (${episode.ip}), a Linux desktop that mounted its share ` +
+      `${pair.ruleBaseline} times in 13 days, sweeps SMB across ${episode.newDestinations} hosts it had never contacted ` +
+      `(${episode.unanswered} never answer), runs services on ${episode.lateralHosts} of them, then pulls data from ${shareName}: ` +
+      `${count(pair.ruleRecent)} SMB sessions on the last day.`,
+    `  ${m.cases.length} edge cases the rule mishandles: ${m.cases.map((c) => c.id).join(', ')}.`,
+    '',
+    'Data',
+    `  Logs:  ${shown(result.logsDir, context.cwd)}/  (${count(m.totals.files)} hourly Zeek conn logs, gzipped; ` +
+      (result.generated ? `generated in ${result.generateSeconds.toFixed(1)} s)` : `seed ${m.seed} data already there, reused)`),
+    `  Store: ${db}  (${count(result.storeRecords)} records; ` +
+      (added > 0 ? `${count(added)} ingested in ${result.ingest.seconds.toFixed(1)} s` : 'nothing new to ingest') +
+      `${rejected > 0 ? `, ${count(rejected)} rejected` : ''}${result.replacedStore ? '; an older demo store was replaced' : ''})`,
+    '',
+    'The seed rule',
+    `  Evaluated at T = ${m.evaluationTime} (the end of the period): baseline [T-14d, T-1d], recent [T-1d, T].`,
+    `  Expected by construction (manifest.json "expected"): v1.0.0 (threshold 50) raises ${fires50.length} alert${fires50.length === 1 ? '' : 's'}` +
+      (fires50.length > 0 ? `: ${fires50.map((r) => `${r.SrcIpAddr} port ${r.DstPortNumber}, deviation ${r.Deviation.toFixed(1)}, ${r.Count} sessions`).join('; ')}` : '') +
+      `; v1.0.1 (threshold 0.5) raises ${count(fires05.length)}.`,
+    '  Not yet wired: running the rule here. `smbwatch run` (issue 4, rule runner) is still being built, so no alerts are printed.',
+    '',
+    'Continue',
+    `  smbwatch status --db ${db}`,
+  ];
+  if (context.commands.has('query')) {
+    lines.push(`  smbwatch query --db ${db} --at ${m.evaluationTime} '_Im_NetworkSession | where DstPortNumber == 445 | summarize count() by SrcIpAddr | top 10 by count_'`);
+  }
+  if (context.commands.has('run')) lines.push(`  smbwatch run --db ${db} --at ${m.evaluationTime}`);
+  return `${lines.join('\n')}\n`;
+}
