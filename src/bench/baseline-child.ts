@@ -3,6 +3,7 @@
  * process (argv: database path, log path). Prints wall time, rows and peak memory as JSON.
  */
 import { DuckDBInstance } from '@duckdb/node-api';
+import { BENCH_MEMORY_LIMIT } from './ingest-bench.js';
 
 const [db, log] = process.argv.slice(2);
 if (!db || !log) throw new Error('usage: baseline-child DB LOG');
@@ -13,7 +14,7 @@ const COLUMNS = {
   orig_ip_bytes: 'BIGINT', resp_pkts: 'BIGINT', resp_ip_bytes: 'BIGINT', tunnel_parents: 'VARCHAR',
 };
 const columns = `{${Object.entries(COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ')}}`;
-const instance = await DuckDBInstance.create(db);
+const instance = await DuckDBInstance.create(db, { memory_limit: BENCH_MEMORY_LIMIT });
 const connection = await instance.connect();
 const started = performance.now();
 await connection.run(

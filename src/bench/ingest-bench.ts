@@ -23,6 +23,8 @@ function runChild(script: string, args: string[]): ChildFigures {
 }
 
 const MiB = 1024 * 1024;
+/** Both processes run DuckDB with the same memory limit, so peak memory compares like for like. */
+export const BENCH_MEMORY_LIMIT = '1GB';
 
 export async function ingestBenchmark(records: number, smallRecords: number): Promise<string> {
   const dir = mkdtempSync(join(tmpdir(), 'smbwatch-bench-'));
@@ -48,7 +50,7 @@ export async function ingestBenchmark(records: number, smallRecords: number): Pr
     return `## Ingest: Zeek conn.log (issue 2)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}.
-Input: ${records.toLocaleString('en-US')} generated conn records, ${(size / MiB).toFixed(0)} MiB of TSV.
+Input: ${records.toLocaleString('en-US')} generated conn records, ${(size / MiB).toFixed(0)} MiB of TSV. DuckDB memory_limit ${BENCH_MEMORY_LIMIT} in both processes.
 
 | | time | records/s | peak memory |
 |---|---:|---:|---:|

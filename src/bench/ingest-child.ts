@@ -4,10 +4,11 @@
  */
 import { runIngest } from '../ingest/run.js';
 import { openDuckDbStore } from '../store/duckdb.js';
+import { BENCH_MEMORY_LIMIT } from './ingest-bench.js';
 
 const [db, log] = process.argv.slice(2);
 if (!db || !log) throw new Error('usage: ingest-child DB LOG');
-const store = await openDuckDbStore(db);
+const store = await openDuckDbStore(db, { memoryLimit: BENCH_MEMORY_LIMIT });
 const started = performance.now();
 const result = await runIngest(store, [log], { parse: {} });
 const seconds = (performance.now() - started) / 1000;

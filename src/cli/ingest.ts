@@ -17,6 +17,7 @@ interface IngestOptions {
   progress: ProgressMode;
   output: 'table' | 'json';
   explainFormat?: boolean;
+  memoryLimit?: string;
 }
 
 export function register(program: Command): void {
@@ -30,6 +31,7 @@ export function register(program: Command): void {
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'log', 'none']).default('auto'))
     .addOption(new Option('--output <kind>', 'summary format').choices(['table', 'json']).default('table'))
     .option('--explain-format', 'show why each input was read as its format (or skipped)')
+    .option('--memory-limit <size>', "DuckDB's memory limit for this ingest, e.g. 2GB (default: DuckDB's, 80% of RAM)")
     .addHelpText(
       'after',
       `
@@ -54,7 +56,11 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
     process.stderr.write(`smbwatch ingest: unknown format "${options.format}"; known: ${SOURCE_FORMATS.map((f) => f.name).join(', ')}\n`);
     return 2;
   }
-  const store = await openDuckDbStore(resolveDbPath(options.db));
+  if (options.memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(options.memoryLimit)) {
+    process.stderr.write(`smbwatch ingest: --memory-limit must be a size such as 512MB or 2GB, got "${options.memoryLimit}"\n`);
+    return 2;
+  }
+  const store = await openDuckDbStore(resolveDbPath(options.db), options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
   try {
     const result = await runIngest(store, paths, {
       format,

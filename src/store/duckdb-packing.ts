@@ -1,9 +1,9 @@
 /**
  * How records travel from JS into DuckDB's ASIM table.
  *
- * Each chunk of records becomes ONE staging row: per varying column, one VARCHAR holding all the chunk's
- * values; a single INSERT … SELECT unpacks them with `unnest`, casts them to the schema types, and writes
- * columns that held one value throughout the input (vendor, product, schema version…) as literals. Why: the
+ * Each batch of records becomes one execution of a prepared INSERT whose parameters are, per varying column,
+ * one VARCHAR holding all the batch's values; the INSERT unpacks them with `unnest`, casts them to the schema
+ * types, and writes columns that held one value throughout the input (vendor, product…) as literals. Why: the
  * ASIM table has ~190 columns, DuckDB's appender has no column subset, and from JS every cell costs a
  * native call, while a packed column costs one.
  *
@@ -88,12 +88,6 @@ function columnsSetBy(rows: readonly AsimRecord[]): Set<string> {
   return names;
 }
 
-export function stagingTableDdl(table: string, layout: ColumnLayout): string {
-  const columns = layout.varying.map((name) => `${quoteIdentifier(name)} VARCHAR`);
-  if (columns.length === 0) columns.push('"_rows" INTEGER');
-  return `CREATE OR REPLACE TEMP TABLE ${table} (${columns.join(', ')})`;
-}
-
 /** One column of a chunk, packed. */
 export function packColumn(rows: readonly AsimRecord[], name: string): string {
   const type = typeOf(name);
@@ -108,11 +102,12 @@ export function packColumn(rows: readonly AsimRecord[], name: string): string {
   return needsJson ? JSON_MARKER + JSON.stringify(parts) : parts.join(UNIT_SEPARATOR);
 }
 
-function unpackExpression(name: string): string {
-  const column = quoteIdentifier(name);
+/** Parameter $n (one packed column) unpacked into one value per record. */
+function unpackExpression(name: string, parameter: number): string {
+  const packed = `$${parameter}::VARCHAR`;
   return (
-    `unnest(CASE WHEN starts_with(${column}, chr(30)) THEN from_json(substr(${column}, 2), '["VARCHAR"]') ` +
-    `ELSE string_split(${column}, chr(31)) END) AS ${column}`
+    `unnest(CASE WHEN starts_with(${packed}, chr(30)) THEN from_json(substr(${packed}, 2), '["VARCHAR"]') ` +
+    `ELSE string_split(${packed}, chr(31)) END) AS ${quoteIdentifier(name)}`
   );
 }
 
@@ -142,15 +137,17 @@ function literal(name: string, value: AsimValue): string {
   }
 }
 
-/** The INSERT that unpacks every staged row into records of the target table; columns not listed take their defaults. */
-export function unpackInsertSql(staging: string, target: string, layout: ColumnLayout, stagedRows: number): string {
+/**
+ * The INSERT that unpacks one batch: parameter $i holds the packed values of the i-th varying column (or, when
+ * every column is constant, $1 holds the number of records). Columns not listed take the table's defaults.
+ */
+export function unpackInsertSql(target: string, layout: ColumnLayout): string {
   const constantNames = [...layout.constants.keys()];
   const columns = [...layout.varying, ...constantNames].map(quoteIdentifier).join(', ');
   const values = [...layout.varying.map(castExpression), ...constantNames.map((name) => literal(name, layout.constants.get(name)!))];
-  if (layout.varying.length === 0) {
-    // Only constants: one row per staged record, from a range.
-    return `INSERT INTO ${quoteIdentifier(target)} (${columns}) SELECT ${values.join(', ')} FROM range(${stagedRows})`;
-  }
-  const unpacked = layout.varying.map(unpackExpression).join(', ');
-  return `INSERT INTO ${quoteIdentifier(target)} (${columns}) SELECT ${values.join(', ')} FROM (SELECT ${unpacked} FROM ${staging})`;
+  const source =
+    layout.varying.length === 0
+      ? 'range($1::BIGINT)'
+      : `(SELECT ${layout.varying.map((name, index) => unpackExpression(name, index + 1)).join(', ')})`;
+  return `INSERT INTO ${quoteIdentifier(target)} (${columns}) SELECT ${values.join(', ')} FROM ${source}`;
 }

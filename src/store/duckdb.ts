@@ -4,24 +4,21 @@
  */
 import {
   DuckDBConnection,
-  DuckDBDataChunk,
   DuckDBInstance,
   DuckDBTimestampValue,
-  type DuckDBAppender,
-  type DuckDBType,
+  type DuckDBPreparedStatement,
   type DuckDBValue,
 } from '@duckdb/node-api';
 import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
-import { EMPTY_LAYOUT, packColumn, stagingTableDdl, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
+import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectRow, Store } from './engine.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
 export const REJECTS_TABLE = 'smbwatch_rejects';
-const STAGING_TABLE = 'smbwatch_staging';
-const CHUNK_ROWS = 2048; // DuckDB's vector size
-const MOVE_EVERY_RECORDS = 64 * CHUNK_ROWS;
+/** Records per INSERT: large enough to amortise a statement, small enough to keep memory flat. */
+const BATCH_RECORDS = 16 * 1024;
 const MAX_RAW_CHARS = 4096;
 
 const DUCKDB_TYPES: Record<AsimType, string> = {
@@ -88,8 +85,13 @@ const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
   rejected_at TIMESTAMP NOT NULL
 )`;
 
-export async function openDuckDbStore(path: string): Promise<DuckDbStore> {
-  const instance = await DuckDBInstance.create(path);
+export interface DuckDbOptions {
+  /** DuckDB's memory_limit, e.g. '1GB' (default: DuckDB's own, 80% of RAM). Larger inputs spill, not grow. */
+  readonly memoryLimit?: string;
+}
+
+export async function openDuckDbStore(path: string, options: DuckDbOptions = {}): Promise<DuckDbStore> {
+  const instance = await DuckDBInstance.create(path, options.memoryLimit ? { memory_limit: options.memoryLimit } : {});
   const connection = await instance.connect();
   const store = new DuckDbStore(instance, connection, path);
   await store.initialise();
@@ -171,15 +173,12 @@ export class DuckDbStore implements Store {
 }
 
 class DuckDbIngest implements IngestTransaction {
-  private chunkRows: AsimRecord[] = [];
-  private stagedRecords = 0;
+  private pending: AsimRecord[] = [];
   private finished = false;
   private layout: ColumnLayout = EMPTY_LAYOUT;
-  private queued: Array<{ packed: string[]; records: number }> = [];
-  private queuedRecords = 0;
-  private moving: Promise<void> | undefined;
-  private appender: DuckDBAppender | undefined;
-  private types: DuckDBType[] = [];
+  private insert: DuckDBPreparedStatement | undefined;
+  /** The INSERT running in the background while the next batch is parsed and packed. */
+  private inserting: Promise<unknown> | undefined;
 
   constructor(
     private readonly connection: DuckDBConnection,
@@ -188,13 +187,14 @@ class DuckDbIngest implements IngestTransaction {
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
     for (const record of records) {
-      this.chunkRows.push(record);
-      if (this.chunkRows.length === CHUNK_ROWS) await this.flushChunk();
+      this.pending.push(record);
+      if (this.pending.length === BATCH_RECORDS) await this.flush();
     }
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
     if (rejects.length === 0) return;
+    await this.settle();
     const values = rejects.map(
       (reject) =>
         `(${quoteString(reject.input)}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(reject.field)}, ` +
@@ -204,10 +204,8 @@ class DuckDbIngest implements IngestTransaction {
   }
 
   async commit(entry: LedgerEntry): Promise<void> {
-    await this.flushChunk();
+    await this.flush();
     await this.settle();
-    await this.moveStaged();
-    this.closeAppender();
     await this.connection.run(
       `INSERT INTO ${LEDGER_TABLE} VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
@@ -220,88 +218,42 @@ class DuckDbIngest implements IngestTransaction {
   async rollback(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    await this.moving?.catch(() => undefined);
-    try {
-      this.closeAppender();
-    } catch {
-      // The appender may hold rows the rollback discards anyway.
-    }
+    await this.inserting?.catch(() => undefined);
     await this.connection.run('ROLLBACK');
   }
 
   /**
-   * Packs a chunk and stages it. Moving staged rows into the table runs in the background while the next
-   * records are parsed and packed (chunks queue in JS meanwhile), so DuckDB and the parser work at once.
+   * Packs the pending records and starts their INSERT; it runs in DuckDB's threads while the parser goes on.
+   * Only one INSERT is in flight: the next batch waits for it, which bounds memory.
    */
-  private async flushChunk(): Promise<void> {
-    const rows = this.chunkRows;
+  private async flush(): Promise<void> {
+    const rows = this.pending;
     if (rows.length === 0) return;
-    this.chunkRows = [];
+    this.pending = [];
     const next = widenLayout(this.layout, rows);
-    if (next !== this.layout || !this.appender) {
-      await this.settle();
-      await this.moveStaged();
-      await this.switchLayout(next);
-    }
-    this.queued.push({ packed: this.layout.varying.map((name) => packColumn(rows, name)), records: rows.length });
-    this.queuedRecords += rows.length;
-    // Backpressure: when DuckDB is slower than the parser, wait instead of queueing without bound.
-    if (this.moving && this.queuedRecords >= MOVE_EVERY_RECORDS) await this.settle();
-    if (this.moving) return;
-    this.appendQueued();
-    if (this.stagedRecords >= MOVE_EVERY_RECORDS) this.moving = this.moveInBackground();
+    const values: DuckDBValue[] =
+      next.varying.length === 0 ? [BigInt(rows.length)] : next.varying.map((name) => packColumn(rows, name));
+    await this.settle();
+    if (next !== this.layout || !this.insert) await this.switchLayout(next);
+    const insert = this.insert!;
+    insert.bind(values);
+    const running = insert.run();
+    running.catch(() => undefined); // surfaced by settle(); never an unhandled rejection
+    this.inserting = running;
   }
 
-  /** Waits for a background move (surfacing its failure) and stages what queued meanwhile. */
+  /** Waits for the INSERT in flight, surfacing its failure. */
   private async settle(): Promise<void> {
-    if (this.moving) await this.moving;
-    this.appendQueued();
-  }
-
-  private appendQueued(): void {
-    this.queuedRecords = 0;
-    for (const { packed, records } of this.queued.splice(0)) {
-      const chunk = DuckDBDataChunk.create(this.types, 1);
-      if (this.layout.varying.length === 0) chunk.setColumnValues(0, [records]);
-      packed.forEach((value, column) => chunk.setColumnValues(column, [value]));
-      this.appender!.appendDataChunk(chunk);
-      this.stagedRecords += records;
-    }
-  }
-
-  private moveInBackground(): Promise<void> {
-    const moving = this.moveStaged().finally(() => {
-      if (this.moving === moving) this.moving = undefined;
-    });
-    moving.catch(() => undefined); // surfaced by settle(); never an unhandled rejection
-    return moving;
+    const running = this.inserting;
+    this.inserting = undefined;
+    if (running) await running;
   }
 
   private async switchLayout(next: ColumnLayout): Promise<void> {
-    this.closeAppender();
     this.layout = next;
-    await this.addPhysicalColumns([...next.varying, ...next.constants.keys()]);
-    await this.connection.run(stagingTableDdl(STAGING_TABLE, next));
-    this.types = (await this.connection.runAndReadAll(`SELECT * FROM ${STAGING_TABLE} LIMIT 0`)).columnTypes();
-    this.appender = await this.connection.createAppender(STAGING_TABLE, 'main', 'temp');
-  }
-
-  private async addPhysicalColumns(names: readonly string[]): Promise<void> {
-    await addPhysicalColumns(this.connection, this.physical, names);
-  }
-
-  private async moveStaged(): Promise<void> {
-    if (this.stagedRecords === 0 || !this.appender) return;
-    this.appender.flushSync();
-    const sql = unpackInsertSql(STAGING_TABLE, SESSIONS_TABLE, this.layout, this.stagedRecords);
-    this.stagedRecords = 0;
-    await this.connection.run(sql);
-    await this.connection.run(`DELETE FROM ${STAGING_TABLE}`);
-  }
-
-  private closeAppender(): void {
-    this.appender?.closeSync();
-    this.appender = undefined;
+    await addPhysicalColumns(this.connection, this.physical, [...next.varying, ...next.constants.keys()]);
+    this.insert?.destroySync();
+    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next));
   }
 }
 
