@@ -88,18 +88,22 @@ function columnsSetBy(rows: readonly AsimRecord[]): Set<string> {
   return names;
 }
 
-/** One column of a chunk, packed. */
+/**
+ * One column of a batch, packed. Array.prototype.join writes null and undefined as "" and numbers and booleans
+ * in the text DuckDB casts back exactly, so only text columns need a look at their values.
+ */
 export function packColumn(rows: readonly AsimRecord[], name: string): string {
   const type = typeOf(name);
-  const parts = new Array<string>(rows.length);
+  const values = new Array<AsimValue | undefined>(rows.length);
   let needsJson = false;
+  const textual = type === 'string' || type === 'dynamic';
   for (let index = 0; index < rows.length; index++) {
     const value = rows[index]![name];
-    const text = value === undefined || value === null ? '' : String(value);
-    if (type === 'string' || type === 'dynamic') needsJson ||= text.includes(UNIT_SEPARATOR);
-    parts[index] = text;
+    if (textual && typeof value === 'string' && value.includes(UNIT_SEPARATOR)) needsJson = true;
+    values[index] = value;
   }
-  return needsJson ? JSON_MARKER + JSON.stringify(parts) : parts.join(UNIT_SEPARATOR);
+  if (!needsJson) return values.join(UNIT_SEPARATOR);
+  return JSON_MARKER + JSON.stringify(values.map((value) => (value === undefined || value === null ? '' : String(value))));
 }
 
 /** Parameter $n (one packed column) unpacked into one value per record. */
