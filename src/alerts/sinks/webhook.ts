@@ -31,6 +31,7 @@ export interface WebhookOptions {
 
 const TRANSIENT_4XX: ReadonlySet<number> = new Set([408, 425, 429]);
 const MAX_BODY_IN_ERROR = 200;
+export const MAX_WAIT_IN_DELIVERY_MS = 30_000;
 
 export class WebhookSink implements AlertSink {
   readonly name: string;
@@ -50,8 +51,10 @@ export class WebhookSink implements AlertSink {
       } catch (thrown) {
         const error = asDeliveryError(thrown);
         if (error.permanent || attempt >= this.options.retries) throw error;
-        const delay = Math.min(this.options.backoff.maxMs, error.retryAfterMs ?? backoffDelay(this.options.backoff, attempt + 1, this.options.random));
-        await (this.options.sleep ?? sleep)(delay);
+        const wanted = error.retryAfterMs ?? backoffDelay(this.options.backoff, attempt + 1, this.options.random);
+        // A long wait is the outbox's job (between ticks), so a stop request is never held up by a sleep here.
+        if (wanted > MAX_WAIT_IN_DELIVERY_MS) throw error;
+        await (this.options.sleep ?? sleep)(Math.min(this.options.backoff.maxMs, wanted));
       }
     }
   }

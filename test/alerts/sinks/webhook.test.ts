@@ -98,6 +98,15 @@ describe('webhook sink', () => {
     expect(retryAfterMs('Wed, 21 Oct 2015 07:28:10 GMT', Date.parse('Wed, 21 Oct 2015 07:28:00 GMT'))).toBe(10_000);
   });
 
+  it('leaves a long Retry-After to the outbox instead of sleeping through it', async () => {
+    const receiver = await server([{ status: 503, headers: { 'retry-after': '120' } }]);
+    const sleeps: number[] = [];
+    const error = (await webhook(receiver.url, { retries: 3, sleeps }).deliver(sampleAlert('a-5b')).catch((e: unknown) => e)) as DeliveryError;
+    expect(receiver.requests).toHaveLength(1);
+    expect(sleeps).toEqual([]);
+    expect(error.retryAfterMs).toBe(120_000);
+  });
+
   it('does not follow redirects (a POST would become a GET): permanent', async () => {
     const receiver = await server([{ status: 302, headers: { location: '/elsewhere' } }]);
     const error = (await webhook(receiver.url).deliver(sampleAlert('a-6')).catch((e: unknown) => e)) as DeliveryError;
