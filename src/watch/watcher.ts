@@ -99,7 +99,7 @@ export class Watcher {
       return { at, ingestedRecords: 0, ingestedInputs: 0, runs: [], deliveries: [], failure };
     }
     try {
-      const ingested = await this.ingest(store);
+      const ingested = await this.ingest(store, signal);
       const runs = signal.aborted ? [] : await this.runDueRules(store, signal);
       const deliveries = signal.aborted ? [] : await this.deliver(store, signal);
       const nextRunAt = await this.nextRunAt(store);
@@ -141,12 +141,13 @@ export class Watcher {
 
   // -------------------------------------------------------------------------------------------------------------
 
-  private async ingest(store: Store): Promise<{ ingestedRecords: number; ingestedInputs: number }> {
+  private async ingest(store: Store, signal: AbortSignal): Promise<{ ingestedRecords: number; ingestedInputs: number }> {
     const scan = await this.inputs.scan(this.options.fileSystemNow?.() ?? Date.now());
     for (const error of scan.errors) this.reportOnce(`input ${error.path}: ${error.reason}`);
     let ingestedRecords = 0;
     let ingestedInputs = 0;
     for (const file of scan.changed) {
+      if (signal.aborted) break; // the rest is found changed again on the next start
       const counts = await this.ingestFile(store, file);
       ingestedRecords += counts.records;
       ingestedInputs += counts.inputs;
