@@ -18,6 +18,7 @@ interface IngestOptions {
   output: 'table' | 'json';
   explainFormat?: boolean;
   memoryLimit?: string;
+  bulk: boolean;
 }
 
 export function register(program: Command): void {
@@ -31,6 +32,7 @@ export function register(program: Command): void {
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'log', 'none']).default('auto'))
     .addOption(new Option('--output <kind>', 'summary format').choices(['table', 'json']).default('table'))
     .option('--explain-format', 'show why each input was read as its format (or skipped)')
+    .option('--no-bulk', "read every input with smbwatch's own line readers, never DuckDB's CSV reader")
     .option('--memory-limit <size>', "DuckDB's memory limit for this ingest, e.g. 2GB (default: DuckDB's, 80% of RAM)")
     .addHelpText(
       'after',
@@ -39,6 +41,10 @@ Formats are recognised from content, not file names (see \`smbwatch formats\`). 
 atomically: all of its records or none. Ingesting the same file again adds nothing; a file that has grown
 since (a live conn.log) adds only its new lines. Records that cannot be parsed are kept with file, line and
 reason in the table smbwatch_rejects (\`smbwatch rejects\` lists them).
+
+A plain Zeek conn.log (one header block, nothing escaped) is read by DuckDB's own CSV reader with the same
+mapping, checked value by value; anything unusual, or any value that does not fit, is read by smbwatch's
+line reader instead, which reports rejects with their line numbers. --explain-format says which read each.
 
 Examples:
   smbwatch ingest /var/log/zeek/current/conn.log
@@ -66,6 +72,7 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       format,
       parse: options.timezone ? { timezone: options.timezone } : {},
       progress: createProgress(options.progress),
+      bulk: options.bulk,
     });
     process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result, store.location), null, 2)}\n` : renderSummary(result, store.location, options.explainFormat === true));
     for (const error of result.errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);
@@ -128,7 +135,8 @@ function explanations(result: IngestRunResult): string[] {
   return result.outcomes.flatMap((outcome) => {
     const detection = outcome.detection;
     if (!detection) return [];
-    const lines = [`${outcome.name}: ${outcome.format ? `read as ${outcome.format}` : 'not read'}: ${detection.reason}`];
+    const reader = outcome.reader === 'bulk' ? ' by DuckDB\'s CSV reader' : outcome.bulkRefusal ? ` by lines (bulk read not used: ${outcome.bulkRefusal})` : '';
+    const lines = [`${outcome.name}: ${outcome.format ? `read as ${outcome.format}${reader}` : 'not read'}: ${detection.reason}`];
     for (const { format, verdict } of detection.verdicts) {
       if (verdict.verdict !== 'match') lines.push(`  ${format}: ${verdict.verdict}${verdict.reason ? ` (${verdict.reason})` : ''}`);
     }

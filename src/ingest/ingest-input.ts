@@ -13,7 +13,7 @@ import type { AsimRecord } from '../asim/record.js';
 import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
 import type { Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
-import type { LedgerEntry, RejectRow, Store } from '../store/engine.js';
+import type { IngestTransaction, LedgerEntry, RejectRow, Store } from '../store/engine.js';
 import type { RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
@@ -35,6 +35,10 @@ export interface InputOutcome {
   /** When a grown file was resumed: the line after which new records were taken. */
   readonly resumedAfterLine?: number;
   readonly detection?: Detection;
+  /** Who read the records: the store's engine (`bulk`) or the format's line reader. */
+  readonly reader?: 'bulk' | 'lines';
+  /** Why a format with a bulk path was read by lines. */
+  readonly bulkRefusal?: string;
 }
 
 export interface IngestInputOptions {
@@ -45,6 +49,8 @@ export interface IngestInputOptions {
   readonly onBytes?: (bytes: number) => void;
   /** Called with the number of records just appended. */
   readonly onRecords?: (records: number) => void;
+  /** Let the store's engine read formats that offer a bulk path (default true). */
+  readonly bulk?: boolean;
 }
 
 const REJECT_BATCH = 1000;
@@ -87,32 +93,21 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   }
 
   const tap = new ContentTap(raw, options.onBytes);
-  const tx = await store.beginIngest();
+  let tx = await store.beginIngest();
   try {
-    const counts = { records: 0, rejects: 0, ignored: 0 };
-    let pendingRejects: RejectRow[] = [];
-    for await (const events of format.parse(tap.input, options.parse)) {
-      const records: AsimRecord[] = [];
-      for (const event of events) {
-        if (event.line <= resumeAfterLine) continue;
-        if (event.kind === 'record') records.push(event.record);
-        else if (event.kind === 'ignored') counts.ignored++;
-        else {
-          counts.rejects++;
-          pendingRejects.push({ input: raw.name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw });
-        }
+    const bulk = options.bulk === false ? undefined : await tryBulk(format, raw, tap, tx, resumeAfterLine);
+    let counts: Counts;
+    if (bulk?.records !== undefined) {
+      counts = { records: bulk.records, rejects: 0, ignored: 0 };
+      options.onRecords?.(bulk.records);
+    } else {
+      if (bulk?.aborted) {
+        await tx.rollback();
+        tx = await store.beginIngest();
       }
-      if (records.length > 0) {
-        await tx.appendRecords(records);
-        counts.records += records.length;
-        options.onRecords?.(records.length);
-      }
-      if (pendingRejects.length >= REJECT_BATCH) {
-        await tx.appendRejects(pendingRejects);
-        pendingRejects = [];
-      }
+      counts = await parseLines(format, raw.name, tap.input, tx, resumeAfterLine, options);
     }
-    await tx.appendRejects(pendingRejects);
+    const reader = bulk?.records !== undefined ? ('bulk' as const) : ('lines' as const);
     const content = await tap.finish();
 
     const sameContent = prior ? undefined : await store.ledgerEntryByHash(content.hash);
@@ -134,6 +129,8 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     return {
       ...base,
       ...counts,
+      reader,
+      ...(bulk?.refusal ? { bulkRefusal: bulk.refusal } : {}),
       status: 'ingested',
       format: format.name,
       bytes: content.bytes,
@@ -146,6 +143,77 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     throw error;
   } finally {
     await tap.cleanup();
+  }
+}
+
+interface Counts {
+  records: number;
+  rejects: number;
+  ignored: number;
+}
+
+/** The line reader: every event becomes a record, a kept reject or a counted ignored line. */
+async function parseLines(
+  format: SourceFormat,
+  name: string,
+  input: SourceInput,
+  tx: IngestTransaction,
+  resumeAfterLine: number,
+  options: IngestInputOptions,
+): Promise<Counts> {
+  const counts = { records: 0, rejects: 0, ignored: 0 };
+  let pendingRejects: RejectRow[] = [];
+  for await (const events of format.parse(input, options.parse)) {
+    const records: AsimRecord[] = [];
+    for (const event of events) {
+      if (event.line <= resumeAfterLine) continue;
+      if (event.kind === 'record') records.push(event.record);
+      else if (event.kind === 'ignored') counts.ignored++;
+      else {
+        counts.rejects++;
+        pendingRejects.push({ input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw });
+      }
+    }
+    if (records.length > 0) {
+      await tx.appendRecords(records);
+      counts.records += records.length;
+      options.onRecords?.(records.length);
+    }
+    if (pendingRejects.length >= REJECT_BATCH) {
+      await tx.appendRejects(pendingRejects);
+      pendingRejects = [];
+    }
+  }
+  await tx.appendRejects(pendingRejects);
+  return counts;
+}
+
+interface BulkAttempt {
+  /** Records added by the engine's own reader, when the bulk read went through. */
+  readonly records?: number;
+  /** Why the bulk read was not used (the line reader reads the input). */
+  readonly refusal?: string;
+  /** The engine started and failed: the transaction must be rolled back. */
+  readonly aborted?: boolean;
+}
+
+/**
+ * The bulk path, when the format offers one and the content is a file the engine can open itself: the
+ * format's plan is made in one pass over the content (which the tap also hashes), then the engine reads the
+ * file. Any value that does not fit aborts it, and the line reader takes over.
+ */
+async function tryBulk(format: SourceFormat, raw: RawInput, tap: ContentTap, tx: IngestTransaction, resumeAfterLine: number): Promise<BulkAttempt | undefined> {
+  if (!format.planBulk || !tx.appendBulk) return undefined;
+  const file = raw.plainPath ?? (raw.container === 'gzip' ? raw.file : undefined);
+  if (!file) return { refusal: `${raw.container} members are read by the line reader` };
+  const verdict = await format.planBulk(tap.input.bytes(), resumeAfterLine);
+  if (!verdict.plan) return { refusal: verdict.reason };
+  try {
+    const records = await tx.appendBulk(verdict.plan, { path: file, gzip: raw.container === 'gzip' });
+    tap.setLines(verdict.plan.lines);
+    return { records };
+  } catch (error) {
+    return { refusal: error instanceof Error ? error.message.split('\n')[0] : String(error), aborted: true };
   }
 }
 
@@ -194,10 +262,12 @@ function destroy(stream: AsyncIterable<Uint8Array>): void {
  */
 class ContentTap {
   readonly input: SourceInput;
-  private readonly hash: Hash = createHash('sha256');
+  private hash: Hash = createHash('sha256');
   private bytes = 0;
   private lines = 0;
   private tapped = false;
+  /** The tapped read reached the end of the content. */
+  private complete = false;
   private tempDir: string | undefined;
 
   constructor(
@@ -213,8 +283,19 @@ class ContentTap {
     };
   }
 
+  /** The line count when something other than `lines()` read the content (a bulk read). */
+  setLines(lines: number): void {
+    this.lines = lines;
+  }
+
   async finish(): Promise<{ hash: string; bytes: number; lines: number }> {
-    if (!this.tapped) for await (const _ of this.tapOnce()) void _;
+    if (!this.complete) {
+      // Nothing read the content to its end through the tap (a Parquet reader, a refused bulk plan): hash it now.
+      this.tapped = false;
+      this.hash = createHash('sha256');
+      this.bytes = 0;
+      for await (const _ of this.tapOnce(false)) void _;
+    }
     return { hash: this.hash.digest('hex'), bytes: this.bytes, lines: this.lines };
   }
 
@@ -223,17 +304,18 @@ class ContentTap {
     this.tempDir = undefined;
   }
 
-  private async *tapOnce(): AsyncGenerator<Uint8Array> {
+  private async *tapOnce(report = true): AsyncGenerator<Uint8Array> {
     const watch = !this.tapped;
     this.tapped = true;
     for await (const chunk of await this.raw.open()) {
       if (watch) {
         this.hash.update(chunk);
         this.bytes += chunk.length;
-        this.onBytes?.(chunk.length);
+        if (report) this.onBytes?.(chunk.length);
       }
       yield chunk;
     }
+    if (watch) this.complete = true;
   }
 
   private async *countLines(batches: AsyncIterable<Line[]>): AsyncGenerator<Line[]> {

@@ -12,6 +12,8 @@ export interface IngestRunOptions {
   readonly format?: SourceFormat;
   readonly parse: ParseOptions;
   readonly progress?: IngestProgress;
+  /** Let the store's engine read files whose format offers a bulk path (default true). */
+  readonly bulk?: boolean;
 }
 
 /** What a progress display needs to hear. */
@@ -75,6 +77,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions)
       parse: options.parse,
       onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : undefined,
       onRecords: (count) => progress?.records(count),
+      bulk: options.bulk !== false,
     });
   } catch (error) {
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));

@@ -64,6 +64,50 @@ export interface ParseOptions {
   readonly timezone?: string;
 }
 
+/**
+ * A bulk read: the store's engine reads the delimited text itself and maps it to ASIM in its own SQL, as a
+ * declarative plan. Only offered for content the line parser would read without a single reject or ignored
+ * line, and every conversion raises on a value it is not sure of, so the result is the line parser's
+ * exactly or an error (after which the line parser reads the input).
+ */
+export type BulkValue =
+  | { readonly op: 'const'; readonly value: string | number | null }
+  /** A cell converted as the line parser converts that field; unset marker → null ("" for strings). */
+  | { readonly op: 'cell'; readonly field: string; readonly as: BulkCellKind }
+  /** A string cell looked up in a table; values not in the table give "". */
+  | { readonly op: 'lookup'; readonly field: string; readonly table: ReadonlyMap<string, string> }
+  | { readonly op: 'upper'; readonly field: string }
+  /** Sum of two count cells, null when either is null (Kusto arithmetic). */
+  | { readonly op: 'sum'; readonly fields: readonly [string, string] }
+  /** The first non-null of time cells. */
+  | { readonly op: 'firstTime'; readonly fields: readonly string[] }
+  /** Zeek's direction from (local_orig, local_resp) bool cells: "" if either is null. */
+  | { readonly op: 'localFlagsDirection'; readonly orig: string; readonly resp: string };
+
+/** Cell conversions: `time` epoch seconds → datetime; `seconds-int` an interval truncated to whole seconds. */
+export type BulkCellKind = 'string' | 'port' | 'count' | 'time' | 'seconds-int' | 'bool';
+
+export interface BulkPlan {
+  readonly delimiter: string;
+  /** The marker of an unset cell (Zeek `-`) and of an empty string (Zeek `(empty)`). */
+  readonly unset: string;
+  readonly empty: string;
+  /** Every column of the file, in order (all read as text). */
+  readonly columns: readonly string[];
+  /** Lines starting with this character are not data (headers, a trailer such as `#close`). */
+  readonly comment: string;
+  /** Data lines to skip (already ingested), not counting comment lines. */
+  readonly skipDataLines: number;
+  /** Fields that must be set in every record. */
+  readonly required: readonly string[];
+  /** ASIM column → its value. */
+  readonly mapping: Readonly<Record<string, BulkValue>>;
+  /** Lines in the content, for the ledger. */
+  readonly lines: number;
+}
+
+export type BulkVerdict = { readonly plan: BulkPlan } | { readonly plan?: undefined; readonly reason: string };
+
 export interface SourceFormat {
   /** Stable identifier used by `--format`, e.g. `zeek-tsv`. */
   readonly name: string;
@@ -79,4 +123,9 @@ export interface SourceFormat {
   readonly zonelessTimes?: string;
   sniff(sample: ContentSample): SniffVerdict;
   parse(input: SourceInput, options: ParseOptions): AsyncIterable<ParseEvent[]>;
+  /**
+   * Optional bulk path: looks at the whole content (streamed once) and returns a plan when the store's engine
+   * can read it exactly as `parse` would, after `resumeAfterLine` lines; otherwise why not.
+   */
+  planBulk?(content: AsyncIterable<Uint8Array>, resumeAfterLine: number): Promise<BulkVerdict>;
 }

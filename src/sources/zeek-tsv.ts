@@ -8,6 +8,7 @@
  */
 import type { ContentSample, Line, ParseEvent, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 import { mapLines } from './lines.js';
+import { planZeekBulk } from './zeek-bulk.js';
 import {
   KIND_EXPECTATION,
   REQUIRED_ZEEK_FIELDS,
@@ -251,4 +252,5 @@ export const zeekTsvFormat: SourceFormat = {
   parse(input: SourceInput): AsyncIterable<ParseEvent[]> {
     return mapLines(input.lines(), new ZeekTsvReader().parseLine);
   },
+  planBulk: planZeekBulk,
 };

@@ -11,6 +11,8 @@ import {
 } from '@duckdb/node-api';
 import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
 import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
+import { bulkInsertSql } from './duckdb-bulk.js';
+import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectRow, Store } from './engine.js';
 import { quoteIdentifier, quoteString } from './sql.js';
@@ -190,6 +192,15 @@ class DuckDbIngest implements IngestTransaction {
       this.pending.push(record);
       if (this.pending.length === BATCH_RECORDS) await this.flush();
     }
+  }
+
+  async appendBulk(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number> {
+    await this.flush();
+    await this.settle();
+    const { sql, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip);
+    await addPhysicalColumns(this.connection, this.physical, columns);
+    const result = await this.connection.runAndReadAll(sql, { path: file.path });
+    return Number(result.getRows()[0]?.[0] ?? 0);
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {

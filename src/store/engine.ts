@@ -3,6 +3,7 @@
  * and the rejects. Sources and rules only see this interface, so a ClickHouse store can stand beside DuckDB.
  */
 import type { AsimRecord } from '../asim/record.js';
+import type { BulkPlan } from '../sources/types.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
 
@@ -42,6 +43,11 @@ export interface RejectRow {
 /** One input's ingest, applied all at once by `commit` or not at all. */
 export interface IngestTransaction {
   appendRecords(records: readonly AsimRecord[]): Promise<void>;
+  /**
+   * Optional: reads a whole delimited file with the engine's own reader, mapped by the plan, and returns the
+   * records added. Throws when any value does not fit; the transaction is then unusable and must be rolled back.
+   */
+  appendBulk?(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number>;
   appendRejects(rejects: readonly RejectRow[]): Promise<void>;
   commit(entry: LedgerEntry): Promise<void>;
   rollback(): Promise<void>;

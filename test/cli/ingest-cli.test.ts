@@ -1,4 +1,4 @@
-import { createWriteStream, writeFileSync } from 'node:fs';
+import { createWriteStream, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
@@ -63,35 +63,59 @@ describe('smbwatch ingest (CLI)', () => {
     expect(summary.inputs).toEqual([expect.objectContaining({ name: join(dir, 'conn.log'), status: 'ingested', records: 2, format: 'zeek-tsv' })]);
   });
 
-  it('an ingest killed mid-file leaves nothing of that file, and a rerun ingests it whole', async () => {
+  /** Starts an ingest, kills it with SIGKILL once `ready` says it is mid-file, and reports whether it was. */
+  async function killMidway(args: string[], ready: (progress: { records: number; bytes: number }) => boolean): Promise<string | undefined> {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = once(child, 'exit');
+    let stderr = '';
+    const killed = await new Promise<boolean>((resolve) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        for (const m of stderr.matchAll(/progress: (\d+) records, (\d+) bytes read/g)) {
+          if (ready({ records: Number(m[1]), bytes: Number(m[2]) })) {
+            child.kill('SIGKILL');
+            resolve(true);
+            return;
+          }
+        }
+      });
+      void exited.then(() => resolve(false));
+    });
+    await exited;
+    return killed ? undefined : `the ingest finished before it could be interrupted; stderr: ${stderr}`;
+  }
+
+  async function expectNothingThenWhole(db: string, log: string, lines: number, extra: string[] = []): Promise<void> {
+    const store = await openDuckDbStore(db);
+    expect((await store.query('SELECT count(*) FROM ASimNetworkSessionLogs')).rows[0]![0]).toBe(0);
+    expect(await store.lastLedgerEntry(log)).toBeUndefined();
+    await store.close();
+    const rerun = runCli(['ingest', '--db', db, '--output', 'json', ...extra, log]);
+    expect(rerun.status).toBe(0);
+    expect(JSON.parse(rerun.stdout).inputs[0]).toMatchObject({ status: 'ingested', records: lines });
+  }
+
+  it('an ingest killed mid-file (line reader) leaves nothing of that file, and a rerun ingests it whole', async () => {
     const dir = tempDir();
     const log = join(dir, 'big.log');
     const db = join(dir, 'kill.duckdb');
     const lines = 400_000;
     await writeBigConnLog(log, lines);
-    const child = spawn(process.execPath, [CLI, 'ingest', '--db', db, '--progress', 'log', log], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    const killedMidway = await new Promise<boolean>((resolve) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const appended = [...stderr.matchAll(/progress: (\d+) records/g)].map((m) => Number(m[1]));
-        if (appended.some((n) => n > 0 && n < lines)) {
-          child.kill('SIGKILL');
-          resolve(true);
-        }
-      });
-      child.on('exit', () => resolve(false));
-    });
-    await once(child, 'exit').catch(() => undefined);
-    expect(killedMidway, `the ingest finished before it could be interrupted; stderr: ${stderr}`).toBe(true);
+    const failure = await killMidway(['ingest', '--db', db, '--progress', 'log', '--no-bulk', log], (p) => p.records > 0 && p.records < lines);
+    expect(failure).toBeUndefined();
+    await expectNothingThenWhole(db, log, lines, ['--no-bulk']);
+  });
 
-    const store = await openDuckDbStore(db);
-    expect((await store.query('SELECT count(*) FROM ASimNetworkSessionLogs')).rows[0]![0]).toBe(0);
-    expect(await store.lastLedgerEntry(log)).toBeUndefined();
-    await store.close();
-
-    const rerun = runCli(['ingest', '--db', db, '--output', 'json', log]);
-    expect(rerun.status).toBe(0);
-    expect(JSON.parse(rerun.stdout).inputs[0]).toMatchObject({ status: 'ingested', records: lines });
+  it('an ingest killed during DuckDB\'s bulk read leaves nothing of that file', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'big.log');
+    const db = join(dir, 'kill.duckdb');
+    const lines = 1_000_000;
+    await writeBigConnLog(log, lines);
+    const size = statSync(log).size;
+    // The scan has read the whole file and no record is counted yet: DuckDB's INSERT is running.
+    const failure = await killMidway(['ingest', '--db', db, '--progress', 'log', log], (p) => p.bytes === size && p.records === 0);
+    expect(failure).toBeUndefined();
+    await expectNothingThenWhole(db, log, lines);
   });
 });

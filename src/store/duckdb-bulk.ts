@@ -1,0 +1,108 @@
+/**
+ * DuckDB's side of a bulk read (see BulkPlan in sources/types.ts): the file read by `read_csv` with every
+ * column as text, and the plan's mapping compiled to SQL. Every conversion either gives exactly what the
+ * line reader gives or raises with `error()`, which aborts the INSERT; the caller then lets the line reader
+ * read the input (and report its rejects with line numbers).
+ */
+import type { BulkCellKind, BulkPlan, BulkValue } from '../sources/types.js';
+import { quoteIdentifier, quoteString } from './sql.js';
+
+/** Checks a text cell strictly and converts it; the line reader accepts at least these texts, with these values. */
+const CONVERSIONS: Record<Exclude<BulkCellKind, 'string' | 'bool'>, { pattern: string; sql: (cell: string) => string }> = {
+  port: { pattern: '[0-9]{1,5}', sql: (c) => `CASE WHEN CAST(${c} AS INTEGER) <= 65535 THEN CAST(${c} AS INTEGER) END` },
+  count: { pattern: '[0-9]{1,15}', sql: (c) => `CAST(${c} AS BIGINT)` },
+  // Epoch seconds to microseconds digit by digit, truncating past the 6th fractional digit, as the line reader does.
+  time: {
+    pattern: '[0-9]{1,12}(\\.[0-9]{1,9})?',
+    sql: (c) =>
+      `make_timestamp(CAST(split_part(${c}, '.', 1) AS BIGINT) * 1000000 + CAST(rpad(split_part(${c}, '.', 2), 6, '0')[1:6] AS BIGINT))`,
+  },
+  'seconds-int': { pattern: '[0-9]{1,9}(\\.[0-9]{1,9})?', sql: (c) => `CAST(split_part(${c}, '.', 1) AS INTEGER)` },
+};
+
+function refuse(what: string): string {
+  return `error(${quoteString(`bulk read refused: ${what}`)})`;
+}
+
+/**
+ * One cell. read_csv turns an empty cell into NULL; the line reader reads "" there (a string) or rejects it (any
+ * other kind), so an empty cell refuses the bulk read rather than guess.
+ */
+function cellSql(plan: BulkPlan, field: string, as: BulkCellKind): string {
+  return `CASE WHEN ${quoteIdentifier(field)} IS NULL THEN ${refuse(`${field} empty`)} ELSE ${checkedCellSql(plan, field, as)} END`;
+}
+
+function checkedCellSql(plan: BulkPlan, field: string, as: BulkCellKind): string {
+  const c = quoteIdentifier(field);
+  const unset = quoteString(plan.unset);
+  const empty = quoteString(plan.empty);
+  const required = plan.required.includes(field);
+  const missing = required ? refuse(`${field} unset`) : as === 'string' ? "''" : 'NULL';
+  if (as === 'string') {
+    return `CASE WHEN ${c} = ${unset} OR ${c} = ${empty} THEN ${missing} ELSE ${c} END`;
+  }
+  if (as === 'bool') {
+    return `CASE WHEN ${c} = ${unset} THEN ${missing} WHEN ${c} = 'T' THEN true WHEN ${c} = 'F' THEN false ELSE ${refuse(`${field} not T/F`)} END`;
+  }
+  const conversion = CONVERSIONS[as];
+  const converted = conversion.sql(c);
+  const checked = `CASE WHEN regexp_full_match(${c}, ${quoteString(conversion.pattern)}) THEN coalesce(${converted}, ${refuse(`${field} out of range`)}) ELSE ${refuse(`${field} not ${as}`)} END`;
+  return `CASE WHEN ${c} = ${unset} THEN ${missing} ELSE ${checked} END`;
+}
+
+function valueSql(plan: BulkPlan, value: BulkValue): string {
+  switch (value.op) {
+    case 'const':
+      return value.value === null ? 'NULL' : typeof value.value === 'number' ? String(value.value) : quoteString(value.value);
+    case 'cell':
+      return cellSql(plan, value.field, value.as);
+    case 'lookup': {
+      const cases = [...value.table].map(([key, result]) => `WHEN ${quoteString(key)} THEN ${quoteString(result)}`).join(' ');
+      return `CASE ${cellSql(plan, value.field, 'string')} ${cases} ELSE '' END`;
+    }
+    case 'upper':
+      return `upper(${cellSql(plan, value.field, 'string')})`;
+    case 'sum':
+      return `(${cellSql(plan, value.fields[0], 'count')} + ${cellSql(plan, value.fields[1], 'count')})`;
+    case 'firstTime':
+      return `coalesce(${value.fields.map((f) => cellSql(plan, f, 'time')).join(', ')})`;
+    case 'localFlagsDirection': {
+      const orig = cellSql(plan, value.orig, 'bool');
+      const resp = cellSql(plan, value.resp, 'bool');
+      return `CASE WHEN (${orig}) IS NULL OR (${resp}) IS NULL THEN '' WHEN (${orig}) = (${resp}) THEN 'Local' WHEN (${resp}) THEN 'Inbound' ELSE 'Outbound' END`;
+    }
+  }
+}
+
+export interface BulkSource {
+  /** The file DuckDB reads (bound as a parameter, never spliced). */
+  readonly path: string;
+  readonly gzip: boolean;
+}
+
+/**
+ * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read. The mapped
+ * ASIM column names are returned so the caller can make them physical first.
+ */
+export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { sql: string; columns: string[] } {
+  const columns = Object.keys(plan.mapping);
+  const readerColumns = `{${plan.columns.map((name) => `${quoteString(name)}: 'VARCHAR'`).join(', ')}}`;
+  const options = [
+    `delim = ${quoteString(plan.delimiter)}`,
+    "quote = ''",
+    "escape = ''",
+    'header = false',
+    // With a comment character, DuckDB's skip counts the lines that are not comments.
+    `comment = ${quoteString(plan.comment)}`,
+    `skip = ${plan.skipDataLines}`,
+    'auto_detect = false',
+    'strict_mode = true',
+    'null_padding = false',
+    `compression = ${gzip ? "'gzip'" : "'none'"}`,
+    `columns = ${readerColumns}`,
+  ];
+  const select = columns.map((column) => `${valueSql(plan, plan.mapping[column]!)} AS ${quoteIdentifier(column)}`).join(',\n  ');
+  const sql = `INSERT INTO ${quoteIdentifier(target)} (${columns.map(quoteIdentifier).join(', ')})\nSELECT ${select}\nFROM read_csv($path, ${options.join(', ')})`;
+  return { sql, columns };
+}
+
