@@ -50,26 +50,61 @@ function checkedCellSql(plan: BulkPlan, field: string, as: BulkCellKind): string
   return `CASE WHEN ${c} = ${unset} THEN ${missing} ELSE ${checked} END`;
 }
 
-function valueSql(plan: BulkPlan, value: BulkValue): string {
+/** The fields a mapping reads, each with the one kind it is read as. */
+function fieldKinds(plan: BulkPlan): Map<string, BulkCellKind> {
+  const kinds = new Map<string, BulkCellKind>();
+  const need = (field: string, kind: BulkCellKind): void => {
+    const known = kinds.get(field);
+    if (known && known !== kind) throw new Error(`bulk plan reads ${field} as both ${known} and ${kind}`);
+    kinds.set(field, kind);
+  };
+  for (const value of Object.values(plan.mapping)) {
+    switch (value.op) {
+      case 'cell':
+        need(value.field, value.as);
+        break;
+      case 'lookup':
+      case 'upper':
+        need(value.field, 'string');
+        break;
+      case 'sum':
+        for (const field of value.fields) need(field, 'count');
+        break;
+      case 'firstTime':
+        for (const field of value.fields) need(field, 'time');
+        break;
+      case 'localFlagsDirection':
+        need(value.orig, 'bool');
+        need(value.resp, 'bool');
+        break;
+      case 'const':
+        break;
+    }
+  }
+  return kinds;
+}
+
+/** A mapped value over the converted cells of the inner SELECT (each cell converted once, there). */
+function valueSql(value: BulkValue): string {
   switch (value.op) {
     case 'const':
       return value.value === null ? 'NULL' : typeof value.value === 'number' ? String(value.value) : quoteString(value.value);
     case 'cell':
-      return cellSql(plan, value.field, value.as);
+      return quoteIdentifier(value.field);
     case 'lookup': {
       const cases = [...value.table].map(([key, result]) => `WHEN ${quoteString(key)} THEN ${quoteString(result)}`).join(' ');
-      return `CASE ${cellSql(plan, value.field, 'string')} ${cases} ELSE '' END`;
+      return `CASE ${quoteIdentifier(value.field)} ${cases} ELSE '' END`;
     }
     case 'upper':
-      return `upper(${cellSql(plan, value.field, 'string')})`;
+      return `upper(${quoteIdentifier(value.field)})`;
     case 'sum':
-      return `(${cellSql(plan, value.fields[0], 'count')} + ${cellSql(plan, value.fields[1], 'count')})`;
+      return `(${quoteIdentifier(value.fields[0])} + ${quoteIdentifier(value.fields[1])})`;
     case 'firstTime':
-      return `coalesce(${value.fields.map((f) => cellSql(plan, f, 'time')).join(', ')})`;
+      return `coalesce(${value.fields.map(quoteIdentifier).join(', ')})`;
     case 'localFlagsDirection': {
-      const orig = cellSql(plan, value.orig, 'bool');
-      const resp = cellSql(plan, value.resp, 'bool');
-      return `CASE WHEN (${orig}) IS NULL OR (${resp}) IS NULL THEN '' WHEN (${orig}) = (${resp}) THEN 'Local' WHEN (${resp}) THEN 'Inbound' ELSE 'Outbound' END`;
+      const orig = quoteIdentifier(value.orig);
+      const resp = quoteIdentifier(value.resp);
+      return `CASE WHEN ${orig} IS NULL OR ${resp} IS NULL THEN '' WHEN ${orig} = ${resp} THEN 'Local' WHEN ${resp} THEN 'Inbound' ELSE 'Outbound' END`;
     }
   }
 }
@@ -101,8 +136,11 @@ export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { 
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     `columns = ${readerColumns}`,
   ];
-  const select = columns.map((column) => `${valueSql(plan, plan.mapping[column]!)} AS ${quoteIdentifier(column)}`).join(',\n  ');
-  const sql = `INSERT INTO ${quoteIdentifier(target)} (${columns.map(quoteIdentifier).join(', ')})\nSELECT ${select}\nFROM read_csv($path, ${options.join(', ')})`;
+  const converted = [...fieldKinds(plan)].map(([field, kind]) => `${cellSql(plan, field, kind)} AS ${quoteIdentifier(field)}`);
+  const select = columns.map((column) => `${valueSql(plan.mapping[column]!)} AS ${quoteIdentifier(column)}`).join(',\n  ');
+  const sql =
+    `INSERT INTO ${quoteIdentifier(target)} (${columns.map(quoteIdentifier).join(', ')})\nSELECT ${select}\n` +
+    `FROM (SELECT ${converted.join(',\n  ')}\n  FROM read_csv($path, ${options.join(', ')}))`;
   return { sql, columns };
 }
 
