@@ -11,6 +11,8 @@ import { register as registerQuery } from './query.js';
 import { register as registerWatch } from './watch.js';
 import { register as registerRules } from './rules.js';
 import { register as registerAlerts } from './alerts.js';
+import { register as registerRun } from './run.js';
+import { register as registerBacktest } from './backtest.js';
 
 export function registerCommands(program: Command): void {
   registerIngest(program);
@@ -22,4 +24,6 @@ export function registerCommands(program: Command): void {
   registerWatch(program);
   registerRules(program);
   registerAlerts(program);
+  registerRun(program);
+  registerBacktest(program);
 }

@@ -1,0 +1,260 @@
+/**
+ * `smbwatch run`: one run of a rule as Sentinel runs it at a time T (default now): now() = T, look-back
+ * [T − queryPeriod, T], trigger on the result rows, alerts grouped per aggregationKind, stored once, suppression.
+ * The plan comes from the plan cache (rules/cache/), so a rule that ran before does not load Kusto.Language.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { lastAlertTime, storeAlerts } from '../alerts/store.js';
+import type { Alert, KustoValue } from '../alerts/types.js';
+import { ASIM_TABLE } from '../asim/schema.js';
+import type { SqlRunner } from '../kql/compile.js';
+import { KqlError } from '../kql/errors.js';
+import { cachedQueryRunner, kustoLoaded, type PlanOrigin } from '../rules/cache/plan-cache.js';
+import { formatDuration } from '../rules/duration.js';
+import { evaluateRule, type RuleRun } from '../rules/evaluate.js';
+import { loadRuleSet, RuleLoadError, selectRule } from '../rules/load.js';
+import { applyParameters, ParameterError, parseParameterAssignments } from '../rules/parameters.js';
+import type { Rule } from '../rules/rule.js';
+import { ChdbEngine } from '../store/chdb.js';
+import { openDuckDbStore, type DuckDbStore } from '../store/duckdb.js';
+import { quoteIdentifier, quoteString } from '../store/sql.js';
+import { isoToMicros } from '../util/time.js';
+import { dbOption, resolveDbPath } from './options.js';
+import { renderTable } from './table.js';
+
+type Output = 'table' | 'json' | 'jsonl';
+type Engine = 'duckdb' | 'clickhouse';
+
+interface RunOptions {
+  db?: string;
+  rule?: string;
+  rules?: string;
+  at?: string;
+  param: string[];
+  output: Output;
+  engine: Engine;
+  verbose?: boolean;
+}
+
+/** Exit statuses: 0 the run happened (alerts or not), 1 it failed, 2 the command line is wrong. */
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+/** A user-facing error with its exit status. */
+export class CommandError extends Error {
+  constructor(
+    message: string,
+    readonly status: number = EXIT_USAGE,
+  ) {
+    super(message);
+    this.name = 'CommandError';
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('Run a rule once, as Sentinel would at --at (default now), and store its alerts')
+    .addOption(dbOption())
+    .option('--rule <id|file>', 'the rule: an id (see `smbwatch rules`) or a rule YAML file; default: the built-in SMB rule')
+    .option('--rules <path>', 'also load the rules in this YAML file or directory')
+    .option('--at <time>', 'the run time T, ISO 8601 (UTC unless a zone is given); default: now')
+    .option('--param <name=value>', "override a top-level `let` of the rule's query (repeatable)", collect, [])
+    .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
+    .addOption(new Option('--engine <engine>', 'SQL engine').choices(['duckdb', 'clickhouse']).default('duckdb'))
+    .option('--verbose', 'say on stderr where the plan came from (cache or compile) and whether Kusto.Language was loaded')
+    .addHelpText(
+      'after',
+      `
+Time semantics: now() is T; the query sees records with TimeGenerated in [T - queryPeriod, T], both ends
+included; the trigger counts result rows; alerts are stored once in the store (re-running at the same T adds
+none). Exit status 0 whether or not alerts fired; 1 on a failure; 2 on a wrong command line.`,
+    )
+    .action(async (options: RunOptions) => {
+      process.exitCode = await reportErrors('run', () => runCommand(options));
+    });
+}
+
+export function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+/** Runs a command body; a CommandError, rule, parameter or KQL error becomes a message and an exit status. */
+export async function reportErrors(command: string, body: () => Promise<number>): Promise<number> {
+  try {
+    return await body();
+  } catch (error) {
+    const status = error instanceof CommandError ? error.status : error instanceof KqlError ? EXIT_FAILED : EXIT_USAGE;
+    if (error instanceof CommandError || error instanceof RuleLoadError || error instanceof ParameterError) {
+      process.stderr.write(`smbwatch ${command}: ${error.message}\n`);
+      return status;
+    }
+    if (error instanceof KqlError) {
+      process.stderr.write(`smbwatch ${command}: the rule's query does not compile\n${error.message}\n`);
+      return status;
+    }
+    throw error;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Arguments shared with `smbwatch backtest`
+
+export interface RuleSelection {
+  readonly rule: Rule;
+  readonly parameters: Record<string, string>;
+}
+
+/** The rule named by --rule/--rules and its --param values, checked against the query's lets. */
+export function selectRuleAndParameters(options: { rule?: string; rules?: string; param: readonly string[] }): RuleSelection {
+  const rule = selectRule(loadRuleSet(options.rules), options.rule);
+  const parameters = parseParameterAssignments(options.param);
+  applyParameters(rule, parameters); // throws ParameterError for an unknown name or a value of the wrong type
+  return { rule, parameters };
+}
+
+/** An ISO 8601 time option as a Date (whole milliseconds: alert times are kept to the millisecond). */
+export function parseTimeOption(name: string, text: string): Date {
+  const micros = isoToMicros(text);
+  if (micros === null) throw new CommandError(`${name}: not an ISO 8601 time (e.g. 2024-03-15T00:00:00Z): "${text}"`);
+  if (micros % 1000 !== 0) throw new CommandError(`${name}: times finer than a millisecond are not supported: "${text}"`);
+  return new Date(micros / 1000);
+}
+
+/** Opens the store at --db, which must exist (a run never creates an empty store). */
+export async function openExistingStore(db: string | undefined): Promise<DuckDbStore> {
+  const path = resolveDbPath(db);
+  if (!existsSync(path)) throw new CommandError(`no store at ${path} (ingest logs first with \`smbwatch ingest\`, or give --db)`, EXIT_FAILED);
+  return openDuckDbStore(path);
+}
+
+/** Runs `body` with a SQL engine over the store's records: the store itself, or chdb loaded from a Parquet copy. */
+async function withEngine<T>(store: DuckDbStore, engine: Engine, body: (sql: SqlRunner) => Promise<T>): Promise<T> {
+  if (engine === 'duckdb') return body(store);
+  const scratch = mkdtempSync(join(tmpdir(), 'smbwatch-run-'));
+  const chdb = ChdbEngine.open();
+  try {
+    const parquet = join(scratch, 'asim.parquet');
+    await store.query(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(parquet)} (FORMAT PARQUET)`);
+    await chdb.loadAsimParquet(parquet);
+    return await body(chdb);
+  } finally {
+    chdb.close();
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The run
+
+interface RunReport {
+  readonly run: RuleRun;
+  /** The alerts of this run that were not in the store yet. */
+  readonly fresh: readonly Alert[];
+  readonly lastAlertAt: Date | undefined;
+  readonly planOrigin: PlanOrigin | undefined;
+}
+
+async function runCommand(options: RunOptions): Promise<number> {
+  const { rule, parameters } = selectRuleAndParameters(options);
+  const at = options.at === undefined ? new Date() : parseTimeOption('--at', options.at);
+  const store = await openExistingStore(options.db);
+  let report: RunReport;
+  try {
+    report = await withEngine(store, options.engine, async (sql) => {
+      const runner = cachedQueryRunner(store, sql, options.engine);
+      const lastAlertAt = await lastAlertTime(store, rule.id, at);
+      const run = await evaluateRule(rule, parameters, runner, at, lastAlertAt ? { lastAlertAt } : {});
+      const fresh = await storeAlerts(store, run.alerts);
+      return { run, fresh, lastAlertAt, planOrigin: runner.lastOrigin };
+    });
+  } finally {
+    await store.close();
+  }
+  if (options.verbose) {
+    const origin = report.planOrigin ?? 'none (suppressed: the query did not run)';
+    process.stderr.write(`plan: ${origin}; Kusto.Language loaded: ${kustoLoaded() ? 'yes' : 'no'}\n`);
+  }
+  process.stdout.write(renderRun(report, options.output));
+  return 0;
+}
+
+function renderRun(report: RunReport, output: Output): string {
+  const { run } = report;
+  if (output === 'jsonl') return run.alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
+  if (output === 'json') return `${JSON.stringify({ ...runSummary(report), alerts: run.alerts }, null, 2)}\n`;
+  const fresh = new Set(report.fresh.map((alert) => alert.alertId));
+  const table = run.alerts.length === 0 ? '' : `${renderAlertTable(run.alerts, fresh)}\n`;
+  return `${table}${summaryLine(report)}\n`;
+}
+
+function runSummary(report: RunReport) {
+  const { run } = report;
+  return {
+    ruleId: run.rule.id,
+    ruleName: run.rule.name,
+    ruleVersion: run.rule.version,
+    parameters: run.parameters,
+    at: run.at.toISOString(),
+    queryStartTime: run.window.start.toISOString(),
+    queryEndTime: run.window.end.toISOString(),
+    suppressed: run.suppressed,
+    resultRows: run.resultRows,
+    triggered: run.triggered,
+    alertCount: run.alerts.length,
+    newAlerts: report.fresh.length,
+    alreadyStored: run.alerts.length - report.fresh.length,
+  };
+}
+
+export function isoSeconds(date: Date): string {
+  return date.toISOString().replace('.000Z', 'Z');
+}
+
+export function ruleLabel(rule: Rule, parameters: Readonly<Record<string, string>>): string {
+  const overrides = Object.entries(parameters).map(([name, value]) => `${name}=${value}`);
+  return `${rule.name}${rule.version ? ` v${rule.version}` : ''}${overrides.length > 0 ? ` (${overrides.join(', ')})` : ''}`;
+}
+
+const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
+
+/** The one-line summary: rule, window, rows, alerts fired / new / already stored, or suppression. */
+function summaryLine(report: RunReport): string {
+  const { run } = report;
+  const head = `${ruleLabel(run.rule, run.parameters)} at ${isoSeconds(run.at)}, window [${isoSeconds(run.window.start)}, ${isoSeconds(run.window.end)}]`;
+  if (run.suppressed) {
+    const duration = run.rule.suppressionDurationMs === undefined ? '' : formatDuration(run.rule.suppressionDurationMs);
+    const since = report.lastAlertAt ? isoSeconds(report.lastAlertAt) : '?';
+    return `${head}: suppressed (the rule alerted at ${since}; suppression ${duration}), the query did not run`;
+  }
+  const stored = run.alerts.length - report.fresh.length;
+  return `${head}: ${plural(run.resultRows, 'result row')}, ${plural(run.alerts.length, 'alert')} fired (${report.fresh.length} new, ${stored} already stored)`;
+}
+
+function renderAlertTable(alerts: readonly Alert[], fresh: ReadonlySet<string>): string {
+  const rows = alerts.map((alert) => [
+    alert.severity,
+    alert.displayName,
+    alert.entities.map(({ type, ...identifiers }) => `${type}:${Object.values(identifiers).join('/')}`).join(' '),
+    rowSummary(alert),
+    alert.alertId.slice(0, 8),
+    fresh.has(alert.alertId) ? 'new' : 'already stored',
+  ]);
+  return renderTable(['severity', 'alert', 'entities', 'result', 'id', 'stored'], rows);
+}
+
+/** The first covered row as `Column=value` pairs (reals rounded for reading), and how many more rows. */
+function rowSummary(alert: Alert): string {
+  const first = alert.rows[0];
+  if (!first) return '';
+  const shown = Object.entries(first).map(([column, value]) => `${column}=${readable(value)}`).join(' ');
+  return alert.rows.length > 1 ? `${shown} (+${alert.rows.length - 1} rows)` : shown;
+}
+
+function readable(value: KustoValue): string {
+  if (typeof value === 'number' && !Number.isInteger(value)) return String(Math.round(value * 1000) / 1000);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}

@@ -1,0 +1,152 @@
+/**
+ * The compiled-plan cache: a rule that ran before does not pay Kusto.Language's start-up (≈1.3 s) again.
+ *
+ * What is cached is the query's template (template.ts: the IR with `now` symbolic), in the store's table
+ * `smbwatch_plans`, keyed by a SHA-256 of
+ *   - the query text after parameters (the parameter values are literals in it),
+ *   - the look-back (the rule's queryPeriod, folded into the IR's scan filters),
+ *   - the fingerprint: smbwatch's version, the ASIM schema (column names and types), and the text of the compiler
+ *     itself (every module under kql/ and rules/cache/), so that a change to the compiler never serves an old plan
+ *     even when the version number did not move.
+ * Rows of another fingerprint are deleted when a plan is stored: the table holds the current compiler's plans only.
+ * A cached plan is turned into SQL for the chosen engine at the run's instant without loading Kusto.Language.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ASIM_COLUMNS } from '../../asim/schema.js';
+import { compileKql, runCompiled, type CompiledQuery, type SqlRunner } from '../../kql/compile.js';
+import type { DialectName } from '../../kql/sql/dialect.js';
+import type { Store } from '../../store/engine.js';
+import { quoteString } from '../../store/sql.js';
+import type { Lookback, QueryRunner, TypedResult } from '../evaluate.js';
+import { buildTemplate, instantiate, NotTemplatableError, type QueryTemplate } from './template.js';
+
+export const PLANS_TABLE = 'smbwatch_plans';
+const MICROS_PER_MS = 1000;
+
+const PLANS_DDL = `CREATE TABLE IF NOT EXISTS ${PLANS_TABLE} (
+  plan_key VARCHAR PRIMARY KEY,
+  fingerprint VARCHAR NOT NULL,
+  created_at TIMESTAMP NOT NULL,
+  template_json VARCHAR NOT NULL
+)`;
+
+/** Where a run's plan came from: the cache, a fresh compile that was cached, or a compile that cannot be cached. */
+export type PlanOrigin = 'cache' | 'compiled' | 'uncacheable';
+
+export interface Plan {
+  readonly origin: PlanOrigin;
+  /** Absent when the query cannot be templated (it is then compiled for every instant). */
+  readonly template?: QueryTemplate;
+}
+
+let fingerprintMemo: string | undefined;
+
+/** smbwatch's version, the ASIM schema and the compiler's own text, hashed (see the module comment). */
+export function compilerFingerprint(): string {
+  if (fingerprintMemo) return fingerprintMemo;
+  const hash = createHash('sha256');
+  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
+  hash.update(`smbwatch ${version}\n`);
+  hash.update(JSON.stringify(ASIM_COLUMNS.map((c) => [c.name, c.type])));
+  for (const dir of ['../../kql/', './']) {
+    const root = fileURLToPath(new URL(dir, import.meta.url));
+    for (const file of sourceFiles(root)) hash.update(`\n${file}\n`).update(readFileSync(join(root, file)));
+  }
+  fingerprintMemo = hash.digest('hex');
+  return fingerprintMemo;
+}
+
+/** Module files under a directory (sorted, relative paths): .ts in the sources, .js once built. */
+function sourceFiles(root: string, prefix = ''): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) files.push(...sourceFiles(root, relative));
+    else if (/\.(?:ts|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(relative);
+  }
+  return files;
+}
+
+export function planKey(queryText: string, lookbackMicros: number): string {
+  return createHash('sha256').update(JSON.stringify([compilerFingerprint(), lookbackMicros, queryText])).digest('hex');
+}
+
+export async function ensurePlansTable(store: Store): Promise<void> {
+  await store.query(PLANS_DDL);
+}
+
+async function readPlan(store: Store, key: string): Promise<QueryTemplate | undefined> {
+  const result = await store.query(`SELECT template_json FROM ${PLANS_TABLE} WHERE plan_key = ${quoteString(key)}`);
+  const json = result.rows[0]?.[0];
+  return typeof json === 'string' ? (JSON.parse(json) as QueryTemplate) : undefined;
+}
+
+async function writePlan(store: Store, key: string, template: QueryTemplate): Promise<void> {
+  const fingerprint = compilerFingerprint();
+  await store.query(`DELETE FROM ${PLANS_TABLE} WHERE fingerprint <> ${quoteString(fingerprint)}`);
+  await store.query(
+    `INSERT INTO ${PLANS_TABLE} VALUES (${quoteString(key)}, ${quoteString(fingerprint)}, current_timestamp::TIMESTAMP, ${quoteString(JSON.stringify(template))})
+     ON CONFLICT (plan_key) DO NOTHING`,
+  );
+}
+
+/**
+ * The plan of a query with this look-back: from the cache, or compiled now (loading Kusto.Language) and cached.
+ * `at` (microseconds) is only used to compile; a KqlError of a broken query propagates.
+ */
+export async function lookupPlan(store: Store, queryText: string, lookbackMicros: number, at: number): Promise<Plan> {
+  await ensurePlansTable(store);
+  const key = planKey(queryText, lookbackMicros);
+  const cached = await readPlan(store, key);
+  if (cached) return { origin: 'cache', template: cached };
+  let template: QueryTemplate;
+  try {
+    template = buildTemplate(queryText, at, lookbackMicros);
+  } catch (error) {
+    if (error instanceof NotTemplatableError) return { origin: 'uncacheable' };
+    throw error;
+  }
+  await writePlan(store, key, template);
+  return { origin: 'compiled', template };
+}
+
+/** The SQL of a plan at an instant (microseconds) for an engine. */
+export function planSql(plan: Plan, queryText: string, now: number, lookbackMicros: number, engine: DialectName): CompiledQuery {
+  if (plan.template) return instantiate(plan.template, now, engine);
+  return compileKql(queryText, { engine, now, lookback: lookbackMicros });
+}
+
+export interface CachedQueryRunner extends QueryRunner {
+  /** Where the plan of the latest run came from (undefined before the first run). */
+  readonly lastOrigin: PlanOrigin | undefined;
+}
+
+/**
+ * A QueryRunner (evaluate.ts) that takes plans from the cache in `plans` and runs their SQL on `sql` (the same
+ * store, or chdb loaded from it) with the given engine's dialect.
+ */
+export function cachedQueryRunner(plans: Store, sql: SqlRunner, engine: DialectName = 'duckdb'): CachedQueryRunner {
+  let lastOrigin: PlanOrigin | undefined;
+  return {
+    get lastOrigin() {
+      return lastOrigin;
+    },
+    async run(queryText: string, at: Date, lookback: Lookback): Promise<TypedResult> {
+      if (lookback.end.getTime() !== at.getTime()) throw new Error('the look-back of a rule run ends at the run time');
+      const now = at.getTime() * MICROS_PER_MS;
+      const lookbackMicros = (lookback.end.getTime() - lookback.start.getTime()) * MICROS_PER_MS;
+      const plan = await lookupPlan(plans, queryText, lookbackMicros, now);
+      lastOrigin = plan.origin;
+      return runCompiled(planSql(plan, queryText, now, lookbackMicros, engine), sql);
+    },
+  };
+}
+
+/** Whether Kusto.Language's Bridge.NET build has been loaded in this process (it defines the global `Kusto`). */
+export function kustoLoaded(): boolean {
+  return 'Kusto' in globalThis;
+}
