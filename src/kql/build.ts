@@ -17,11 +17,12 @@ import {
 } from './ir.js';
 import {
   ASIM_FILTERING_FUNCTIONS, ASIM_FUNCTIONS, analyzeKql, callArguments, child, children, constantOf, elements,
-  expansionOf, literalTokenText, must, referencedSymbol, resultType, signatureParameters, textOf,
+  expansionOf, literalTokenText, must, referencedSymbol, resultType, signatureParameters, textOf, tokenValue,
   type KNode, type KResultType,
 } from './kusto.js';
-import { parseTimespan } from './timespan.js';
+import { formatTimespan, parseTimespan } from './timespan.js';
 import { MICROS, scalarTypeOf, type Column, type ScalarType } from './types.js';
+import { datetimeText } from './values.js';
 
 export interface BuildOptions {
   /** The query's single `now()`, in microseconds since the epoch (UTC). */
@@ -116,10 +117,18 @@ class Builder {
     }
   }
 
+  /** Results named by `as` earlier in the query. */
+  private readonly asNames = new Map<string, Rel>();
+  /** The name `union withsource=` reports for a relation (its `as` name). */
+  private readonly legNames = new WeakMap<Rel, string>();
+
   private tableReference(node: KNode, env: Env): Rel {
     const name = textOf(node, 'SimpleName');
     const bound = env.get(name);
     if (bound?.k === 'tabular') return bound.rel;
+    if (bound?.k === 'function') return this.expandFunctionReference(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    const named = this.asNames.get(name);
+    if (named && !bound && referencedSymbol(node)?.symbolKind === 'Variable') return named;
     const symbol = referencedSymbol(node);
     if (symbol?.symbolKind === 'Table' && name === ASIM_TABLE) return this.asimScan(this.columnsOf(node));
     if (symbol?.symbolKind === 'Function' && ASIM_FUNCTIONS.includes(name) && !bound) return this.asimRead(node, new Map());
@@ -156,6 +165,13 @@ class Builder {
       );
     }
     return this.functionBody(body, bodyEnv, build);
+  }
+
+  /** A function of no parameters referenced without parentheses (`let a = () { 123 }; … x * a`). */
+  private expandFunctionReference<T>(node: KNode, env: Env, build: (body: KNode, env: Env) => T): T {
+    const body = expansionOf(node);
+    if (!body) return this.unsupported('a function reference whose body cannot be expanded', node);
+    return this.functionBody(body, env, build);
   }
 
   private functionBody<T>(body: KNode, env: Env, build: (body: KNode, env: Env) => T): T {
@@ -262,9 +278,13 @@ class Builder {
         return this.join(op, input, columns, env);
       case 'UnionOperator':
         return this.union(op, input, env);
-      case 'AsOperator':
-        // `as` names the result for later reference; the result itself is unchanged.
+      case 'AsOperator': {
+        // `as` names the result for later references in the query (and for union withsource); it is unchanged.
+        const name = textOf(must(op, 'Name'), 'SimpleName');
+        this.asNames.set(name, input);
+        this.legNames.set(input, name);
         return input;
+      }
       default:
         return this.unsupported(`operator '${operatorName(op.kind)}'`, op);
     }
@@ -443,18 +463,49 @@ class Builder {
     return this.unsupported('this join condition (use `on Col` or `$left.a == $right.b`)', e);
   }
 
+  /**
+   * Outer union by column name. The binder's output columns decide where each input column goes: to the column of
+   * the same name and type, or, when inputs disagree on a column's type, to `name_type` (Kusto suffixes the type:
+   * `b_long`, `b_int`). `withsource=C` adds C first, holding each leg's name (its `as` name or the table's name).
+   */
   private union(op: KNode, input: Rel | undefined, env: Env): Rel {
+    let source: string | undefined;
     for (const parameter of elements(op, 'Parameters')) {
-      return this.unsupported(`union parameter '${textOf(must(parameter, 'Name'), 'SimpleName')}'`, parameter);
+      const name = textOf(must(parameter, 'Name'), 'SimpleName');
+      const value = must(parameter, 'Expression');
+      if (name.toLowerCase() === 'withsource') source = textOf(value, 'SimpleName');
+      else if (name === 'kind' && value.text.toLowerCase() === 'outer') continue;
+      else if (name === 'isfuzzy') continue; // only tolerates missing tables, which a bound query cannot have
+      else return this.unsupported(`union parameter '${name}'`, parameter);
     }
     const columns = this.columnsOf(op);
-    const inputs = [...(input ? [input] : []), ...elements(op, 'Expressions').map((e) => this.tabular(e, env))];
+    const legs = [...(input ? [{ rel: input, node: op }] : []), ...elements(op, 'Expressions').map((e) => ({ rel: this.tabular(e, env), node: e }))];
+    const inputs = legs.map(({ rel, node }) => this.unionLeg(rel, columns, source, node));
+    return { k: 'union', inputs, columns };
+  }
+
+  /** One union input with its columns renamed to the union's output columns, plus the source column. */
+  private unionLeg(rel: Rel, columns: readonly Column[], source: string | undefined, node: KNode): Rel {
+    const byName = new Set(columns.map((c) => `${c.name}:${c.type}`));
+    const items: NamedExpr[] = [];
+    const renamed = new Map<string, Expr>();
+    for (const c of rel.columns) {
+      const target = byName.has(`${c.name}:${c.type}`) ? c.name : `${c.name}_${c.type}`;
+      if (!byName.has(`${target}:${c.type}`) || target === source) return this.unsupported(`union of a column '${c.name}' the binder placed elsewhere`, node);
+      renamed.set(target, col(c.name, c.type));
+    }
     for (const c of columns) {
-      if (!inputs.some((r) => r.columns.some((ic) => ic.name === c.name && ic.type === c.type))) {
-        return this.unsupported(`union of inputs whose column '${c.name}' differs in type`, op);
+      if (c.name === source) {
+        const legName = this.legNames.get(rel) ?? (rel.k === 'scan' ? rel.table : undefined);
+        if (legName === undefined) return this.unsupported('union withsource over a leg without a name (name it with `as`)', node);
+        items.push({ name: c.name, expr: lit(legName, 'string') });
+      } else {
+        const value = renamed.get(c.name);
+        if (value) items.push({ name: c.name, expr: value });
       }
     }
-    return { k: 'union', inputs, columns };
+    const legColumns = items.map((i) => ({ name: i.name, type: columns.find((c) => c.name === i.name)?.type ?? i.expr.type }));
+    return { k: 'project', input: rel, columns: legColumns, items };
   }
 
   // ---------------------------------------------------------------- scalar expressions
@@ -475,8 +526,12 @@ class Builder {
         return this.dynamicLiteral(node);
       case 'FunctionCallExpression':
         return this.functionCall(node, type, env, scope);
-      case 'UnaryMinusExpression':
-        return call('neg', type, this.scalar(must(node, 'Expression'), env, scope));
+      case 'UnaryMinusExpression': {
+        const operand = this.scalar(must(node, 'Expression'), env, scope);
+        // A negative literal (`-1`, `-2.5`, `-1h`) stays a literal: indexes, precisions and sizes need constants.
+        if (operand.k === 'lit' && typeof operand.value === 'number') return lit(-operand.value, type);
+        return call('neg', type, operand);
+      }
       case 'UnaryPlusExpression':
         return this.scalar(must(node, 'Expression'), env, scope);
       case 'InExpression':
@@ -563,19 +618,51 @@ class Builder {
         if (micros === undefined) return this.unsupported(`timespan literal ${token}`, node);
         return lit(micros, 'timespan');
       }
+      case 'guid': {
+        const value = constantOf(node)?.value;
+        if (value == null || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)) return this.unsupported(`guid literal ${token}`, node);
+        return lit(value.toLowerCase(), 'guid');
+      }
       default:
         return this.unsupported(`${type} literal`, node);
     }
   }
 
+  /**
+   * `dynamic(...)` built from the syntax tree, not from the binder's printed constant (which keeps single quotes
+   * and typed values). Typed Kusto values become the JSON Kusto serializes them as: datetimes as ISO text with
+   * seven fraction digits, timespans as `d.hh:mm:ss`, guids as text.
+   */
   private dynamicLiteral(node: KNode): Expr {
-    const constant = constantOf(node);
-    if (!constant) return this.unsupported('a non-constant dynamic literal', node);
-    if (constant.value === null) return lit(null, 'dynamic');
-    try {
-      return lit(JSON.parse(constant.value) as DynamicValue, 'dynamic');
-    } catch {
-      return this.unsupported('a dynamic literal holding non-JSON values (datetime, timespan, guid)', node);
+    const value = this.jsonValue(must(node, 'Expression'));
+    return lit(value, 'dynamic');
+  }
+
+  private jsonValue(node: KNode): DynamicValue {
+    switch (node.kind) {
+      case 'JsonObjectExpression': {
+        const bag: { [key: string]: DynamicValue } = {};
+        for (const pair of elements(node, 'Pairs')) {
+          const key = tokenValue(pair, 'Name');
+          if (key === undefined) return this.unsupported('a property bag key that is not a string', pair);
+          bag[key] = this.jsonValue(must(pair, 'Value'));
+        }
+        return bag;
+      }
+      case 'JsonArrayExpression':
+        return elements(node, 'Values').map((v) => this.jsonValue(v));
+      case 'NullLiteralExpression':
+        return null;
+      case 'ParenthesizedExpression':
+        return this.jsonValue(must(node, 'Expression'));
+      default: {
+        const type = scalarOf(resultType(node));
+        const isLiteral = node.kind.endsWith('LiteralExpression') || (node.kind === 'UnaryMinusExpression' && must(node, 'Expression').kind.endsWith('LiteralExpression'));
+        if (!type || !isLiteral) return this.unsupported(`'${node.kind}' inside a dynamic literal`, node);
+        const e = this.scalar(node, new Map(), new Map());
+        if (e.k !== 'lit') return this.unsupported('a non-constant value inside a dynamic literal', node);
+        return jsonOfLiteral(e, () => this.unsupported(`a ${type} value inside a dynamic literal`, node));
+      }
     }
   }
 
@@ -585,6 +672,7 @@ class Builder {
     if (symbol?.symbolKind === 'Column') return scope.get(name) ?? col(name, type);
     const bound = env.get(name);
     if (bound?.k === 'scalar') return bound.expr;
+    if (bound?.k === 'function') return this.expandFunctionReference(node, env, (body, bodyEnv) => this.scalar(body, bodyEnv, scope));
     return this.unsupported(`reference to '${name}'`, node);
   }
 
@@ -854,6 +942,28 @@ function foldTime(e: Expr): Expr {
   if (a?.k !== 'lit' || b?.k !== 'lit' || typeof a.value !== 'number' || typeof b.value !== 'number') return e;
   if (a.type === 'datetime' && b.type === 'datetime') return e;
   return lit(e.fn === 'add' ? a.value + b.value : a.value - b.value, e.type);
+}
+
+/** A literal as the JSON value Kusto holds it as inside `dynamic` (typed values serialized as text). */
+function jsonOfLiteral(e: Extract<Expr, { k: 'lit' }>, unsupported: () => never): DynamicValue {
+  const v = e.value;
+  if (v === null) return null;
+  switch (e.type) {
+    case 'datetime':
+      return typeof v === 'number' ? datetimeText(v) : unsupported();
+    case 'timespan':
+      return typeof v === 'number' ? formatTimespan(v) : unsupported();
+    case 'real':
+      return typeof v === 'number' && Number.isFinite(v) ? v : unsupported();
+    case 'int':
+    case 'long':
+    case 'bool':
+    case 'string':
+    case 'guid':
+      return v;
+    default:
+      return unsupported();
+  }
 }
 
 function dynamicElementLiteral(v: DynamicValue, unsupported: () => never): Expr {

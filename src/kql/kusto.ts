@@ -203,6 +203,12 @@ export function constantOf(node: KNode): { readonly value: string | null } | und
   return { value: v == null ? null : String(v) };
 }
 
+/** The unescaped value of a token child (e.g. the `'key'` of a JSON pair in a dynamic literal). */
+export function tokenValue(node: KNode, property: string): string | undefined {
+  const token = unwrap(node)[property];
+  return token == null ? undefined : String(token.ValueText);
+}
+
 /** For a literal: the token text (`datetime(2024-01-01)`, `1.5h`, `"a\"b"`), since some constant values are lossy. */
 export function literalTokenText(node: KNode): string {
   const n = unwrap(node);

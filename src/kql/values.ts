@@ -32,9 +32,19 @@ export function formatDatetime(micros: number): string {
   return iso.replace(/\.?0+Z$/, 'Z').replace(/\.Z$/, 'Z');
 }
 
+/**
+ * Kusto's `tostring()` of a datetime (also its text inside `dynamic`): `2024-01-01T00:00:00Z` for a whole second,
+ * else seven fraction digits, `2015-12-31T23:59:59.9000000Z` (docs/kql.md, decisions).
+ */
+export function datetimeText(micros: number): string {
+  const iso = microsToIso(micros); // …ss.ffffffZ
+  return iso.replace(/\.(\d{6})Z$/, (_, f: string) => (f === '000000' ? 'Z' : `.${f}0Z`));
+}
+
 export function normalizeValue(type: ScalarType, raw: unknown): KustoValue {
-  if (type === 'string' || type === 'guid') return raw === null || raw === undefined ? '' : String(raw);
+  if (type === 'string') return raw === null || raw === undefined ? '' : String(raw);
   if (raw === null || raw === undefined) return null;
+  if (type === 'guid') return String(raw);
   switch (type) {
     case 'bool':
       if (typeof raw === 'boolean') return raw;

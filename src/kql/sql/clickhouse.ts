@@ -11,7 +11,8 @@ const BASE_TYPES: Readonly<Record<ScalarType, string>> = {
   datetime: "DateTime64(6, 'UTC')", timespan: 'Int64', dynamic: 'String', guid: 'String',
 };
 
-const sqlType = (t: ScalarType): string => (t === 'string' || t === 'guid' ? BASE_TYPES[t] : `Nullable(${BASE_TYPES[t]})`);
+/** Only strings are never null in Kusto; a guid can be null. */
+const sqlType = (t: ScalarType): string => (t === 'string' ? BASE_TYPES[t] : `Nullable(${BASE_TYPES[t]})`);
 
 const UNIT_FUNCTIONS: Readonly<Record<string, string>> = {
   year: 'addYears', quarter: 'addQuarters', month: 'addMonths', week: 'addWeeks', day: 'addDays', hour: 'addHours',
@@ -78,6 +79,7 @@ export const clickhouse: Dialect = {
   },
   diffUnits: (unit, a, b) => `dateDiff('${unit}', ${b}, ${a})`,
   splitToJson: (s, d) => `toJSONString(splitByString(${d}, ${s}))`,
+  dynamicText: (s) => `CAST(${s} AS Nullable(String))`,
   jsonArrayLength: (s) => `if(JSONType(${s}) = 'Array', toInt64(JSONLength(${s})), NULL)`,
   jsonGet: (s, key) =>
     typeof key === 'number'
@@ -88,10 +90,16 @@ export const clickhouse: Dialect = {
   integerToString: (s) => `coalesce(toString(${s}), '')`,
   shiftRight: (s, bits) => `bitShiftRight(toInt64(${s}), ${bits})`,
 
-  aggregate: (fn, args) => {
+  aggregate: (fn, args, types) => {
     const [x = '', y = ''] = args;
     switch (fn) {
       case 'make_set':
+        // A dynamic array's elements are added one by one (make_set flattens arrays); elements stay raw JSON.
+        if (types[0] === 'dynamic') {
+          const v = `assumeNotNull(${x})`;
+          const elements = `if(isNull(${x}), [], if(JSONType(${v}) = 'Array', JSONExtractArrayRaw(${v}), [${v}]))`;
+          return `concat('[', arrayStringConcat(arraySort(arrayDistinct(arrayFlatten(groupArray(${elements})))), ','), ']')`;
+        }
         return `toJSONString(arraySort(groupUniqArray(${x})))`;
       case 'make_list':
         return `toJSONString(groupArray(${x}))`;

@@ -57,6 +57,8 @@ export interface Dialect {
   diffUnits(unit: string, a: string, b: string): string;
   /** A SQL array of strings → JSON text. */
   splitToJson(sql: string, delimiter: string): string;
+  /** A dynamic value as its JSON text (NULL stays NULL), for results. */
+  dynamicText(sql: string): string;
   /** JSON text → its array length, NULL when not an array. */
   jsonArrayLength(sql: string): string;
   /** JSON text → the raw JSON of a member (`key` is a string) or element (0-based index; negative from the end). */

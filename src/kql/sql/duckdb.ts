@@ -71,6 +71,7 @@ export const duckdb: Dialect = {
   },
   diffUnits: (unit, a, b) => `date_diff('${unit}', ${b}, ${a})`,
   splitToJson: (s, d) => `CAST(to_json(string_split(${s}, ${d})) AS JSON)`,
+  dynamicText: (s) => `CAST(${s} AS VARCHAR)`,
   jsonArrayLength: (s) => `CASE WHEN json_type(${s}) = 'ARRAY' THEN CAST(json_array_length(${s}) AS BIGINT) END`,
   jsonGet: (s, key) =>
     typeof key === 'number'
@@ -86,6 +87,11 @@ export const duckdb: Dialect = {
     const [x = '', y = ''] = args;
     switch (fn) {
       case 'make_set':
+        // A dynamic array's elements are added one by one (make_set flattens arrays).
+        if (types[0] === 'dynamic') {
+          const elements = `CASE WHEN json_type(${x}) = 'ARRAY' THEN CAST(json_extract(${x}, '$[*]') AS JSON[]) ELSE [${x}] END`;
+          return `coalesce(CAST(to_json(list_sort(list_distinct(flatten(list(${elements}) FILTER (WHERE ${x} IS NOT NULL))))) AS JSON), CAST('[]' AS JSON))`;
+        }
         return `coalesce(CAST(to_json(list_sort(list(DISTINCT ${x}) FILTER (WHERE ${x} IS NOT NULL))) AS JSON), CAST('[]' AS JSON))`;
       case 'make_list':
         return `coalesce(CAST(to_json(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS JSON), CAST('[]' AS JSON))`;
@@ -100,7 +106,6 @@ export const duckdb: Dialect = {
         // A struct is never null, so only rows whose `by` is null are skipped (Kusto), not rows whose value is.
         return `(${fn}({'v': ${x}}, ${y})).v`;
       default:
-        void types;
         return undefined;
     }
   },

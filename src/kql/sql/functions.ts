@@ -52,8 +52,9 @@ export function toStringSql(a: Arg, c: TemplateContext): string {
   const { d } = c;
   switch (a.e.type) {
     case 'string':
-    case 'guid':
       return a.sql;
+    case 'guid':
+      return `coalesce(${a.sql}, '')`;
     case 'int':
     case 'long':
       return d.integerToString(a.sql);

@@ -33,7 +33,7 @@ export function resultSql(rel: Rel, options: GenerateOptions): string {
   const inner = generateSql(rel, options);
   const items = rel.columns.map((c) => {
     const q = d.ident(c.name);
-    const value = c.type === 'datetime' ? d.datetimeToMicros(q) : c.type === 'dynamic' ? d.cast(q, 'string') : q;
+    const value = c.type === 'datetime' ? d.datetimeToMicros(q) : c.type === 'dynamic' ? d.dynamicText(q) : q;
     return `${value} AS ${q}`;
   });
   return `SELECT ${items.join(', ')} FROM (${inner}) AS __result`;
