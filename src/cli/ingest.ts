@@ -112,7 +112,11 @@ function renderSummary(result: IngestRunResult, location: string, explain: boole
     outcome.bytes > 0 ? formatBytes(outcome.bytes) : '',
     rate(outcome),
     outcome.name + (outcome.reason && outcome.status !== 'ingested' ? `  (${outcome.reason})` : '') +
-      (outcome.resumedAfterLine ? `  (grown: new lines after line ${outcome.resumedAfterLine})` : ''),
+      (outcome.resumedAfterLine
+        ? outcome.continues
+          ? `  (continues ${outcome.continues}: new lines after line ${outcome.resumedAfterLine})`
+          : `  (grown: new lines after line ${outcome.resumedAfterLine})`
+        : ''),
   ]);
   const total = (key: 'records' | 'rejects' | 'ignored'): number => result.outcomes.reduce((sum, o) => sum + o[key], 0);
   const count = (status: string): number => result.outcomes.filter((o) => o.status === status).length;

@@ -13,7 +13,7 @@ import type { AsimRecord } from '../asim/record.js';
 import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
 import type { Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
-import type { IngestTransaction, LedgerEntry, RejectRow, Store } from '../store/engine.js';
+import { HEAD_BYTES, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
 import type { RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
@@ -35,6 +35,8 @@ export interface InputOutcome {
   /** When a grown file was resumed: the line after which new records were taken. */
   readonly resumedAfterLine?: number;
   readonly detection?: Detection;
+  /** The earlier input this one continues (a rotated copy of a partly ingested live log). */
+  readonly continues?: string;
   /** Who read the records: the store's engine (`bulk`) or the format's line reader. */
   readonly reader?: 'bulk' | 'lines';
   /** Why a format with a bulk path was read by lines. */
@@ -70,12 +72,16 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   }
   const format = detection.format;
 
-  const prior = await store.lastLedgerEntry(raw.name);
+  const headHash = sample.bytes.length >= HEAD_BYTES ? createHash('sha256').update(sample.bytes.subarray(0, HEAD_BYTES)).digest('hex') : '';
+  const known = await priorContent(store, raw, format, headHash);
   let resumeAfterLine = 0;
-  if (prior) {
-    const check = await comparePrefix(raw, prior);
+  if (known) {
+    const { entry, check } = known;
+    const ownName = entry.name === raw.name;
     if (check === 'unchanged') {
-      return { ...base, status: 'unchanged', format: format.name, reason: `already ingested ${prior.ingestedAt.toISOString()}`, seconds: elapsed(), detection };
+      return ownName
+        ? { ...base, status: 'unchanged', format: format.name, reason: `already ingested ${entry.ingestedAt.toISOString()}`, seconds: elapsed(), detection }
+        : { ...base, status: 'duplicate', format: format.name, reason: `same content as ${entry.name}, already ingested`, seconds: elapsed(), detection };
     }
     if (check === 'grown') {
       if (!format.lineBased) {
@@ -83,14 +89,15 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
           ...base,
           status: 'skipped',
           format: format.name,
-          reason: `changed since it was ingested, and ${format.name} is read as a whole: move the new data to a new file`,
+          reason: `${ownName ? 'changed since it was ingested' : `continues ${entry.name}`}, and ${format.name} is read as a whole: move the new data to a new file`,
           seconds: elapsed(),
           detection,
         };
       }
-      resumeAfterLine = prior.lineReached;
+      resumeAfterLine = entry.lineReached;
     }
   }
+  const continues = known && known.check === 'grown' && known.entry.name !== raw.name ? known.entry.name : undefined;
 
   const tap = new ContentTap(raw, options.onBytes);
   let tx = await store.beginIngest();
@@ -110,7 +117,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     const reader = bulk?.records !== undefined ? ('bulk' as const) : ('lines' as const);
     const content = await tap.finish();
 
-    const sameContent = prior ? undefined : await store.ledgerEntryByHash(content.hash);
+    const sameContent = known ? undefined : await store.ledgerEntryByHash(content.hash);
     if (sameContent && sameContent.name !== raw.name && sameContent.offsetReached === content.bytes) {
       await tx.rollback();
       return { ...base, status: 'duplicate', format: format.name, reason: `same content as ${sameContent.name}, already ingested`, bytes: content.bytes, seconds: elapsed(), detection };
@@ -122,6 +129,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
       offsetReached: content.bytes,
       lineReached: content.lines,
       contentHash: content.hash,
+      headHash: content.bytes >= HEAD_BYTES ? headHash : '',
       ...counts,
       ingestedAt: new Date(),
     };
@@ -137,6 +145,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
       seconds: elapsed(),
       detection,
       ...(resumeAfterLine > 0 ? { resumedAfterLine: resumeAfterLine } : {}),
+      ...(continues ? { continues } : {}),
     };
   } catch (error) {
     await tx.rollback();
@@ -215,6 +224,30 @@ async function tryBulk(format: SourceFormat, raw: RawInput, tap: ContentTap, tx:
   } catch (error) {
     return { refusal: error instanceof Error ? error.message.split('\n')[0] : String(error), aborted: true };
   }
+}
+
+/**
+ * What the ledger knows of this content: the input's own latest entry, or else an earlier input whose content
+ * this one begins with (Zeek rotates `conn.log` into `conn.<time>.log.gz`: the live file's ingested lines must
+ * not count twice). A candidate counts only if its whole recorded prefix matches, byte for byte.
+ */
+async function priorContent(
+  store: Store,
+  raw: RawInput,
+  format: SourceFormat,
+  headHash: string,
+): Promise<{ entry: LedgerEntry; check: 'unchanged' | 'grown' } | undefined> {
+  const own = await store.lastLedgerEntry(raw.name);
+  if (own) {
+    const check = await comparePrefix(raw, own);
+    return check === 'different' ? undefined : { entry: own, check };
+  }
+  for (const candidate of await store.ledgerEntriesByHeadHash(headHash)) {
+    if (candidate.format !== format.name) continue;
+    const check = await comparePrefix(raw, candidate);
+    if (check !== 'different') return { entry: candidate, check };
+  }
+  return undefined;
 }
 
 async function readSample(raw: RawInput) {

@@ -74,7 +74,8 @@ const LEDGER_DDL = `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLE} (
   records BIGINT NOT NULL,
   rejects BIGINT NOT NULL,
   ignored BIGINT NOT NULL,
-  ingested_at TIMESTAMP NOT NULL
+  ingested_at TIMESTAMP NOT NULL,
+  head_hash VARCHAR NOT NULL DEFAULT ''
 )`;
 
 const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
@@ -112,6 +113,8 @@ export class DuckDbStore implements Store {
   async initialise(): Promise<void> {
     await this.connection.run(SESSIONS_DDL);
     await this.connection.run(LEDGER_DDL);
+    // Stores made before head hashes existed gain the column (empty: no continuation is found for those inputs).
+    await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS head_hash VARCHAR DEFAULT ''`);
     await this.connection.run(REJECTS_DDL);
     await this.connection.run(asimViewDdl(await physicalColumns(this.connection)));
   }
@@ -139,11 +142,17 @@ export class DuckDbStore implements Store {
   }
 
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
-    return this.ledgerWhere(`name = ${quoteString(name)}`);
+    return (await this.ledgerWhere(`name = ${quoteString(name)}`))[0];
   }
 
   async ledgerEntryByHash(contentHash: string): Promise<LedgerEntry | undefined> {
-    return this.ledgerWhere(`content_hash = ${quoteString(contentHash)}`);
+    return (await this.ledgerWhere(`content_hash = ${quoteString(contentHash)}`))[0];
+  }
+
+  async ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]> {
+    if (headHash === '') return [];
+    const latest = await this.ledgerWhere(`head_hash = ${quoteString(headHash)}`, 'latest per name');
+    return latest.sort((a, b) => b.offsetReached - a.offsetReached);
   }
 
   async close(): Promise<void> {
@@ -151,26 +160,31 @@ export class DuckDbStore implements Store {
     this.instance.closeSync();
   }
 
-  private async ledgerWhere(condition: string): Promise<LedgerEntry | undefined> {
-    const reader = await this.connection.runAndReadAll(
-      `SELECT name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, epoch_us(ingested_at)
-       FROM ${LEDGER_TABLE} WHERE ${condition} ORDER BY ingested_at DESC, offset_reached DESC LIMIT 1`,
-    );
-    const row = reader.getRows()[0];
-    if (!row) return undefined;
-    const [name, format, size, offsetReached, lineReached, contentHash, records, rejects, ignored, at] = row.map(toPlainValue);
-    return {
-      name: String(name),
-      format: String(format),
-      size: Number(size),
-      offsetReached: Number(offsetReached),
-      lineReached: Number(lineReached),
-      contentHash: String(contentHash),
-      records: Number(records),
-      rejects: Number(rejects),
-      ignored: Number(ignored),
-      ingestedAt: new Date(Number(at) / 1000),
-    };
+  /** Ledger entries matching a condition: the latest one, or the latest of each input name. */
+  private async ledgerWhere(condition: string, pick: 'latest' | 'latest per name' = 'latest'): Promise<LedgerEntry[]> {
+    const columns = 'name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, epoch_us(ingested_at), head_hash';
+    const order = 'ORDER BY ingested_at DESC, offset_reached DESC';
+    const sql =
+      pick === 'latest'
+        ? `SELECT ${columns} FROM ${LEDGER_TABLE} WHERE ${condition} ${order} LIMIT 1`
+        : `SELECT ${columns} FROM ${LEDGER_TABLE} WHERE ${condition} QUALIFY row_number() OVER (PARTITION BY name ${order}) = 1`;
+    const reader = await this.connection.runAndReadAll(sql);
+    return reader.getRows().map((row) => {
+      const [name, format, size, offsetReached, lineReached, contentHash, records, rejects, ignored, at, headHash] = row.map(toPlainValue);
+      return {
+        name: String(name),
+        format: String(format),
+        size: Number(size),
+        offsetReached: Number(offsetReached),
+        lineReached: Number(lineReached),
+        contentHash: String(contentHash),
+        records: Number(records),
+        rejects: Number(rejects),
+        ignored: Number(ignored),
+        ingestedAt: new Date(Number(at) / 1000),
+        headHash: String(headHash),
+      };
+    });
   }
 }
 
@@ -218,9 +232,10 @@ class DuckDbIngest implements IngestTransaction {
     await this.flush();
     await this.settle();
     await this.connection.run(
-      `INSERT INTO ${LEDGER_TABLE} VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
+      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash) ` +
+        `VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
-        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}))`,
+        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
     );
     await this.connection.run('COMMIT');
     this.finished = true;

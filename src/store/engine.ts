@@ -25,6 +25,11 @@ export interface LedgerEntry {
   readonly lineReached: number;
   /** SHA-256 (hex) of content bytes [0, offsetReached). */
   readonly contentHash: string;
+  /**
+   * SHA-256 (hex) of the first HEAD_BYTES of content, when at least that much was read: finds earlier inputs a
+   * new one continues (a rotated copy of a live log that was partly ingested under its old name).
+   */
+  readonly headHash?: string;
   readonly records: number;
   readonly rejects: number;
   readonly ignored: number;
@@ -39,6 +44,9 @@ export interface RejectRow {
   readonly reason: string;
   readonly raw: string;
 }
+
+/** How many leading bytes `headHash` covers. */
+export const HEAD_BYTES = 4096;
 
 /** One input's ingest, applied all at once by `commit` or not at all. */
 export interface IngestTransaction {
@@ -63,5 +71,7 @@ export interface Store {
   lastLedgerEntry(name: string): Promise<LedgerEntry | undefined>;
   /** A ledger entry whose consumed content has this hash (the same content ingested under any name). */
   ledgerEntryByHash(contentHash: string): Promise<LedgerEntry | undefined>;
+  /** The latest entry of each input whose content began with these bytes, longest content first. */
+  ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]>;
   close(): Promise<void>;
 }

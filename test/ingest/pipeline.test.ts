@@ -63,6 +63,27 @@ describe('ingest pipeline', () => {
     await store.close();
   });
 
+  it('a rotated copy of a partly ingested live log adds only the lines the live log had not shown', async () => {
+    const dir = tempDir();
+    const live = join(dir, 'conn.log');
+    const full = zeekConnTsv(60);
+    const lines = full.split('\n');
+    const liveText = lines.slice(0, 8 + 50).join('\n') + '\n'; // header + 50 records, no #close yet
+    writeFileSync(live, liveText);
+    const store = await openDuckDbStore(join(dir, 'db.duckdb'));
+    expect((await runIngest(store, [live], { parse: {} })).outcomes[0]).toMatchObject({ records: 50 });
+    // Zeek closes the file and rotates it into a gzipped copy; a new, different conn.log starts.
+    writeFileSync(join(dir, 'conn.2024-03-04-10-00-00.log.gz'), gzipSync(full));
+    writeFileSync(live, zeekConnTsv(2, 61000));
+    const next = await runIngest(store, [join(dir, 'conn.2024-03-04-10-00-00.log.gz'), live], { parse: {} });
+    expect(next.outcomes[0]).toMatchObject({ status: 'ingested', records: 10, continues: live, resumedAfterLine: 58 });
+    expect(next.outcomes[1]).toMatchObject({ status: 'ingested', records: 2 });
+    expect(await records(store)).toBe(62);
+    const distinct = await store.query('SELECT count(DISTINCT SrcPortNumber) FROM ASimNetworkSessionLogs');
+    expect(distinct.rows[0]![0]).toBe(62);
+    await store.close();
+  });
+
   it('a file rewritten with other content is ingested as new content', async () => {
     const dir = tempDir();
     const log = join(dir, 'conn.log');
