@@ -87,8 +87,8 @@ export async function reportErrors(command: string, body: () => Promise<number>)
   try {
     return await body();
   } catch (error) {
-    const status = error instanceof CommandError ? error.status : error instanceof KqlError ? EXIT_FAILED : EXIT_USAGE;
-    if (error instanceof CommandError || error instanceof RuleLoadError || error instanceof ParameterError) {
+    const status = error instanceof CommandError ? error.status : error instanceof ParameterError ? EXIT_USAGE : EXIT_FAILED;
+    if (error instanceof CommandError || error instanceof ParameterError) {
       process.stderr.write(`smbwatch ${command}: ${error.message}\n`);
       return status;
     }
@@ -110,7 +110,21 @@ export interface RuleSelection {
 
 /** The rule named by --rule/--rules and its --param values, checked against the query's lets. */
 export function selectRuleAndParameters(options: { rule?: string; rules?: string; param: readonly string[] }): RuleSelection {
-  const rule = selectRule(loadRuleSet(options.rules), options.rule);
+  let rules: Rule[];
+  try {
+    rules = loadRuleSet(options.rules);
+  } catch (error) {
+    if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
+    throw error;
+  }
+  let rule: Rule;
+  try {
+    rule = selectRule(rules, options.rule);
+  } catch (error) {
+    // An unknown id (listing the known ones), or a --rule file that does not load.
+    if (error instanceof RuleLoadError) throw new CommandError(error.message, options.rule !== undefined && existsSync(options.rule) ? EXIT_FAILED : EXIT_USAGE);
+    throw error;
+  }
   const parameters = parseParameterAssignments(options.param);
   applyParameters(rule, parameters); // throws ParameterError for an unknown name or a value of the wrong type
   return { rule, parameters };

@@ -63,3 +63,38 @@ export async function writeStore(path: string, records: readonly AsimRecord[]): 
     await store.close();
   }
 }
+
+const HOUR_US = 3_600_000_000;
+const DAY_US = 24 * HOUR_US;
+const at = (iso: string): number => {
+  const micros = isoToMicros(iso);
+  if (micros === null) throw new Error(iso);
+  return micros;
+};
+const smb = (src: string, port: number, micros: number, count = 1): AsimRecord[] =>
+  Array.from({ length: count }, () => ({ TimeGenerated: micros, SrcIpAddr: src, DstIpAddr: '10.1.0.1', DstPortNumber: port }));
+
+/**
+ * The backtest fixture (daily steps 2024-03-11 … 2024-03-15 at 00:00Z; see test/backtest/backtest.test.ts):
+ *  A 10.0.0.1:445  one record a day at 12:00, 2024-02-20 … 2024-03-15 (steady: 13 in the baseline, 1 recent)
+ *  B 10.0.0.2:139  one record 2024-03-05T12:00, sixty at 2024-03-13T06:00 (a burst)
+ *  C 10.0.0.3:445  two records 2024-03-02T00:00, four at exactly 2024-03-14T00:00 (a step time and, a day later,
+ *                  the baseline/recent boundary)
+ *  D 10.0.0.4:445  one record at exactly 2024-02-26T00:00 (= 2024-03-11 − 14d), fifty-five at 2024-03-10T12:00
+ *  E 8.8.8.8:445   a public source: one 2024-03-01, a hundred 2024-03-12T12:00 (never passes)
+ */
+export function backtestFixtureRecords(): AsimRecord[] {
+  const steady: AsimRecord[] = [];
+  for (let t = at('2024-02-20T12:00:00Z'); t <= at('2024-03-15T12:00:00Z'); t += DAY_US) steady.push(...smb('10.0.0.1', 445, t));
+  return [
+    ...steady,
+    ...smb('10.0.0.2', 139, at('2024-03-05T12:00:00Z')),
+    ...smb('10.0.0.2', 139, at('2024-03-13T06:00:00Z'), 60),
+    ...smb('10.0.0.3', 445, at('2024-03-02T00:00:00Z'), 2),
+    ...smb('10.0.0.3', 445, at('2024-03-14T00:00:00Z'), 4),
+    ...smb('10.0.0.4', 445, at('2024-02-26T00:00:00Z')),
+    ...smb('10.0.0.4', 445, at('2024-03-10T12:00:00Z'), 55),
+    ...smb('8.8.8.8', 445, at('2024-03-01T00:00:00Z')),
+    ...smb('8.8.8.8', 445, at('2024-03-12T12:00:00Z'), 100),
+  ];
+}
