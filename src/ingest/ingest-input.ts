@@ -4,7 +4,7 @@
  */
 import { createHash, type Hash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -53,6 +53,11 @@ export interface IngestInputOptions {
   readonly onRecords?: (records: number) => void;
   /** Let the store's engine read formats that offer a bulk path (default true). */
   readonly bulk?: boolean;
+  /**
+   * Leave an unterminated last line for later (line formats): for logs still being written. The ledger then
+   * records the content up to the last line end, and the next ingest reads the finished line.
+   */
+  readonly holdPartialLastLine?: boolean;
 }
 
 const REJECT_BATCH = 1000;
@@ -99,7 +104,10 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   }
   const continues = known && known.check === 'grown' && known.entry.name !== raw.name ? known.entry.name : undefined;
 
-  const tap = new ContentTap(raw, options.onBytes);
+  if (options.holdPartialLastLine && !format.lineBased && raw.plainPath && !(await endsWithNewline(raw.plainPath))) {
+    return { ...base, status: 'skipped', format: format.name, reason: `still being written, and ${format.name} is read as a whole`, seconds: elapsed(), detection };
+  }
+  const tap = new ContentTap(raw, options.onBytes, options.holdPartialLastLine === true && format.lineBased);
   let tx = await store.beginIngest();
   try {
     const bulk = options.bulk === false ? undefined : await tryBulk(format, raw, tap, tx, resumeAfterLine);
@@ -118,7 +126,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     const content = await tap.finish();
 
     const sameContent = known ? undefined : await store.ledgerEntryByHash(content.hash);
-    if (sameContent && sameContent.name !== raw.name && sameContent.offsetReached === content.bytes) {
+    if (sameContent && sameContent.name !== raw.name && sameContent.offsetReached === content.consumed) {
       await tx.rollback();
       return { ...base, status: 'duplicate', format: format.name, reason: `same content as ${sameContent.name}, already ingested`, bytes: content.bytes, seconds: elapsed(), detection };
     }
@@ -126,7 +134,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
       name: raw.name,
       format: format.name,
       size: content.bytes,
-      offsetReached: content.bytes,
+      offsetReached: content.consumed,
       lineReached: content.lines,
       contentHash: content.hash,
       headHash: content.bytes >= HEAD_BYTES ? headHash : '',
@@ -217,6 +225,7 @@ async function tryBulk(format: SourceFormat, raw: RawInput, tap: ContentTap, tx:
   if (!file) return { refusal: `${raw.container} members are read by the line reader` };
   const verdict = await format.planBulk(tap.input.bytes(), resumeAfterLine);
   if (!verdict.plan) return { refusal: verdict.reason };
+  if (tap.holdsPartialLine()) return { refusal: 'its last line is still being written' };
   try {
     const records = await tx.appendBulk(verdict.plan, { path: file, gzip: raw.container === 'gzip' });
     tap.setLines(verdict.plan.lines);
@@ -248,6 +257,19 @@ async function priorContent(
     if (check !== 'different') return { entry: candidate, check };
   }
   return undefined;
+}
+
+async function endsWithNewline(path: string): Promise<boolean> {
+  const handle = await open(path, 'r');
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return true;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    return last[0] === 0x0a;
+  } finally {
+    await handle.close();
+  }
 }
 
 async function readSample(raw: RawInput) {
@@ -301,19 +323,28 @@ class ContentTap {
   private tapped = false;
   /** The tapped read reached the end of the content. */
   private complete = false;
+  /** When holding back a partial last line: the hash and byte count at the last line end seen. */
+  private atLineEnd: { hash: Hash; bytes: number } | undefined;
   private tempDir: string | undefined;
 
   constructor(
     private readonly raw: RawInput,
     private readonly onBytes: ((bytes: number) => void) | undefined,
+    private readonly holdPartial = false,
   ) {
     const tapBytes = () => this.tapOnce();
     this.input = {
       name: raw.name,
       bytes: tapBytes,
-      lines: () => this.countLines(splitLines(tapBytes())),
+      lines: () => this.countLines(splitLines(tapBytes(), undefined, this.holdPartial)),
       localFile: () => this.localFile(),
     };
+    this.startAtLineEnd();
+  }
+
+  /** True when the content read so far ends inside a line that is being held back. */
+  holdsPartialLine(): boolean {
+    return this.holdPartial && this.atLineEnd !== undefined && this.atLineEnd.bytes < this.bytes;
   }
 
   /** The line count when something other than `lines()` read the content (a bulk read). */
@@ -321,15 +352,21 @@ class ContentTap {
     this.lines = lines;
   }
 
-  async finish(): Promise<{ hash: string; bytes: number; lines: number }> {
+  /** The content's size, and the hash and size of the part consumed (all of it, unless a partial line is held back). */
+  async finish(): Promise<{ hash: string; bytes: number; consumed: number; lines: number }> {
     if (!this.complete) {
       // Nothing read the content to its end through the tap (a Parquet reader, a refused bulk plan): hash it now.
       this.tapped = false;
       this.hash = createHash('sha256');
       this.bytes = 0;
+      this.startAtLineEnd();
       for await (const _ of this.tapOnce(false)) void _;
     }
-    return { hash: this.hash.digest('hex'), bytes: this.bytes, lines: this.lines };
+    if (this.holdsPartialLine()) {
+      const { hash, bytes } = this.atLineEnd!;
+      return { hash: hash.digest('hex'), bytes: this.bytes, consumed: bytes, lines: this.lines };
+    }
+    return { hash: this.hash.digest('hex'), bytes: this.bytes, consumed: this.bytes, lines: this.lines };
   }
 
   async cleanup(): Promise<void> {
@@ -342,13 +379,29 @@ class ContentTap {
     this.tapped = true;
     for await (const chunk of await this.raw.open()) {
       if (watch) {
-        this.hash.update(chunk);
-        this.bytes += chunk.length;
+        this.hashChunk(chunk);
         if (report) this.onBytes?.(chunk.length);
       }
       yield chunk;
     }
     if (watch) this.complete = true;
+  }
+
+  private hashChunk(chunk: Uint8Array): void {
+    const lastNewline = this.holdPartial ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).lastIndexOf(0x0a) : -1;
+    if (lastNewline === -1) {
+      this.hash.update(chunk);
+    } else {
+      this.hash.update(chunk.subarray(0, lastNewline + 1));
+      this.atLineEnd = { hash: this.hash.copy(), bytes: this.bytes + lastNewline + 1 };
+      this.hash.update(chunk.subarray(lastNewline + 1));
+    }
+    this.bytes += chunk.length;
+  }
+
+  /** Where consumption stands before anything is read: at a line end, offset 0. */
+  private startAtLineEnd(): void {
+    this.atLineEnd = this.holdPartial ? { hash: createHash('sha256'), bytes: 0 } : undefined;
   }
 
   private async *countLines(batches: AsyncIterable<Line[]>): AsyncGenerator<Line[]> {

@@ -14,6 +14,8 @@ export interface IngestRunOptions {
   readonly progress?: IngestProgress;
   /** Let the store's engine read files whose format offers a bulk path (default true). */
   readonly bulk?: boolean;
+  /** Leave unterminated last lines for a later ingest (logs still being written); see IngestInputOptions. */
+  readonly holdPartialLastLine?: boolean;
 }
 
 /** What a progress display needs to hear. */
@@ -78,6 +80,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions)
       onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : undefined,
       onRecords: (count) => progress?.records(count),
       bulk: options.bulk !== false,
+      holdPartialLastLine: options.holdPartialLastLine === true,
     });
   } catch (error) {
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));

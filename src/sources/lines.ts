@@ -8,7 +8,11 @@ const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
 const DEFAULT_BATCH = 4096;
 
-export async function* splitLines(chunks: AsyncIterable<Uint8Array>, batchSize = DEFAULT_BATCH): AsyncGenerator<Line[]> {
+/**
+ * `holdUnterminated`: leave out a last line that has no terminator yet (a live log mid-write); it is read
+ * whole once the writer has finished it.
+ */
+export async function* splitLines(chunks: AsyncIterable<Uint8Array>, batchSize = DEFAULT_BATCH, holdUnterminated = false): AsyncGenerator<Line[]> {
   let carry: Buffer = Buffer.alloc(0);
   let carryStart = 0; // stream offset of carry[0]
   let lineNo = 0;
@@ -32,7 +36,7 @@ export async function* splitLines(chunks: AsyncIterable<Uint8Array>, batchSize =
     carry = buffer.subarray(start);
     carryStart += start;
   }
-  if (carry.length > 0) {
+  if (carry.length > 0 && !holdUnterminated) {
     const stop = carry[carry.length - 1] === CARRIAGE_RETURN ? carry.length - 1 : carry.length;
     batch.push({ text: carry.toString('utf8', 0, stop), no: ++lineNo, end: carryStart + carry.length });
   }

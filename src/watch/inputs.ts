@@ -15,12 +15,12 @@ export interface FileState {
 
 export interface Candidate extends FileState {
   readonly path: string;
+  /** Probably still being written (see looksMidWrite): ingest holds back its unterminated last line. */
+  readonly live?: boolean;
 }
 
 export interface Scan {
   readonly changed: Candidate[];
-  /** Files skipped this tick because they look half-written (see looksMidWrite). */
-  readonly deferred: Candidate[];
   readonly errors: ReadonlyArray<{ path: string; reason: string }>;
 }
 
@@ -36,18 +36,16 @@ export class InputTracker {
   async scan(fileSystemNow: number = Date.now()): Promise<Scan> {
     const { files, errors } = await expandPaths(this.patterns);
     const changed: Candidate[] = [];
-    const deferred: Candidate[] = [];
     for (const file of files) {
       const info = await stat(file.path).catch(() => undefined);
       if (!info) continue; // gone since the directory was listed (rotated away)
       const candidate = { path: file.path, size: info.size, mtimeMs: info.mtimeMs };
       const known = this.seen.get(file.path);
       if (known && known.size === candidate.size && known.mtimeMs === candidate.mtimeMs) continue;
-      if (await looksMidWrite(candidate, fileSystemNow)) deferred.push(candidate);
-      else changed.push(candidate);
+      changed.push((await looksMidWrite(candidate, fileSystemNow)) ? { ...candidate, live: true } : candidate);
     }
     // A glob that matches nothing yet is normal for a watched directory (no rotated file so far).
-    return { changed, deferred, errors: errors.filter((error) => error.reason !== 'the pattern matches no file') };
+    return { changed, errors: errors.filter((error) => error.reason !== 'the pattern matches no file') };
   }
 
   /** The file was handled as it was at scan time: skip it until it changes. */
@@ -57,10 +55,10 @@ export class InputTracker {
 }
 
 /**
- * Ingest treats an unterminated last line as a whole line, so a live log caught between two writes would lose
- * its last record as a reject. A plain text file that ends without a newline and was modified within the last
- * minute is left for a later tick; after a quiet minute it is taken as it is (some files legitimately end
- * without a newline).
+ * A plain text file that ends without a newline and was modified within the last minute is probably caught
+ * between two writes: ingest then holds back its unterminated last line (and a whole-file format waits), so a
+ * live log is never cut in the middle of a line. After a quiet minute the file is taken as it is (some files
+ * legitimately end without a newline).
  */
 async function looksMidWrite(file: Candidate, fileSystemNow: number): Promise<boolean> {
   if (file.size === 0 || COMPRESSED.test(file.path) || fileSystemNow - file.mtimeMs >= MID_WRITE_QUIET_MS) return false;

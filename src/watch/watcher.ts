@@ -157,7 +157,7 @@ export class Watcher {
 
   private async ingestFile(store: Store, file: Candidate): Promise<{ records: number; inputs: number }> {
     const parse = this.options.timezone === undefined ? {} : { timezone: this.options.timezone };
-    const result = await runIngest(store, [file.path], { parse });
+    const result = await runIngest(store, [file.path], { parse, holdPartialLastLine: file.live === true });
     let records = 0;
     let inputs = 0;
     let failed = false;

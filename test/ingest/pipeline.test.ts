@@ -84,6 +84,23 @@ describe('ingest pipeline', () => {
     await store.close();
   });
 
+  it('holding back a half-written last line: it is read whole once finished, never as a reject', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'conn.log');
+    const text = zeekConnTsv(4);
+    const cut = text.indexOf('10.0.1.10', text.indexOf('1709542801.000002')); // mid-way through record 3
+    writeFileSync(log, text.slice(0, cut));
+    const store = await openDuckDbStore(join(dir, 'db.duckdb'));
+    const first = (await runIngest(store, [log], { parse: {}, holdPartialLastLine: true })).outcomes[0]!;
+    expect(first).toMatchObject({ status: 'ingested', records: 2, rejects: 0, reader: 'lines' });
+    expect((await store.lastLedgerEntry(log))?.offsetReached).toBe(text.indexOf('1709542801.000002'));
+    writeFileSync(log, text);
+    const second = (await runIngest(store, [log], { parse: {}, holdPartialLastLine: true })).outcomes[0]!;
+    expect(second).toMatchObject({ status: 'ingested', records: 2, rejects: 0, resumedAfterLine: 10 });
+    expect(await records(store)).toBe(4);
+    await store.close();
+  });
+
   it('a file rewritten with other content is ingested as new content', async () => {
     const dir = tempDir();
     const log = join(dir, 'conn.log');
