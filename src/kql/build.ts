@@ -599,7 +599,9 @@ class Builder {
       case 'real': {
         const special = /^real\(\s*([+-]?)(nan|inf)\s*\)$/i.exec(token);
         if (special) return lit(special[2]?.toLowerCase() === 'nan' ? Number.NaN : special[1] === '-' ? -Infinity : Infinity, 'real');
-        const value = constantOf(node)?.value;
+        // The token, not the binder's printed constant: that one is rounded to 15 digits (0.30000000000000004 → 0.3).
+        const numeral = /^(?:(?:real|double|long|int)\(\s*)?([+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?)\s*\)?$/i.exec(token)?.[1];
+        const value = numeral ?? constantOf(node)?.value;
         const n = value == null ? Number.NaN : Number(value);
         if (!Number.isFinite(n)) return this.unsupported(`literal ${token}`, node);
         if (type !== 'real' && !Number.isSafeInteger(n)) return this.unsupported(`integer literal ${token} beyond ±2^53`, node);
@@ -714,7 +716,6 @@ class Builder {
       return call('dynamic_get', type, target, lit(textOf(selector, 'SimpleName'), 'string'));
     }
     const index = this.scalar(must(must(node, 'Selector'), 'Expression'), env, scope);
-    if (index.k !== 'lit') return this.unsupported('a non-constant index into dynamic', node);
     return call('dynamic_get', type, target, index);
   }
 

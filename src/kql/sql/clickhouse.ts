@@ -79,15 +79,30 @@ export const clickhouse: Dialect = {
   },
   diffUnits: (unit, a, b) => `dateDiff('${unit}', ${b}, ${a})`,
   splitToJson: (s, d) => `toJSONString(splitByString(${d}, ${s}))`,
+  jsonKind: (s) =>
+    `if(isNull(${s}), NULL, multiIf(JSONType(${s}) IN ('Int64', 'UInt64'), 'integer', JSONType(${s}) = 'Double', 'real', ` +
+    `JSONType(${s}) = 'String', 'string', JSONType(${s}) = 'Bool', 'bool', 'other'))`,
   dynamicText: (s) => `CAST(${s} AS Nullable(String))`,
   jsonArrayLength: (s) => `if(JSONType(${s}) = 'Array', toInt64(JSONLength(${s})), NULL)`,
+  // JSONExtractRaw's integer index also picks members of an object (and its string key never matches in an
+  // array): the type test keeps Kusto's rule that an index applies to arrays and a name to property bags.
   jsonGet: (s, key) =>
     typeof key === 'number'
-      ? `nullIf(JSONExtractRaw(${s}, ${key < 0 ? key : key + 1}), '')`
-      : `nullIf(JSONExtractRaw(${s}, ${stringLiteral(key)}), '')`,
+      ? `if(JSONType(${s}) = 'Array', nullIf(JSONExtractRaw(${s}, ${key < 0 ? key : key + 1}), ''), NULL)`
+      : `if(JSONType(${s}) = 'Object', nullIf(JSONExtractRaw(${s}, ${stringLiteral(key)}), ''), NULL)`,
+  jsonElementAt: (s, i) =>
+    `if(JSONType(${s}) = 'Array', nullIf(JSONExtractRaw(${s}, toInt64(if(${i} < 0, ${i}, ${i} + 1))), ''), NULL)`,
+  jsonMemberAt: (s, k) => `if(JSONType(${s}) = 'Object', nullIf(JSONExtractRaw(${s}, ${k}), ''), NULL)`,
   jsonToString: (s) => `coalesce(if(JSONType(${s}) = 'String', JSONExtractString(${s}), ${s}), '')`,
   boolToString: (s) => `coalesce(if(${s}, 'true', 'false'), '')`,
   integerToString: (s) => `coalesce(toString(${s}), '')`,
+  realText: (s) => `toString(toFloat64(${s}))`,
+  isNan: (s) => `isNaN(${s})`,
+  datetimeSecondsText: (s) => `formatDateTime(${s}, '%Y-%m-%dT%H:%i:%S', 'UTC')`,
+  // leftPad truncates a longer text: pad only what is shorter.
+  zeroPad: (s, width) => `arrayMap(__z -> if(length(__z) < ${width}, leftPad(__z, ${width}, '0'), __z), [toString(${s})])[1]`,
+  repeat: (s, n) => `repeat(${s}, toUInt64(greatest(${n}, 0)))`,
+  bind: (value, name, body) => `arrayMap(${name} -> ${body}, [${value}])[1]`,
   shiftRight: (s, bits) => `bitShiftRight(toInt64(${s}), ${bits})`,
 
   aggregate: (fn, args, types) => {

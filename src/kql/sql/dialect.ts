@@ -57,17 +57,36 @@ export interface Dialect {
   diffUnits(unit: string, a: string, b: string): string;
   /** A SQL array of strings → JSON text. */
   splitToJson(sql: string, delimiter: string): string;
+  /** The kind of a JSON value: 'integer', 'real', 'string', 'bool', or 'other' (null, array, bag); NULL for NULL. */
+  jsonKind(sql: string): string;
   /** A dynamic value as its JSON text (NULL stays NULL), for results. */
   dynamicText(sql: string): string;
   /** JSON text → its array length, NULL when not an array. */
   jsonArrayLength(sql: string): string;
   /** JSON text → the raw JSON of a member (`key` is a string) or element (0-based index; negative from the end). */
   jsonGet(sql: string, key: string | number): string;
+  /** Like jsonGet with a computed 0-based element index (negative from the end); NULL unless `sql` is an array. */
+  jsonElementAt(sql: string, index: string): string;
+  /** Like jsonGet with a computed member name; NULL unless `sql` is a property bag. */
+  jsonMemberAt(sql: string, key: string): string;
   /** JSON text holding a string → that string; any other JSON → its text; NULL → ''. */
   jsonToString(sql: string): string;
   /** A boolean as Kusto prints it. */
   boolToString(sql: string): string;
   integerToString(sql: string): string;
+  /** The engine's shortest round-trip text of a finite double (digits as in 0.1, 1e+20, 1.5e-07; notation varies). */
+  realText(sql: string): string;
+  isNan(sql: string): string;
+  /** `yyyy-MM-ddTHH:mm:ss` of a datetime (UTC). */
+  datetimeSecondsText(sql: string): string;
+  /** Text of a non-negative integer, left-padded with zeros to at least `width` characters. */
+  zeroPad(sql: string, width: number): string;
+  repeat(sql: string, times: string): string;
+  /**
+   * Evaluates `value` once and names it `name` inside `body` (a one-element lambda map): lets a template use a
+   * computed value several times without repeating its SQL. `name` must not be a column name.
+   */
+  bind(value: string, name: string, body: string): string;
   shiftRight(sql: string, bits: string): string;
 
   // Aggregates.

@@ -71,16 +71,30 @@ export const duckdb: Dialect = {
   },
   diffUnits: (unit, a, b) => `date_diff('${unit}', ${b}, ${a})`,
   splitToJson: (s, d) => `CAST(to_json(string_split(${s}, ${d})) AS JSON)`,
+  jsonKind: (s) =>
+    `CASE json_type(${s}) WHEN 'BIGINT' THEN 'integer' WHEN 'UBIGINT' THEN 'integer' WHEN 'DOUBLE' THEN 'real' ` +
+    `WHEN 'VARCHAR' THEN 'string' WHEN 'BOOLEAN' THEN 'bool' WHEN NULL THEN NULL ELSE 'other' END`,
   dynamicText: (s) => `CAST(${s} AS VARCHAR)`,
   jsonArrayLength: (s) => `CASE WHEN json_type(${s}) = 'ARRAY' THEN CAST(json_array_length(${s}) AS BIGINT) END`,
   jsonGet: (s, key) =>
     typeof key === 'number'
       ? `json_extract(${s}, '$[${key < 0 ? `#${key}` : key}]')`
       : `json_extract(${s}, ${stringLiteral(`$."${key.replace(/["\\]/g, (c) => `\\${c}`)}"`)})`,
+  jsonElementAt: (s, i) =>
+    `json_extract(${s}, CASE WHEN ${i} < 0 THEN '$[#' || CAST(${i} AS VARCHAR) || ']' ELSE '$[' || CAST(${i} AS VARCHAR) || ']' END)`,
+  jsonMemberAt: (s, k) =>
+    `CASE WHEN json_type(${s}) = 'OBJECT' THEN json_extract(${s}, '$."' || replace(replace(${k}, '\\', '\\\\'), '"', '\\"') || '"') END`,
   jsonToString: (s) =>
     `coalesce(CASE WHEN json_type(${s}) = 'VARCHAR' THEN json_extract_string(${s}, '$') ELSE CAST(${s} AS VARCHAR) END, '')`,
   boolToString: (s) => `coalesce(CASE WHEN ${s} THEN 'true' ELSE 'false' END, '')`,
   integerToString: (s) => `coalesce(CAST(${s} AS VARCHAR), '')`,
+  realText: (s) => `CAST(CAST(${s} AS DOUBLE) AS VARCHAR)`,
+  isNan: (s) => `isnan(${s})`,
+  datetimeSecondsText: (s) => `strftime(${s}, '%Y-%m-%dT%H:%M:%S')`,
+  // lpad truncates a longer text: pad only what is shorter.
+  zeroPad: (s, width) => `list_transform([CAST(${s} AS VARCHAR)], lambda __z: CASE WHEN length(__z) < ${width} THEN lpad(__z, ${width}, '0') ELSE __z END)[1]`,
+  repeat: (s, n) => `repeat(${s}, CAST(${n} AS BIGINT))`,
+  bind: (value, name, body) => `list_transform([${value}], lambda ${name}: ${body})[1]`,
   shiftRight: (s, bits) => `(CAST(${s} AS BIGINT) >> CAST(${bits} AS BIGINT))`,
 
   aggregate: (fn, args, types) => {

@@ -62,10 +62,66 @@ export function toStringSql(a: Arg, c: TemplateContext): string {
       return d.boolToString(a.sql);
     case 'dynamic':
       return d.jsonToString(a.sql);
+    case 'real':
+      return realToStringSql(a.sql, d);
+    case 'datetime':
+      return datetimeToStringSql(a.sql, d);
+    case 'timespan':
+      return timespanToStringSql(a.sql, d);
     default:
-      // Kusto's text forms of real, datetime and timespan values are not reproduced yet (§15 Q7).
       return c.unsupported(`tostring() of a ${a.e.type} value`);
   }
+}
+
+/**
+ * A real as .NET prints a double (Kusto runs on .NET): the shortest digits that round-trip, in fixed notation when
+ * the decimal exponent is in −5 < e < 15 (`0.0001`, `123456789012345.6`, `1`), else scientific with a signed
+ * two-digit exponent (`1E-05`, `1E+15`, `1.5E+20`); `NaN`, `Infinity`, `-Infinity`; null → "".
+ * The engines' own text has the same shortest digits in other notations: it is taken apart into the digit string
+ * D (no leading or trailing zeros) and the position p of the decimal point in D, then written again.
+ */
+function realToStringSql(x: string, d: Dialect): string {
+  const s = (v: string): string => d.string(v);
+  // t: the engine's text of |x|; i: its integer digits; a: all mantissa digits; p: the point's position in D.
+  const integer = (t: string): string => d.regexExtract(t, s('^([0-9]+)'), '1');
+  const fraction = (t: string): string => d.regexExtract(t, s('^[0-9]+\\.([0-9]+)'), '1');
+  const exponent = (t: string): string => `coalesce(${d.tryCast(d.regexExtract(t, s('[eE][+]?(-?[0-9]+)$'), '1'), 'long')}, 0)`;
+  const fixed = (D: string, p: string): string =>
+    `CASE WHEN ${p} <= 0 THEN '0.' || ${d.repeat("'0'", `-(${p})`)} || ${D}` +
+    ` WHEN ${p} >= ${d.length(D)} THEN ${D} || ${d.repeat("'0'", `${p} - ${d.length(D)}`)}` +
+    ` ELSE ${d.substring(D, '1', p)} || '.' || ${d.substring(D, `${p} + 1`)} END`;
+  const scientific = (D: string, p: string): string =>
+    `${d.substring(D, '1', '1')} || CASE WHEN ${d.length(D)} > 1 THEN '.' || ${d.substring(D, '2')} ELSE '' END || 'E'` +
+    ` || CASE WHEN ${p} - 1 < 0 THEN '-' ELSE '+' END || ${d.zeroPad(`abs(${p} - 1)`, 2)}`;
+  const format = (D: string, p: string): string =>
+    `CASE WHEN ${D} = '' THEN '0' WHEN ${p} - 1 > -5 AND ${p} - 1 < 15 THEN ${fixed(D, p)} ELSE ${scientific(D, p)} END`;
+  const digits = d.bind(d.realText(`abs(${x})`), '__t',
+    d.bind(`${integer('__t')} || ${fraction('__t')}`, '__a',
+      d.bind(d.regexReplaceAll('__a', s('^0+'), "''"), '__b',
+        d.bind(`${d.length(integer('__t'))} + ${exponent('__t')} - (${d.length('__a')} - ${d.length('__b')})`, '__p',
+          d.bind(d.regexReplaceAll('__b', s('0+$'), "''"), '__d', format('__d', '__p'))))));
+  return `CASE WHEN ${x} IS NULL THEN '' WHEN ${d.isNan(x)} THEN 'NaN' WHEN ${x} = ${d.infinity(false)} THEN 'Infinity'` +
+    ` WHEN ${x} = ${d.infinity(true)} THEN '-Infinity' ELSE CASE WHEN ${x} < 0 THEN '-' ELSE '' END || ${digits} END`;
+}
+
+/** `2024-01-01T00:00:00Z`, or with seven fraction digits when not a whole second (values.ts datetimeText). */
+function datetimeToStringSql(x: string, d: Dialect): string {
+  const micros = `((${d.datetimeToMicros(x)} % 1000000 + 1000000) % 1000000)`;
+  return `CASE WHEN ${x} IS NULL THEN '' ELSE ${d.datetimeSecondsText(x)} || CASE WHEN ${micros} = 0 THEN '' ELSE '.' || ${d.zeroPad(micros, 6)} || '0' END || 'Z' END`;
+}
+
+/** `[-][d.]hh:mm:ss[.fffffff]` (timespan.ts formatTimespan); timespans are microseconds. */
+function timespanToStringSql(x: string, d: Dialect): string {
+  const part = (t: string, unit: number, modulo?: number): string => {
+    const whole = d.intDiv(t, String(unit));
+    return modulo === undefined ? whole : `(${whole} % ${modulo})`;
+  };
+  const body = (t: string): string =>
+    `CASE WHEN ${part(t, MICROS.day)} > 0 THEN ${d.integerToString(part(t, MICROS.day))} || '.' ELSE '' END` +
+    ` || ${d.zeroPad(part(t, MICROS.hour, 24), 2)} || ':' || ${d.zeroPad(part(t, MICROS.minute, 60), 2)}` +
+    ` || ':' || ${d.zeroPad(part(t, MICROS.second, 60), 2)}` +
+    ` || CASE WHEN ${t} % 1000000 > 0 THEN '.' || ${d.zeroPad(`${t} % 1000000`, 6)} || '0' ELSE '' END`;
+  return `CASE WHEN ${x} IS NULL THEN '' ELSE CASE WHEN ${x} < 0 THEN '-' ELSE '' END || ${d.bind(`abs(${d.cast(x, 'long')})`, '__s', body('__s'))} END`;
 }
 
 /** Term match of constant terms (has, has_any, hasprefix, …). */
@@ -107,15 +163,45 @@ function ipv4ToNumber(sql: string, d: Dialect): string {
   return `CASE WHEN ${d.regexMatch(sql, d.string(IPV4_PATTERN))} THEN (${octet(0)} * 16777216 + ${octet(1)} * 65536 + ${octet(2)} * 256 + ${octet(3)}) END`;
 }
 
-function ipv4InRanges(ip: Arg, ranges: readonly string[], c: TemplateContext): string {
-  const value = ipv4ToNumber(ip.sql, c.d);
-  const tests = ranges.map((r) => {
-    const range = ipv4Range(r);
-    if (!range) return c.unsupported(`IPv4 range '${r}' (expected a.b.c.d or a.b.c.d/n)`);
-    return `(${value} BETWEEN ${range.low} AND ${range.high})`;
+/** SQL of the prefix length of a strict IPv4[/n] string: n, or 32 without a suffix. */
+function ipv4PrefixLength(sql: string, d: Dialect): string {
+  return `CASE WHEN ${d.regexMatch(sql, d.string('/'))} THEN ${d.tryCast(d.regexExtract(sql, d.string('/([0-9]+)$'), '1'), 'long')} ELSE 32 END`;
+}
+
+/** The ranges of ipv4_is_in_any_range: string arguments and the strings of constant dynamic arrays. */
+function rangeArguments(args: readonly Arg[], c: TemplateContext): Arg[] {
+  return args.flatMap((a) => {
+    if (a.e.type !== 'dynamic') return [a];
+    if (a.e.k !== 'lit' || !Array.isArray(a.e.value)) return c.unsupported('ipv4_is_in_any_range() over a computed dynamic array');
+    return a.e.value.map((v) => {
+      const e: Expr = { k: 'lit', type: 'string', value: typeof v === 'string' ? v : null };
+      return { e, sql: typeof v === 'string' ? c.d.string(v) : c.d.typedNull('string') };
+    });
   });
-  // ipv4ToNumber is NULL for a non-IPv4 input, so the result is NULL there (Kusto), not false.
-  return `(${tests.join(' OR ')})`;
+}
+
+/**
+ * `ip` in any of `ranges` (a.b.c.d[/n]); null when the address or any range is not IPv4 (the docs: "null if
+ * conversion for one of the two IPv4 strings wasn't successful"). Constant ranges are checked here and become
+ * numeric BETWEEN tests; computed ones compare the first n bits in SQL.
+ */
+function ipv4InRanges(ip: Arg, ranges: readonly Arg[], c: TemplateContext): string {
+  const { d } = c;
+  const value = ipv4ToNumber(ip.sql, d);
+  const constant = ranges.map((r) => constantString(r));
+  if (constant.every((r): r is string => r !== undefined)) {
+    const parsed = constant.map(ipv4Range);
+    if (parsed.some((r) => r === undefined)) return d.typedNull('bool');
+    // ipv4ToNumber is NULL for a non-IPv4 input, so the result is NULL there (Kusto), not false.
+    return `(${parsed.map((r) => `(${value} BETWEEN ${r?.low} AND ${r?.high})`).join(' OR ')})`;
+  }
+  const numbers = ranges.map((r) => ipv4ToNumber(r.sql, d));
+  const tests = ranges.map((r, i) => {
+    const bits = `(32 - ${ipv4PrefixLength(r.sql, d)})`;
+    return `(${d.shiftRight(value, bits)} = ${d.shiftRight(numbers[i] ?? '', bits)})`;
+  });
+  const unparsed = [value, ...numbers].map((n) => `${n} IS NULL`).join(' OR ');
+  return `CASE WHEN ${unparsed} THEN NULL ELSE (${tests.join(' OR ')}) END`;
 }
 
 const UNIT_NAMES: Readonly<Record<string, string>> = {
@@ -179,14 +265,7 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
   tolong: (a, c) => toIntegerSql(arg(a, 0, c), 'long', c),
   toreal: (a, c) => toRealSql(arg(a, 0, c), c),
   todouble: (a, c) => toRealSql(arg(a, 0, c), c),
-  todatetime: (a, c) => {
-    const x = arg(a, 0, c);
-    if (x.e.type === 'datetime') return x.sql;
-    if (x.e.type !== 'string') return c.unsupported(`todatetime() of a ${x.e.type} value`);
-    const iso = `^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,7})?)?)?Z?$`;
-    const cleaned = c.d.regexReplaceAll(c.d.regexReplaceAll(x.sql, c.d.string('Z$'), "''"), c.d.string('T'), "' '");
-    return `CASE WHEN ${c.d.regexMatch(x.sql, c.d.string(iso))} THEN ${c.d.tryCast(cleaned, 'datetime')} END`;
-  },
+  todatetime: (a, c) => todatetimeSql(arg(a, 0, c), c),
   tobool: (a, c) => toBoolSql(arg(a, 0, c), c),
   toboolean: (a, c) => toBoolSql(arg(a, 0, c), c),
 
@@ -208,8 +287,13 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
     return c.d.regexReplaceAll(arg(a, 1, c).sql, c.d.string(`^(?:${pattern})+|(?:${pattern})+$`), "''");
   },
   split: (a, c) => {
-    if (a.length > 2) return c.unsupported('split() with a requested index');
-    return c.d.splitToJson(arg(a, 0, c).sql, arg(a, 1, c).sql);
+    const parts = c.d.splitToJson(arg(a, 0, c).sql, arg(a, 1, c).sql);
+    const index = a[2];
+    if (!index) return parts;
+    // With a requested index: an array holding that part, or an empty array when there is none (a negative index
+    // names no part: the docs define a zero-based index).
+    const element = c.d.jsonElementAt(parts, index.sql);
+    return c.d.cast(`CASE WHEN ${index.sql} >= 0 AND ${element} IS NOT NULL THEN '[' || ${c.d.dynamicText(element)} || ']' ELSE '[]' END`, 'dynamic');
   },
   replace_string: (a, c) => c.d.replaceAll(arg(a, 0, c).sql, arg(a, 1, c).sql, arg(a, 2, c).sql),
   extract: (a, c) => {
@@ -249,35 +333,61 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
     const ip = arg(a, 0, c);
     return `CASE WHEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PATTERN))} THEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PRIVATE_PATTERN))} END`;
   },
-  ipv4_is_in_range: (a, c) => {
-    const range = constantString(arg(a, 1, c));
-    if (range === undefined) return c.unsupported('ipv4_is_in_range() with a non-constant range');
-    return ipv4InRanges(arg(a, 0, c), [range], c);
-  },
+  ipv4_is_in_range: (a, c) => ipv4InRanges(arg(a, 0, c), [arg(a, 1, c)], c),
   ipv4_is_in_any_range: (a, c) => {
-    const ranges = a.slice(1).map((r) => constantString(r) ?? c.unsupported('ipv4_is_in_any_range() with non-constant ranges'));
-    if (ranges.length === 0) return c.unsupported('ipv4_is_in_any_range() without ranges');
+    const ranges = rangeArguments(a.slice(1), c);
+    // No ranges at all (an empty array): nothing can contain the address.
+    if (ranges.length === 0) return `CASE WHEN ${ipv4ToNumber(arg(a, 0, c).sql, c.d)} IS NOT NULL THEN false END`;
     return ipv4InRanges(arg(a, 0, c), ranges, c);
   },
   ipv4_is_match: (a, c) => {
+    const { d } = c;
     const x = arg(a, 0, c);
     const y = arg(a, 1, c);
-    const prefix = a[2] ? constantNumber(a[2]) : 32;
-    if (prefix === undefined || prefix < 0 || prefix > 32) return c.unsupported('ipv4_is_match() with a non-constant prefix');
-    const bits = String(32 - prefix);
-    // The address parts must match on the first `prefix` bits; a /n suffix on either address narrows it further.
-    const own = (s: string): string =>
-      `CASE WHEN ${c.d.regexMatch(s, c.d.string('/'))} THEN least(${prefix}, ${c.d.cast(c.d.regexExtract(s, c.d.string('/([0-9]+)$'), '1'), 'long')}) ELSE ${prefix} END`;
-    const effective = `(32 - least(${own(x.sql)}, ${own(y.sql)}))`;
-    void bits;
-    return `(${c.d.shiftRight(ipv4ToNumber(x.sql, c.d), effective)} = ${c.d.shiftRight(ipv4ToNumber(y.sql, c.d), effective)})`;
+    const prefix = a[2];
+    // The first `bits` bits must match: the smallest of the prefix argument (default 32) and each side's own /n.
+    // A prefix outside 0–32 (or null) gives null, like an address that is not IPv4.
+    const requested = prefix ? prefix.sql : '32';
+    const effective = `least(${requested}, ${ipv4PrefixLength(x.sql, d)}, ${ipv4PrefixLength(y.sql, d)})`;
+    const shift = `(32 - ${effective})`;
+    const test = `(${d.shiftRight(ipv4ToNumber(x.sql, d), shift)} = ${d.shiftRight(ipv4ToNumber(y.sql, d), shift)})`;
+    return prefix ? `CASE WHEN ${requested} BETWEEN 0 AND 32 THEN ${test} END` : test;
   },
   array_length: (a, c) => c.d.jsonArrayLength(arg(a, 0, c).sql),
 };
 
+/**
+ * A conversion of a dynamic value: a JSON number, string or bool converts as the scalar of that type would
+ * (`toint(dynamic(101))` = `toint(101)`, `toint(dynamic("101"))` = `toint("101")`); null, arrays and bags give null.
+ */
+function fromDynamic(x: Arg, c: TemplateContext, convert: (scalar: Arg) => string, kinds: ReadonlyArray<'integer' | 'real' | 'string' | 'bool'>): string {
+  const { d } = c;
+  const text = d.jsonToString(x.sql);
+  const as = (type: ScalarType, sql: string): Arg => ({ sql, e: { k: 'col', name: '', type } });
+  const branch: Record<'integer' | 'real' | 'string' | 'bool', () => string> = {
+    integer: () => convert(as('long', d.tryCast(text, 'long'))),
+    real: () => convert(as('real', d.tryCast(text, 'real'))),
+    string: () => convert(as('string', text)),
+    bool: () => convert(as('bool', `(${text} = 'true')`)),
+  };
+  const whens = kinds.map((k) => `WHEN ${d.string(k)} THEN ${branch[k]()}`).join(' ');
+  return d.cast(`CASE ${d.jsonKind(x.sql)} ${whens} END`, c.type);
+}
+
+function todatetimeSql(x: Arg, c: TemplateContext): string {
+  if (x.e.type === 'datetime') return x.sql;
+  if (x.e.type === 'dynamic') return fromDynamic(x, c, (v) => todatetimeSql(v, c), ['string']);
+  if (x.e.type !== 'string') return c.unsupported(`todatetime() of a ${x.e.type} value`);
+  const iso = `^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]{1,7})?)?)?Z?$`;
+  const cleaned = c.d.regexReplaceAll(c.d.regexReplaceAll(x.sql, c.d.string('Z$'), "''"), c.d.string('T'), "' '");
+  return `CASE WHEN ${c.d.regexMatch(x.sql, c.d.string(iso))} THEN ${c.d.tryCast(cleaned, 'datetime')} END`;
+}
+
 function toIntegerSql(x: Arg, type: 'int' | 'long', c: TemplateContext): string {
   const { d } = c;
   switch (x.e.type) {
+    case 'dynamic':
+      return fromDynamic(x, c, (v) => toIntegerSql(v, type, c), ['integer', 'real', 'string', 'bool']);
     case 'int':
     case 'long':
       return d.cast(x.sql, type);
@@ -298,6 +408,10 @@ function toIntegerSql(x: Arg, type: 'int' | 'long', c: TemplateContext): string 
 function toRealSql(x: Arg, c: TemplateContext): string {
   const { d } = c;
   switch (x.e.type) {
+    case 'dynamic':
+      return fromDynamic(x, c, (v) => toRealSql(v, c), ['integer', 'real', 'string', 'bool']);
+    case 'bool':
+      return `CASE WHEN ${x.sql} THEN 1.0 WHEN NOT ${x.sql} THEN 0.0 END`;
     case 'int':
     case 'long':
     case 'real':
@@ -312,6 +426,8 @@ function toRealSql(x: Arg, c: TemplateContext): string {
 function toBoolSql(x: Arg, c: TemplateContext): string {
   const { d } = c;
   switch (x.e.type) {
+    case 'dynamic':
+      return fromDynamic(x, c, (v) => toBoolSql(v, c), ['integer', 'real', 'string', 'bool']);
     case 'bool':
       return x.sql;
     case 'int':

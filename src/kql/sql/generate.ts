@@ -466,10 +466,14 @@ class Generator {
 
   private dynamicGet(e: Extract<Expr, { k: 'call' }>): string {
     const [target, key] = e.args;
-    if (!target || !key || key.k !== 'lit' || (typeof key.value !== 'string' && typeof key.value !== 'number')) {
-      return this.unsupported('dynamic access with a non-constant key');
-    }
+    if (!target || !key) return this.unsupported('dynamic access without a key');
     if (target.type !== 'dynamic') return this.unsupported(`member access on a ${target.type} value`);
-    return this.d.jsonGet(this.expr(target, false), key.value);
+    const json = this.expr(target, false);
+    if (key.k === 'lit' && (typeof key.value === 'string' || (typeof key.value === 'number' && Number.isInteger(key.value)))) {
+      return this.d.jsonGet(json, key.value);
+    }
+    if (isInteger(key.type)) return this.d.jsonElementAt(json, this.expr(key, false));
+    if (key.type === 'string') return this.d.jsonMemberAt(json, this.expr(key, false));
+    return this.unsupported(`an index of type ${key.type} into dynamic`);
   }
 }
