@@ -757,6 +757,16 @@ class Builder {
           ? col(nameValue, type)
           : this.scalar(fallback, env, scope);
       }
+      case 'extract': {
+        // extract(regex, group, text, typeof(T)): the type literal is passed as its name; the template converts.
+        const [regex, group, source, typeNode] = argNodes;
+        if (!regex || !group || !source) return this.unsupported('extract without three arguments', node);
+        const base = [regex, group, source].map((a) => this.scalar(a, env, scope));
+        if (!typeNode) return call(name, type, ...base);
+        const target = typeNode.kind === 'TypeOfLiteralExpression' ? scalarTypeOf(referencedSymbol(typeNode)?.name ?? '') : undefined;
+        if (!target) return this.unsupported('extract with this type argument', typeNode);
+        return call(name, type, ...base, lit(target, 'string'));
+      }
       case 'totimespan':
       case 'timespan':
       case 'time': {

@@ -216,30 +216,69 @@ function unitOf(a: Arg | undefined, c: TemplateContext): string {
   return unit;
 }
 
+/**
+ * `bin(value, size)`: rounded down to a multiple of size. A null value or size, or a size that is not positive,
+ * gives null (bin-function docs). A constant size is checked here, so the SQL of the common `bin(t, 1h)` stays plain.
+ */
 function binSql(value: Arg, size: Arg, c: TemplateContext): string {
   const { d } = c;
   const sizeValue = constantNumber(size);
-  if (sizeValue === undefined || sizeValue <= 0) return c.unsupported('bin() with a non-constant or non-positive size');
+  if (size.e.k === 'lit' && (sizeValue === undefined || sizeValue <= 0)) return d.typedNull(c.type);
+  const sizeSql = sizeValue === undefined ? size.sql : String(sizeValue);
+  const integralSize = sizeValue === undefined ? isInteger(size.e.type) || size.e.type === 'timespan' : Number.isInteger(sizeValue);
   // The size is a signed 64-bit value: ClickHouse would make Int64 % UInt64 unsigned and wrap negative times.
-  const floorTo = (x: string, s: number): string => {
-    const size = d.cast(String(s), 'long');
-    return `(${x} - (((${x} % ${size}) + ${size}) % ${size}))`;
+  const floorTo = (x: string): string => {
+    const s = d.cast(sizeSql, 'long');
+    return `(${x} - (((${x} % ${s}) + ${s}) % ${s}))`;
   };
+  const real = (x: string): string => `(floor(${d.cast(x, 'real')} / ${d.cast(sizeSql, 'real')}) * ${d.cast(sizeSql, 'real')})`;
+  let binned: string;
   switch (value.e.type) {
     case 'datetime':
       // Bins align to the Unix epoch (§15 Q3), exactly in integer microseconds.
-      return d.microsToDatetime(floorTo(d.datetimeToMicros(value.sql), sizeValue));
+      binned = d.microsToDatetime(floorTo(d.datetimeToMicros(value.sql)));
+      break;
     case 'timespan':
-      return floorTo(value.sql, sizeValue);
+      binned = floorTo(value.sql);
+      break;
     case 'int':
     case 'long':
-      if (!Number.isInteger(sizeValue)) return `(floor(${value.sql} / ${sizeValue}) * ${sizeValue})`;
-      return floorTo(d.cast(value.sql, 'long'), sizeValue);
+      binned = integralSize ? floorTo(d.cast(value.sql, 'long')) : real(value.sql);
+      break;
     case 'real':
-      return `(floor(${value.sql} / ${sizeValue}) * ${sizeValue})`;
+      binned = real(value.sql);
+      break;
     default:
       return c.unsupported(`bin() of a ${value.e.type} value`);
   }
+  return sizeValue === undefined ? `CASE WHEN ${size.sql} > 0 THEN ${binned} END` : binned;
+}
+
+/** Integer division rounding toward −∞ (for day and week numbers of times before 1970). */
+function floorDiv(x: string, n: number, d: Dialect): string {
+  return d.intDiv(`(${x} - (((${x} % ${n}) + ${n}) % ${n}))`, String(n));
+}
+
+/**
+ * `round(x, p)`: half away from zero at p decimal places (p < 0 rounds to tens, hundreds…), the same on both engines
+ * (ClickHouse's round() is banker's for floats). Integers stay integers: p ≥ 0 leaves them unchanged. A null p
+ * gives null. Scaling by 10^−p uses division, which is exact for the usual p = −1, −2….
+ */
+function roundSql(x: Arg, precision: Arg | undefined, c: TemplateContext): string {
+  const { d } = c;
+  const p = precision === undefined ? 0 : constantNumber(precision);
+  if (precision?.e.k === 'lit' && p === undefined) return d.typedNull(c.type);
+  const pSql = p === undefined ? `(${precision?.sql})` : String(p);
+  if (isInteger(x.e.type)) {
+    const v = d.cast(x.sql, 'long');
+    const scaled = (pow: string): string => `(sign(${v}) * ${d.intDiv(`(abs(${v}) + ${pow} / 2)`, pow)} * ${pow})`;
+    if (p !== undefined) return p >= 0 ? v : scaled(String(10 ** -p));
+    return `CASE WHEN ${pSql} >= 0 THEN ${v} ELSE ${scaled(d.cast(`pow(10, -${pSql})`, 'long'))} END`;
+  }
+  const up = (scale: string): string => `(sign(${x.sql}) * floor(abs(${x.sql}) * ${scale} + 0.5) / ${scale})`;
+  const down = (scale: string): string => `(sign(${x.sql}) * floor(abs(${x.sql}) / ${scale} + 0.5) * ${scale})`;
+  if (p !== undefined) return p >= 0 ? up(String(10 ** p)) : down(String(10 ** -p));
+  return `CASE WHEN ${pSql} >= 0 THEN ${up(`pow(10, ${pSql})`)} ELSE ${down(`pow(10, -${pSql})`)} END`;
 }
 
 function coalesceSql(args: readonly Arg[], c: TemplateContext): string {
@@ -297,32 +336,54 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
   },
   replace_string: (a, c) => c.d.replaceAll(arg(a, 0, c).sql, arg(a, 1, c).sql, arg(a, 2, c).sql),
   extract: (a, c) => {
-    if (a.length > 3) return c.unsupported('extract() with a type argument');
     const pattern = arg(a, 0, c);
     const group = constantNumber(arg(a, 1, c));
     if (group === undefined || !Number.isInteger(group) || group < 0) return c.unsupported('extract() with a non-constant capture group');
-    return `coalesce(${c.d.regexExtract(arg(a, 2, c).sql, pattern.sql, String(group))}, '')`;
+    const text = arg(a, 2, c);
+    const extracted = c.d.regexExtract(text.sql, pattern.sql, String(group));
+    const target = a[3] ? constantString(a[3]) : 'string';
+    if (target === 'string') return `coalesce(${extracted}, '')`;
+    // typeof(T): the matched text converted like toint()/toreal()/… would; no match (or a failed conversion) is null.
+    const matched = `CASE WHEN ${c.d.regexMatch(text.sql, pattern.sql)} THEN ${extracted} END`;
+    const asString: Arg = { sql: matched, e: { k: 'col', name: '', type: 'string' } };
+    switch (target) {
+      case 'int':
+      case 'long':
+        return toIntegerSql(asString, target, c);
+      case 'real':
+        return toRealSql(asString, c);
+      case 'bool':
+        return toBoolSql(asString, c);
+      case 'datetime':
+        return todatetimeSql(asString, c);
+      default:
+        return c.unsupported(`extract() converting to ${target ?? 'an unknown type'}`);
+    }
   },
 
   bin: (a, c) => binSql(arg(a, 0, c), arg(a, 1, c), c),
   floor: (a, c) => binSql(arg(a, 0, c), arg(a, 1, c), c),
   startofday: (a, c) => {
-    if (a.length > 1) return c.unsupported('startofday() with an offset');
-    return binSql(arg(a, 0, c), { sql: String(MICROS.day), e: { k: 'lit', type: 'timespan', value: MICROS.day } }, c);
+    const day = binSql(arg(a, 0, c), { sql: String(MICROS.day), e: { k: 'lit', type: 'timespan', value: MICROS.day } }, c);
+    // startofday(d, offset): the start of the day `offset` days away.
+    const offset = a[1];
+    return offset ? c.d.addUnits('day', offset.sql, day) : day;
   },
   datetime_add: (a, c) => c.d.addUnits(unitOf(a[0], c), arg(a, 1, c).sql, arg(a, 2, c).sql),
-  datetime_diff: (a, c) => unitOf(a[0], c) === 'week' ? c.unsupported("datetime_diff('week', …) (Kusto weeks start on Sunday)") : c.d.cast(c.d.diffUnits(unitOf(a[0], c), arg(a, 1, c).sql, arg(a, 2, c).sql), 'long'),
+  datetime_diff: (a, c) => {
+    const unit = unitOf(a[0], c);
+    const later = arg(a, 1, c).sql;
+    const earlier = arg(a, 2, c).sql;
+    if (unit !== 'week') return c.d.cast(c.d.diffUnits(unit, later, earlier), 'long');
+    // Kusto's weeks start on Sunday: count the Sundays crossed. Day 0 (1970-01-01) was a Thursday, so the week
+    // holding day n is floor((n + 4) / 7).
+    const week = (t: string): string => floorDiv(`${floorDiv(c.d.datetimeToMicros(t), MICROS.day, c.d)} + 4`, 7, c.d);
+    return c.d.cast(`(${week(later)} - ${week(earlier)})`, 'long');
+  },
 
   // Cast back: ClickHouse's abs() of a signed integer is unsigned, which would make later arithmetic wrap.
   abs: (a, c) => c.d.cast(`abs(${c.d.cast(arg(a, 0, c).sql, c.type)})`, c.type),
-  round: (a, c) => {
-    const x = arg(a, 0, c);
-    const digits = a[1] ? constantNumber(a[1]) : 0;
-    if (digits === undefined || !Number.isInteger(digits)) return c.unsupported('round() with non-constant precision');
-    const scale = 10 ** digits;
-    // Half away from zero, the same on both engines (ClickHouse's round() is banker's for floats).
-    return `(sign(${x.sql}) * floor(abs(${x.sql}) * ${scale} + 0.5) / ${scale})`;
-  },
+  round: (a, c) => roundSql(arg(a, 0, c), a[1], c),
   ceiling: (a, c) => (isInteger(arg(a, 0, c).e.type) ? arg(a, 0, c).sql : `ceil(${arg(a, 0, c).sql})`),
   sqrt: (a, c) => `CASE WHEN ${arg(a, 0, c).sql} >= 0 THEN sqrt(${arg(a, 0, c).sql}) END`,
   pow: (a, c) => `pow(${c.d.cast(arg(a, 0, c).sql, 'real')}, ${arg(a, 1, c).sql})`,
