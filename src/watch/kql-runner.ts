@@ -1,14 +1,14 @@
 /**
- * The watcher's link to the KQL compiler: the rule engine's QueryRunner over the tick's store, and a compile check
- * at start-up.
+ * The watcher's link to the KQL compiler: the rule engine's QueryRunner over the tick's store — through the plan
+ * cache, so catching up many missed runs compiles each rule once — and a compile check at start-up.
  */
 import { compileKql } from '../kql/compile.js';
-import { kqlQueryRunner } from '../rules/kql-runner.js';
+import { cachedQueryRunner } from '../rules/cache/plan-cache.js';
 import type { QueryRunner } from '../rules/evaluate.js';
 import type { Store } from '../store/engine.js';
 
 export function storeQueryRunner(store: Store): QueryRunner {
-  return kqlQueryRunner(store, 'duckdb');
+  return cachedQueryRunner(store, store, 'duckdb');
 }
 
 /** Compiles a query once, so a broken rule fails when the watcher starts rather than at its first run. */
