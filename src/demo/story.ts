@@ -6,7 +6,7 @@
 import { isAbsolute, relative } from 'node:path';
 import { isoToMicros } from '../util/time.js';
 import type { DemoManifest } from './manifest.js';
-import { MICROS_PER_MINUTE, OFFICE_UTC_OFFSET_MINUTES, isoMicros } from './period.js';
+import { DEMO_EVALUATION_TIME_ISO, MICROS_PER_MINUTE, OFFICE_UTC_OFFSET_MINUTES, isoMicros } from './period.js';
 import type { DemoRunResult } from './run.js';
 
 export interface StoryContext {
@@ -81,18 +81,24 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
       `${rejected > 0 ? `, ${count(rejected)} rejected` : ''}${result.replacedStore ? '; an older demo store was replaced' : ''})`,
     '',
     'The seed rule',
-    `  Evaluated at T = ${m.evaluationTime} (the end of the period): baseline [T-14d, T-1d], recent [T-1d, T].`,
-    `  Expected by construction (manifest.json "expected"): v1.0.0 (threshold 50) raises ${fires50.length} alert${fires50.length === 1 ? '' : 's'}` +
+    `  Evaluated at T = ${DEMO_EVALUATION_TIME_ISO} (the end of the period): baseline [T-14d, T-1d], recent [T-1d, T].`,
+    `  Expected by construction (manifest.json "expected"): v1.0.0 (threshold 50) returns ${fires50.length} row${fires50.length === 1 ? '' : 's'}` +
       (fires50.length > 0 ? `: ${fires50.map((r) => `${r.SrcIpAddr} port ${r.DstPortNumber}, deviation ${r.Deviation.toFixed(1)}, ${r.Count} sessions`).join('; ')}` : '') +
-      `; v1.0.1 (threshold 0.5) raises ${count(fires05.length)}.`,
-    '  Not yet wired: running the rule here. `smbwatch run` (issue 4, rule runner) is still being built, so no alerts are printed.',
-    '',
-    'Continue',
-    `  smbwatch status --db ${db}`,
+      `; v1.0.1 (threshold 0.5) returns ${count(fires05.length)}.`,
+    '  Not wired into the demo yet: evaluating the rule at T and printing its alerts. No alerts are shown here.',
   ];
-  if (context.commands.has('query')) {
-    lines.push(`  smbwatch query --db ${db} --at ${m.evaluationTime} '_Im_NetworkSession | where DstPortNumber == 445 | summarize count() by SrcIpAddr | top 10 by count_'`);
+  const next: string[] = [];
+  if (context.commands.has('run')) {
+    next.push(`  smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the seed rule v1.0.0 at T`);
+    next.push(`  smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} --param threshold=0.5  # as upstream v1.0.1`);
   }
-  if (context.commands.has('run')) lines.push(`  smbwatch run --db ${db} --at ${m.evaluationTime}`);
+  if (context.commands.has('query')) {
+    next.push(
+      `  smbwatch query --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} ` +
+        `'_Im_NetworkSession(starttime=ago(1d)) | where DstPortNumber == 445 | summarize Sessions = count(), Hosts = dcount(DstIpAddr) by SrcIpAddr | top 5 by Hosts'`,
+    );
+  }
+  next.push(`  smbwatch status --db ${db}`);
+  lines.push('', 'Continue', ...next);
   return `${lines.join('\n')}\n`;
 }
