@@ -9,7 +9,7 @@ import { parseSentinelDuration } from '../rules/duration.js';
 import { openDuckDbStore } from '../store/duckdb.js';
 import { anyTimestampToMicros } from '../util/time.js';
 import { dbOption, resolveDbPath } from './options.js';
-import { renderTable } from './table.js';
+import { renderTable } from '../util/table.js';
 
 interface AlertsOptions {
   db?: string;

@@ -11,7 +11,7 @@ import {
   collect, CommandError, isoSeconds, openExistingStore, parseTimeOption, reportErrors, ruleLabel, selectRuleAndParameters,
 } from './run.js';
 import { dbOption } from './options.js';
-import { renderTable } from './table.js';
+import { renderTable } from '../util/table.js';
 
 interface BacktestOptions {
   db?: string;

@@ -8,7 +8,7 @@ import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
 import { openDuckDbStore } from '../store/duckdb.js';
 import { dbOption, resolveDbPath } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
-import { formatBytes, formatCount, renderTable } from './table.js';
+import { formatBytes, formatCount, renderTable } from '../util/table.js';
 
 interface IngestOptions {
   db?: string;

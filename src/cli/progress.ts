@@ -4,7 +4,7 @@
 import cliProgress from 'cli-progress';
 import type { IngestProgress } from '../ingest/run.js';
 import type { InputOutcome } from '../ingest/ingest-input.js';
-import { formatBytes } from './table.js';
+import { formatBytes } from '../util/table.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'log' | 'none';
 

@@ -18,7 +18,7 @@ import { openDuckDbStore } from '../store/duckdb.js';
 import { quoteIdentifier, quoteString } from '../store/sql.js';
 import { isoToMicros } from '../util/time.js';
 import { dbOption, resolveDbPath } from './options.js';
-import { renderTable } from './table.js';
+import { renderTable } from '../util/table.js';
 
 type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
 type Engine = 'duckdb' | 'clickhouse';

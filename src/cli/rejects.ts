@@ -6,7 +6,7 @@ import { Option, type Command } from 'commander';
 import { openDuckDbStore, REJECTS_TABLE } from '../store/duckdb.js';
 import { quoteString } from '../store/sql.js';
 import { dbOption, resolveDbPath } from './options.js';
-import { renderTable } from './table.js';
+import { renderTable } from '../util/table.js';
 
 interface RejectsOptions {
   db?: string;

@@ -7,7 +7,7 @@ import { checkRuleQuery } from '../rules/check.js';
 import { DEFAULT_RULE_ID, loadRuleSet, RuleLoadError } from '../rules/load.js';
 import { ruleParameters } from '../rules/parameters.js';
 import type { Rule } from '../rules/rule.js';
-import { renderTable } from './table.js';
+import { renderTable } from '../util/table.js';
 
 interface RulesOptions {
   rules?: string;

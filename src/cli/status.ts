@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { ASIM_TABLE } from '../asim/schema.js';
 import { LEDGER_TABLE, openDuckDbStore, REJECTS_TABLE } from '../store/duckdb.js';
 import { dbOption, resolveDbPath } from './options.js';
-import { formatCount, renderTable } from './table.js';
+import { formatCount, renderTable } from '../util/table.js';
 
 export function register(program: Command): void {
   program

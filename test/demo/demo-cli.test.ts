@@ -15,7 +15,7 @@ const tempDir = useTempDir();
 const SMALL = ['--workstations', '20', '--progress', 'none'];
 
 describe('smbwatch demo (CLI)', () => {
-  it('generates, ingests, tells where everything is, and says the rule step is not wired; a rerun reuses it all', { timeout: 240_000 }, () => {
+  it('generates, ingests, runs the seed rule at T with the expected alert, tells where everything is; a rerun reuses it all', { timeout: 240_000 }, () => {
     const dir = join(tempDir(), 'demo');
     const first = runCli(['demo', '--dir', dir, '--seed', '5', ...SMALL]);
     expect(first.stderr).toBe('');
@@ -23,7 +23,9 @@ describe('smbwatch demo (CLI)', () => {
     expect(first.stdout).toMatch(/smbwatch demo: a simulated office network \(seed 5\)/);
     expect(first.stdout).toMatch(/Lateral movement: at Tue 2025-02-18 1\d:\d\d, WS-\d{4} \(10\.10\.\d+\.\d+\)/);
     expect(first.stdout).toMatch(/T = 2025-02-19T00:00:00Z/);
-    expect(first.stdout).toMatch(/Not wired into the demo yet: evaluating the rule/);
+    // The rule ran and raised what the manifest expects: one alert on the compromised host's SMB to port 445.
+    expect(first.stdout).toMatch(/Ran it: 1 result row, 1 alert \(1 new in the store, 0 already there\)\. This is the expected result\./);
+    expect(first.stdout).toMatch(/Medium\s+Anomaly in SMB Traffic\(ASIM Network Session schema\)\s+ip:10\.10\.\d+\.\d+\s+SrcIpAddr=10\.10\.\d+\.\d+ DstPortNumber=445/);
     expect(first.stdout).toContain(`Logs:  ${join(dir, 'logs')}/`);
     expect(first.stdout).toContain(`Store: ${join(dir, 'demo.duckdb')}`);
     expect(first.stdout).toMatch(/generated in [\d.]+ s/);
@@ -35,6 +37,8 @@ describe('smbwatch demo (CLI)', () => {
     expect(second.status).toBe(0);
     expect(second.stdout).toMatch(/seed 5 data already there, reused/);
     expect(second.stdout).toContain(`(${ingested?.[1]} records; nothing new to ingest)`);
+    // The same run again stores nothing twice.
+    expect(second.stdout).toMatch(/1 alert \(0 new in the store, 1 already there\)/);
 
     // Another seed in the same directory: new data, and the demo's own store is started afresh.
     const third = runCli(['demo', '--dir', dir, '--seed', '6', ...SMALL]);
