@@ -14,7 +14,8 @@ const COLUMNS = {
   orig_ip_bytes: 'BIGINT', resp_pkts: 'BIGINT', resp_ip_bytes: 'BIGINT', tunnel_parents: 'VARCHAR',
 };
 const columns = `{${Object.entries(COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ')}}`;
-const instance = await DuckDBInstance.create(db, { memory_limit: BENCH_MEMORY_LIMIT });
+// The same settings as smbwatch's store (memory limit, no insertion order), so the comparison is like for like.
+const instance = await DuckDBInstance.create(db, { memory_limit: BENCH_MEMORY_LIMIT, preserve_insertion_order: 'false' });
 const connection = await instance.connect();
 const started = performance.now();
 await connection.run(
