@@ -5,6 +5,9 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 
+/** The exit status of a wrong command line, for every command. */
+const EXIT_USAGE = 2;
+
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
 export async function main(argv: readonly string[]): Promise<number> {
@@ -18,7 +21,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode;
+    // Help and --version exit 0; anything commander refuses is a wrong command line, status 2 as the commands say.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
     throw error;
   }
 }

@@ -160,6 +160,17 @@ describe('smbwatch run: errors', () => {
     expect([shape.status, shape.stderr]).toEqual([2, 'smbwatch run: --param needs NAME=VALUE; got "threshold"\n']);
   });
 
+  it('a command line commander refuses (unknown option, bad choice, missing required option): exit 2, as --help says', () => {
+    const unknown = runCli(['run', '--bogus']);
+    expect([unknown.status, unknown.stderr]).toEqual([2, expect.stringContaining("unknown option '--bogus'")]);
+    const choice = runCli(['run', '--output', 'xml']);
+    expect([choice.status, choice.stderr]).toEqual([2, expect.stringContaining("argument 'xml' is invalid")]);
+    const required = runCli(['backtest', '--to', T]);
+    expect([required.status, required.stderr]).toEqual([2, expect.stringContaining("required option '--from <time>' not specified")]);
+    expect(runCli(['run', '--help']).status).toBe(0);
+    expect(runCli(['--version']).status).toBe(0);
+  });
+
   it('a bad --at: exit 2', async () => {
     const db = await seedStore();
     const result = runCli(['run', '--db', db, '--at', 'yesterday']);
