@@ -139,6 +139,9 @@ export const clickhouse: Dialect = {
       inner: 'INNER JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL OUTER JOIN',
       leftsemi: 'LEFT SEMI JOIN', leftanti: 'LEFT ANTI JOIN', rightsemi: 'RIGHT SEMI JOIN', rightanti: 'RIGHT ANTI JOIN',
     })[kind],
+  // abs() of a signed integer is unsigned here, so it never overflows. Not the ±list: the optimizer moves a plain
+  // `column IN (…)` ahead of the other PREWHERE conditions, which made the seed rule ~1.4× slower (issue 3 bench).
+  integerMagnitudeIn: (s, magnitudes) => `abs(${s}) IN (${magnitudes.join(', ')})`,
   nullSafeEquals: (a, b) => `isNotDistinctFrom(${a}, ${b})`,
   bool: (v) => (v ? 'true' : 'false'),
 };

@@ -97,6 +97,11 @@ export interface Dialect {
   oneRowPerKey(relationSql: string, keys: readonly string[], allColumns: readonly string[]): string;
   /** The join clause for a kind; semi/anti joins differ most between engines. */
   joinKeyword(kind: 'inner' | 'left' | 'right' | 'full' | 'leftsemi' | 'leftanti' | 'rightsemi' | 'rightanti'): string;
+  /**
+   * `|value| IN magnitudes` for an integer value and non-negative integer magnitudes (NULL for a NULL value): the
+   * engines differ in which spelling is exact (DuckDB's abs() overflows on the smallest integer) and fast.
+   */
+  integerMagnitudeIn(sql: string, magnitudes: readonly number[]): string;
   /** A null-safe equality for join keys (Kusto joins match null keys to null keys, §15 Q2). */
   nullSafeEquals(a: string, b: string): string;
   /** Row-level boolean literal. */

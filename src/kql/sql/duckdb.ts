@@ -131,6 +131,7 @@ export const duckdb: Dialect = {
       inner: 'INNER JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL OUTER JOIN',
       leftsemi: 'SEMI JOIN', leftanti: 'ANTI JOIN', rightsemi: 'SEMI JOIN', rightanti: 'ANTI JOIN',
     })[kind],
+  integerMagnitudeIn: (s, magnitudes) => `${s} IN (${[...new Set(magnitudes.flatMap((n) => [n, -n]))].join(', ')})`,
   nullSafeEquals: (a, b) => `${a} IS NOT DISTINCT FROM ${b}`,
   bool: (v) => (v ? 'true' : 'false'),
 };

@@ -21,6 +21,8 @@ export interface TemplateContext {
   readonly type: ScalarType;
   /** Rejects a form the templates cannot translate exactly. */
   readonly unsupported: (what: string) => never;
+  /** Only "is it true?" matters here (a WHERE condition): a template may then give false where Kusto gives null. */
+  readonly truth?: boolean;
 }
 
 type Template = (args: readonly Arg[], c: TemplateContext) => string;
@@ -391,8 +393,12 @@ export const SCALAR_TEMPLATES: Readonly<Record<string, Template>> = {
   exp: (a, c) => `exp(${c.d.cast(arg(a, 0, c).sql, 'real')})`,
 
   ipv4_is_private: (a, c) => {
+    // The private pattern matches only valid IPv4, so it decides alone where null (not IPv4) counts as false; elsewhere
+    // the validity test runs only for the addresses that are not private (one regex per private address, not two).
     const ip = arg(a, 0, c);
-    return `CASE WHEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PATTERN))} THEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PRIVATE_PATTERN))} END`;
+    const isPrivate = c.d.regexMatch(ip.sql, c.d.string(IPV4_PRIVATE_PATTERN));
+    if (c.truth) return isPrivate;
+    return `CASE WHEN ${isPrivate} THEN true WHEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PATTERN))} THEN false END`;
   },
   ipv4_is_in_range: (a, c) => ipv4InRanges(arg(a, 0, c), [arg(a, 1, c)], c),
   ipv4_is_in_any_range: (a, c) => {

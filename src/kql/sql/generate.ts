@@ -326,7 +326,7 @@ class Generator {
       default: {
         const template = SCALAR_TEMPLATES[e.fn];
         if (!template) return this.unsupported(`function '${e.fn}'`);
-        return template(this.args(e.args), this.context(e.type));
+        return template(this.args(e.args), this.context(e.type, truth));
       }
     }
   }
@@ -335,8 +335,8 @@ class Generator {
     return args.map((e) => ({ sql: this.expr(e, false), e }));
   }
 
-  private context(type: ScalarType): TemplateContext {
-    return { d: this.d, type, unsupported: (what) => this.unsupported(what) };
+  private context(type: ScalarType, truth = false): TemplateContext {
+    return { d: this.d, type, truth, unsupported: (what) => this.unsupported(what) };
   }
 
   /** Kusto `==`: one null side → false, both null → null (kusto-semantics.md §3). */
@@ -452,9 +452,7 @@ class Generator {
     if (terms.some((t) => /[^\p{L}\p{N}]/u.test(t))) return undefined;
     const numbers = terms.filter((t) => /^(0|[1-9][0-9]{0,17})$/.test(t)).map(Number).filter(Number.isSafeInteger);
     if (numbers.length === 0) return this.d.bool(false);
-    const values = [...new Set(numbers.flatMap((n) => (n === 0 ? [0] : [n, -n])))];
-    const column = this.expr(inner, false);
-    const test = `${column} IN (${values.join(', ')})`;
+    const test = this.d.integerMagnitudeIn(this.expr(inner, false), [...new Set(numbers)]);
     return truth ? `(${test})` : `coalesce(${test}, false)`;
   }
 
