@@ -8,8 +8,7 @@ import type { ParseEvent, ParseOptions, SourceFormat, SourceInput } from '../../
 const HERE = dirname(fileURLToPath(import.meta.url));
 
 export const FIXTURES = resolve(HERE, '../fixtures/asim');
-/** Real logs shared by the project (never copied into the repo). */
-export const REAL_DATA = resolve(HERE, '../../../shared/data/real');
+export { REAL_DATA } from '../helpers/real.js';
 
 export async function collect(format: SourceFormat, input: SourceInput, options: ParseOptions = {}): Promise<ParseEvent[]> {
   const events: ParseEvent[] = [];

@@ -41,7 +41,7 @@ describe('ASIM formats in the registry', () => {
         .filter((path) => statSync(path).isFile())
     : [];
 
-  it.skipIf(realFiles.length === 0)('claim none of the real logs of other formats', () => {
+  it('claim none of the real logs of other formats', () => {
     for (const path of realFiles) {
       const sample = sampleOfBuffer(readFileSync(path).subarray(0, 64 * 1024));
       for (const format of SOURCE_FORMATS.filter((candidate) => ASIM_FORMATS.has(candidate.name))) {

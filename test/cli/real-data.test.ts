@@ -1,16 +1,16 @@
 /**
- * The foundation's acceptance check: `smbwatch ingest ../shared/data/real` reads every network-session log
+ * The foundation's acceptance check: `smbwatch ingest test/fixtures/real` reads every network-session log
  * there (Zeek TSV, Zeek JSON, zipped Zeek, the Windows events in the OTRF zips), rejects nothing, and skips
  * only what is not a network-session log. Expected counts were computed independently of smbwatch: data lines
  * per file with grep/awk (Zeek), and Sysmon EID 3 + WFP 515x events with a separate script (OTRF zips).
  */
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { REAL_DATA } from '../helpers/real.js';
 
-const REAL = fileURLToPath(new URL('../../../shared/data/real', import.meta.url));
+const REAL = REAL_DATA;
 const tempDir = useTempDir();
 
 const EXPECTED: Record<string, { format: string; records: number }> = {
@@ -32,7 +32,7 @@ interface InputJson {
   reason?: string;
 }
 
-describe('smbwatch ingest ../shared/data/real', () => {
+describe('smbwatch ingest test/fixtures/real', () => {
   it('ingests every network-session log there and rejects nothing', () => {
     const db = join(tempDir(), 'real.duckdb');
     const result = runCli(['ingest', '--db', db, '--output', 'json', REAL]);

@@ -14,11 +14,12 @@ import type { InputOutcome } from '../../src/ingest/ingest-input.js';
 import { writeZeekConnLog } from '../../src/bench/zeek-generator.js';
 import { openDuckDbStore } from '../../src/store/duckdb.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { REAL_DATA } from '../helpers/real.js';
 import { zeekConnTsv } from '../helpers/zeek.js';
 
 const tempDir = useTempDir();
 const fixture = (name: string) => fileURLToPath(new URL(`../fixtures/zeek/${name}`, import.meta.url));
-const REAL = fileURLToPath(new URL('../../../shared/data/real/', import.meta.url));
+const REAL = REAL_DATA;
 
 /** Ingests the same file with and without the bulk path; every column of every record, sorted, for each. */
 async function ingestBothWays(path: string): Promise<{ bulk: InputOutcome; lines: InputOutcome; bulkRows: string[]; lineRows: string[] }> {

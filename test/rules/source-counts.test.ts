@@ -16,9 +16,10 @@ import { compileKql, runCompiled } from '../../src/kql/compile.js';
 import { runIngest } from '../../src/ingest/run.js';
 import { openDuckDbStore, type DuckDbStore } from '../../src/store/duckdb.js';
 import { useTempDir } from '../helpers/tmp.js';
+import { REAL_DATA } from '../helpers/real.js';
 
 const tempDir = useTempDir();
-const REAL = fileURLToPath(new URL('../../../shared/data/real/', import.meta.url));
+const REAL = REAL_DATA;
 const FIXTURES = fileURLToPath(new URL('../fixtures/network/', import.meta.url));
 
 /** The seed rule's filter and first summarize, over all time (no window: we count what the sources produced). */

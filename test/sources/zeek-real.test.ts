@@ -1,5 +1,5 @@
 /**
- * The public real Zeek logs in ../shared/data/real (README there). Expected counts were computed from the
+ * The public real Zeek logs in test/fixtures/real (README there). Expected counts were computed from the
  * files with grep/awk, e.g. for the Stratosphere TSV:
  *   grep -vc '^#' FILE                                  → 5663 data lines
  *   awk -F'\t' '!/^#/ && $6==445' FILE | wc -l          → 168 (id.resp_p is column 6)
@@ -7,8 +7,7 @@
  * and for the JSON files: grep -c '"id.resp_p":445,' / grep -o '"conn_state":"[A-Z0-9]*"' | sort | uniq -c.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AsimRecord } from '../../src/asim/record.js';
 import { inputFromFile, sampleOfBuffer } from '../../src/sources/input.js';
@@ -16,8 +15,9 @@ import type { ParseEvent, SourceFormat } from '../../src/sources/types.js';
 import { epochSecondsToMicros } from '../../src/util/time.js';
 import { zeekJsonFormat } from '../../src/sources/zeek-json.js';
 import { zeekTsvFormat } from '../../src/sources/zeek-tsv.js';
+import { REAL_DATA } from '../helpers/real.js';
 
-const REAL = join(dirname(fileURLToPath(import.meta.url)), '../../../shared/data/real');
+const REAL = REAL_DATA;
 
 interface Parsed {
   readonly records: Array<{ line: number; record: AsimRecord }>;

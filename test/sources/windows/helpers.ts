@@ -9,9 +9,10 @@ import yauzl from 'yauzl';
 import type { AsimRecord } from '../../../src/asim/record.js';
 import { inputFromBuffer, sampleOfBuffer } from '../../../src/sources/input.js';
 import type { ParseEvent, ParseOptions, SourceFormat } from '../../../src/sources/types.js';
+import { REAL_DATA } from '../../helpers/real.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const REAL_OTRF = join(here, '../../../../shared/data/real/otrf');
+export const REAL_OTRF = join(REAL_DATA, 'otrf');
 export const FIXTURES = join(here, '../../fixtures/windows');
 
 export async function fixture(name: string): Promise<Buffer> {

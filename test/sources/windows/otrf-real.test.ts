@@ -4,7 +4,7 @@
  * connection audited on both hosts by both Sysmon and WFP yields four records.
  *
  * Expected counts were computed independently of this code, in a shell, with:
- *   unzip -p ../shared/data/real/otrf/<name>.zip | python3 -c 'import json,sys,collections;
+ *   unzip -p test/fixtures/real/otrf/<name>.zip | python3 -c 'import json,sys,collections;
  *     c=collections.Counter((o["SourceName"],o["EventID"]) for o in map(json.loads,sys.stdin)); print(c)'
  * purplesharp_ad_playbook_I: 25993 lines; Sysmon EID 3: 126; Security 5156: 197, 5158: 129 (no other 515x).
  * covenant_copy_smb_CreateRequest: 506 lines; Sysmon EID 3: 3; Security 5156: 28, 5158: 49.
