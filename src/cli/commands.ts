@@ -1,34 +1,44 @@
 /**
  * The list of commands, in the order `smbwatch --help` shows them: a user's path from logs to alerts. Each
- * command module exports `register(program)` and is listed here once.
+ * command module exports `register(program)` and is listed here once, by the name it registers.
+ *
+ * Modules are loaded only when needed: a command line that names a command loads that command's module alone
+ * (`smbwatch run` never loads the ingest pipeline, `smbwatch --version` loads none), while help and a name
+ * commander must refuse load them all, so that the listing and "did you mean" know every command.
  */
 import type { Command } from 'commander';
-import { register as registerIngest } from './ingest.js';
-import { register as registerFormats } from './formats.js';
-import { register as registerStatus } from './status.js';
-import { register as registerRejects } from './rejects.js';
-import { register as registerQuery } from './query.js';
-import { register as registerRules } from './rules.js';
-import { register as registerRun } from './run.js';
-import { register as registerBacktest } from './backtest.js';
-import { register as registerAlerts } from './alerts.js';
-import { register as registerWatch } from './watch.js';
-import { register as registerDemo } from './demo.js';
 
-export function registerCommands(program: Command): void {
-  for (const register of [
-    registerIngest,
-    registerFormats,
-    registerStatus,
-    registerRejects,
-    registerQuery,
-    registerRules,
-    registerRun,
-    registerBacktest,
-    registerAlerts,
-    registerWatch,
-    registerDemo,
-  ]) {
-    register(program);
-  }
+interface CommandModule {
+  register(program: Command): void;
+}
+
+export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () => Promise<CommandModule> }> = [
+  { name: 'ingest', load: () => import('./ingest.js') },
+  { name: 'formats', load: () => import('./formats.js') },
+  { name: 'status', load: () => import('./status.js') },
+  { name: 'rejects', load: () => import('./rejects.js') },
+  { name: 'query', load: () => import('./query.js') },
+  { name: 'rules', load: () => import('./rules.js') },
+  { name: 'run', load: () => import('./run.js') },
+  { name: 'backtest', load: () => import('./backtest.js') },
+  { name: 'alerts', load: () => import('./alerts.js') },
+  { name: 'watch', load: () => import('./watch.js') },
+  { name: 'demo', load: () => import('./demo.js') },
+];
+
+/** Only the program's own options: nothing to register. */
+const PROGRAM_ONLY = new Set(['-V', '--version']);
+
+/** The commands a command line needs (its arguments after `node smbwatch`). */
+export function commandsFor(args: readonly string[]): ReadonlyArray<(typeof COMMANDS)[number]> {
+  const first = args[0];
+  if (first !== undefined && PROGRAM_ONLY.has(first)) return [];
+  const named = COMMANDS.find((command) => command.name === first);
+  return named ? [named] : COMMANDS;
+}
+
+export async function registerCommands(program: Command, args: readonly string[]): Promise<void> {
+  const wanted = commandsFor(args);
+  const modules = await Promise.all(wanted.map((command) => command.load()));
+  for (const module of modules) module.register(program);
 }

@@ -16,7 +16,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  registerCommands(program);
+  // argv is process.argv: node, the script, then the user's arguments.
+  await registerCommands(program, argv.slice(2));
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

@@ -1,7 +1,8 @@
 /**
  * `smbwatch run`: one run of a rule as Sentinel runs it at a time T (default now): now() = T, look-back
  * [T − queryPeriod, T], trigger on the result rows, alerts grouped per aggregationKind, stored once, suppression.
- * The plan comes from the plan cache (rules/cache/), so a rule that ran before does not load Kusto.Language.
+ * The plan comes from the plans shipped with smbwatch (built-in rules) or the plan cache (rules/cache/), so a built-in
+ * rule, or a rule that ran before, does not load Kusto.Language.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -8,21 +8,21 @@
  *   - the fingerprint: smbwatch's version, the ASIM schema (column names and types), and the text of the compiler
  *     itself (every module under kql/ and rules/cache/), so that a change to the compiler never serves an old plan
  *     even when the version number did not move.
- * Rows of another fingerprint are deleted when a plan is stored: the table holds the current compiler's plans only.
- * A cached plan is turned into SQL for the chosen engine at the run's instant without loading Kusto.Language.
+ * (key.ts). Rows of another fingerprint are deleted when a plan is stored: the table holds the current compiler's
+ * plans only. Before the store, the plans shipped with smbwatch are looked at (shipped.ts: the built-in rules',
+ * compiled at build time). A plan is turned into SQL for the chosen engine at the run's instant without loading
+ * Kusto.Language.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { ASIM_COLUMNS } from '../../asim/schema.js';
 import { compileKql, runCompiled, type CompiledQuery, type SqlRunner } from '../../kql/compile.js';
 import type { DialectName } from '../../kql/sql/dialect.js';
 import type { Store } from '../../store/engine.js';
 import { quoteString } from '../../store/sql.js';
 import type { Lookback, QueryRunner, TypedResult } from '../evaluate.js';
+import { compilerFingerprint, planKey } from './key.js';
+import { shippedPlan } from './shipped.js';
 import { buildTemplate, instantiate, NotTemplatableError, type QueryTemplate } from './template.js';
+
+export { compilerFingerprint, planKey } from './key.js';
 
 export const PLANS_TABLE = 'smbwatch_plans';
 const MICROS_PER_MS = 1000;
@@ -34,45 +34,16 @@ const PLANS_DDL = `CREATE TABLE IF NOT EXISTS ${PLANS_TABLE} (
   template_json VARCHAR NOT NULL
 )`;
 
-/** Where a run's plan came from: the cache, a fresh compile that was cached, or a compile that cannot be cached. */
-export type PlanOrigin = 'cache' | 'compiled' | 'uncacheable';
+/**
+ * Where a run's plan came from: shipped with smbwatch (a built-in rule's, compiled at build time), the store's cache,
+ * a fresh compile that was cached, or a compile that cannot be cached.
+ */
+export type PlanOrigin = 'shipped' | 'cache' | 'compiled' | 'uncacheable';
 
 export interface Plan {
   readonly origin: PlanOrigin;
   /** Absent when the query cannot be templated (it is then compiled for every instant). */
   readonly template?: QueryTemplate;
-}
-
-let fingerprintMemo: string | undefined;
-
-/** smbwatch's version, the ASIM schema and the compiler's own text, hashed (see the module comment). */
-export function compilerFingerprint(): string {
-  if (fingerprintMemo) return fingerprintMemo;
-  const hash = createHash('sha256');
-  const { version } = createRequire(import.meta.url)('../../../package.json') as { version: string };
-  hash.update(`smbwatch ${version}\n`);
-  hash.update(JSON.stringify(ASIM_COLUMNS.map((c) => [c.name, c.type])));
-  for (const dir of ['../../kql/', './']) {
-    const root = fileURLToPath(new URL(dir, import.meta.url));
-    for (const file of sourceFiles(root)) hash.update(`\n${file}\n`).update(readFileSync(join(root, file)));
-  }
-  fingerprintMemo = hash.digest('hex');
-  return fingerprintMemo;
-}
-
-/** Module files under a directory (sorted, relative paths): .ts in the sources, .js once built. */
-function sourceFiles(root: string, prefix = ''): string[] {
-  const files: string[] = [];
-  for (const entry of readdirSync(join(root, prefix), { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    const relative = prefix ? `${prefix}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) files.push(...sourceFiles(root, relative));
-    else if (/\.(?:ts|js)$/.test(entry.name) && !entry.name.endsWith('.d.ts')) files.push(relative);
-  }
-  return files;
-}
-
-export function planKey(queryText: string, lookbackMicros: number): string {
-  return createHash('sha256').update(JSON.stringify([compilerFingerprint(), lookbackMicros, queryText])).digest('hex');
 }
 
 export async function ensurePlansTable(store: Store): Promise<void> {
@@ -95,12 +66,14 @@ async function writePlan(store: Store, key: string, template: QueryTemplate): Pr
 }
 
 /**
- * The plan of a query with this look-back: from the cache, or compiled now (loading Kusto.Language) and cached.
+ * The plan of a query with this look-back: shipped, from the cache, or compiled now (loading Kusto.Language) and cached.
  * `at` (microseconds) is only used to compile; a KqlError of a broken query propagates.
  */
 export async function lookupPlan(store: Store, queryText: string, lookbackMicros: number, at: number): Promise<Plan> {
-  await ensurePlansTable(store);
   const key = planKey(queryText, lookbackMicros);
+  const shipped = shippedPlan(key);
+  if (shipped) return { origin: 'shipped', template: shipped };
+  await ensurePlansTable(store);
   const cached = await readPlan(store, key);
   if (cached) return { origin: 'cache', template: cached };
   let template: QueryTemplate;
