@@ -8,6 +8,7 @@ import { entityTypeSpec, identifierKey } from '../rules/entities.js';
 import { placeholders } from '../rules/schema.js';
 import { SEVERITIES, TACTICS, type Rule, type Severity, type Tactic } from '../rules/rule.js';
 import { alertId } from './id.js';
+import { canonicalOrder } from './order.js';
 import { triggerFires } from './trigger.js';
 import type { Alert, AlertEntity, KustoValue, TypedResult } from './types.js';
 
@@ -36,7 +37,8 @@ type Row = Readonly<Record<string, KustoValue>>;
 export function buildAlerts(rule: Rule, result: TypedResult, window: RunWindow, parameters: Readonly<Record<string, string>> = {}): Alert[] {
   checkColumns(rule, result.columns);
   if (!triggerFires(rule.triggerOperator, rule.triggerThreshold, result.rows.length)) return [];
-  const rows: Row[] = result.rows.map((values) => Object.fromEntries(result.columns.map((column, i) => [column.name, values[i] ?? null])));
+  // Grouping and the cap see the rows in one canonical order, whatever order the engine returned them in.
+  const rows: Row[] = canonicalOrder(result.rows).map((values) => Object.fromEntries(result.columns.map((column, i) => [column.name, values[i] ?? null])));
   const context = { rule, window, parameters };
   return groupRows(rule, rows).map(({ rows: covered, key }) => buildAlert(context, covered, key));
 }
@@ -58,8 +60,8 @@ function groupRows(rule: Rule, rows: readonly Row[]): Group[] {
 }
 
 /**
- * One group per row, keyed by the row's values. Identical rows are told apart by their occurrence number, which
- * does not depend on row order (the query's order is unspecified), so ids stay deterministic.
+ * One group per row, keyed by the row's values. Identical rows are told apart by their occurrence number (they are
+ * adjacent in the canonical order, so the numbering does not depend on the engine's row order).
  */
 function perRowGroups(rows: readonly Row[]): Group[] {
   const occurrences = new Map<string, number>();

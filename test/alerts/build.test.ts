@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { AlertBuildError, buildAlerts, MAX_ALERTS_PER_RUN, type RunWindow } from '../../src/alerts/build.js';
 import { uuidV5 } from '../../src/alerts/id.js';
 import { triggerFires } from '../../src/alerts/trigger.js';
-import type { TypedResult } from '../../src/alerts/types.js';
+import { canonicalOrder, compareValues } from '../../src/alerts/order.js';
+import type { KustoValue, TypedResult } from '../../src/alerts/types.js';
 import { builtinRules, parseRule } from '../../src/rules/load.js';
 import type { Rule } from '../../src/rules/rule.js';
 
@@ -75,10 +76,47 @@ describe('AlertPerResult (the seed rule)', () => {
     expect(exactly.every((alert) => alert.rows.length === 1)).toBe(true);
     const over = buildAlerts(seed, withRows(rows(151)), window);
     expect(over).toHaveLength(150);
-    expect(over.slice(0, 149).map((alert) => alert.rows[0]!.SrcIpAddr)).toEqual(rows(149).map((row) => row[0]));
+    // Rows 10.0.0.0 … 10.0.0.150 in canonical (text) order: 10.0.0.0, 10.0.0.1, 10.0.0.10, 10.0.0.100, …; the last two
+    // in that order, 10.0.0.98 and 10.0.0.99, get no alert of their own.
+    const canonical = rows(151).map((row) => String(row[0])).sort();
+    expect(canonical.slice(0, 4)).toEqual(['10.0.0.0', '10.0.0.1', '10.0.0.10', '10.0.0.100']);
+    expect(canonical.slice(149)).toEqual(['10.0.0.98', '10.0.0.99']);
+    expect(over.slice(0, 149).map((alert) => alert.rows[0]!.SrcIpAddr)).toEqual(canonical.slice(0, 149));
     expect(over[149]!.rows).toHaveLength(151);
     expect(over[149]!.entities).toHaveLength(151);
     expect(new Set(over.map((alert) => alert.alertId)).size).toBe(150);
+  });
+
+  it('the engine\'s row order does not matter: any order of the same 400 rows gives the same 150 alerts', () => {
+    const rows = Array.from({ length: 400 }, (_, i) => [`10.1.${i % 7}.${i % 251}`, i % 3 === 0 ? 139 : 445, (i * 37) % 101, 1000 + (i % 13)]);
+    const reversed = [...rows].reverse();
+    const interleaved = [...rows.filter((_, i) => i % 2 === 1), ...rows.filter((_, i) => i % 2 === 0)];
+    const runs = [rows, reversed, interleaved].map((order) => buildAlerts(seed, withRows(order), window));
+    for (const alerts of runs) expect(alerts).toHaveLength(150);
+    expect(runs[1]).toEqual(runs[0]);
+    expect(runs[2]).toEqual(runs[0]);
+    // The 150th alert covers all 400 rows, in the same canonical order whatever order they arrived in.
+    expect(runs[0]![149]!.rows).toHaveLength(400);
+  });
+
+  it('identical rows are told apart by their occurrence, whatever their position', () => {
+    const twice = withRows([['10.0.0.9', 445, 60, 900], ['10.0.0.1', 445, 60, 900], ['10.0.0.9', 445, 60, 900]]);
+    const again = withRows([['10.0.0.9', 445, 60, 900], ['10.0.0.9', 445, 60, 900], ['10.0.0.1', 445, 60, 900]]);
+    const ids = buildAlerts(seed, twice, window).map((alert) => alert.alertId);
+    expect(new Set(ids).size).toBe(3);
+    expect(buildAlerts(seed, again, window).map((alert) => alert.alertId)).toEqual(ids);
+  });
+});
+
+describe('canonical row order', () => {
+  it('null, then booleans, numbers (NaN first), text by code unit, dynamic values by their JSON', () => {
+    const values: KustoValue[] = ['b', { k: 1 }, 2, null, 'B', true, Number.NaN, -1, false, 'a', [1], 10];
+    const sorted = [...values].sort(compareValues);
+    expect(sorted).toEqual([null, false, true, Number.NaN, -1, 2, 10, 'B', 'a', 'b', [1], { k: 1 }]);
+  });
+
+  it('rows compare column by column', () => {
+    expect(canonicalOrder([['x', 2], ['x', 1], ['a', 9]])).toEqual([['a', 9], ['x', 1], ['x', 2]]);
   });
 });
 
@@ -90,7 +128,8 @@ describe('SingleAlert', () => {
     const alerts = buildAlerts(single, result, window);
     expect(alerts).toHaveLength(1);
     expect(alerts[0]!.aggregationKind).toBe('SingleAlert');
-    expect(alerts[0]!.rows.map((row) => row.SrcIpAddr)).toEqual(['10.0.0.5', '10.0.0.6', '10.0.0.5']);
+    // In canonical order: 10.0.0.5 port 139, 10.0.0.5 port 445, 10.0.0.6.
+    expect(alerts[0]!.rows.map((row) => `${row.SrcIpAddr}:${row.DstPortNumber}`)).toEqual(['10.0.0.5:139', '10.0.0.5:445', '10.0.0.6:139']);
     expect(alerts[0]!.entities).toEqual([
       { type: 'ip', address: '10.0.0.5' },
       { type: 'ip', address: '10.0.0.6' },
