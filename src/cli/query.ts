@@ -10,6 +10,7 @@ import { ASIM_TABLE } from '../asim/schema.js';
 import { compileKql, runCompiled, type CompiledQuery, type KqlResult } from '../kql/compile.js';
 import { KqlError } from '../kql/errors.js';
 import type { Rel } from '../kql/ir.js';
+import { someRel } from '../kql/ir-walk.js';
 import { openMemoryDuckDb } from '../kql/memory-duckdb.js';
 import { parseTimespan } from '../kql/timespan.js';
 import type { KustoValue } from '../kql/values.js';
@@ -77,19 +78,7 @@ function fail(message: string): number {
 }
 
 function readsStore(rel: Rel): boolean {
-  switch (rel.k) {
-    case 'scan':
-      return true;
-    case 'datatable':
-    case 'print':
-      return false;
-    case 'join':
-      return readsStore(rel.left) || readsStore(rel.right);
-    case 'union':
-      return rel.inputs.some(readsStore);
-    default:
-      return readsStore(rel.input);
-  }
+  return someRel(rel, (r) => r.k === 'scan');
 }
 
 /** Runs the query on the chosen engine; a string is a user-facing error. */

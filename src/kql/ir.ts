@@ -5,6 +5,20 @@
  * Kusto semantics are explicit here, not left to the SQL engine: operators are Kusto's (`has`, `eq` with Kusto's
  * null rules, integer `div`, …) and each dialect states how to say them in SQL. Literals are values, never SQL text.
  *
+ * Node kinds (`k`), for readers of the IR (the SQL generator, `explain`, the backtest planner):
+ *
+ *   relations   scan        read a stored table                    datatable  literal rows
+ *               print       one computed row, no input             filter     keep rows whose predicate is true
+ *               project     compute exactly `items`, in order      summarize  group by keys, aggregate
+ *               join        Kusto join of a kind                   union      outer union by column name
+ *               sort        order by keys                          limit      first n rows
+ *               distinct    distinct values of `items`
+ *   expressions col (a column of the input), lit (a value), call (a Kusto function or operator by name: see
+ *               src/kql/functions/, the registry), case (first true `whens`, else `otherwise`)
+ *
+ * Every node may carry `span`: where in the KQL text it comes from, so a refusal raised while writing SQL points at
+ * its construct. Spans are information, not meaning: compare trees with `sameIr` (ir-walk.ts), not deep equality.
+ *
  * Conventions that every producer and consumer relies on:
  * - datetime values are microseconds since the Unix epoch (UTC); timespans are microseconds (see docs/kql.md);
  * - a `string` expression never yields null (Kusto has no null string: absent is "");
@@ -13,16 +27,27 @@
  */
 import type { Column, ScalarType } from './types.js';
 
+/** A range of the KQL text: offset of the first character and length. */
+export interface Span {
+  readonly start: number;
+  readonly length: number;
+}
+
 export type DynamicValue = null | boolean | number | string | DynamicValue[] | { [key: string]: DynamicValue };
 
 export type LiteralValue = null | boolean | number | string | DynamicValue;
 
-export type Expr =
+interface Located {
+  readonly span?: Span;
+}
+
+export type Expr = Located & (
   | { readonly k: 'col'; readonly type: ScalarType; readonly name: string }
   | { readonly k: 'lit'; readonly type: ScalarType; readonly value: LiteralValue }
-  /** A Kusto operator or function by name; the dialect tables say how to write it. */
+  /** A Kusto operator or function by name; the function registry (src/kql/functions/) says how to write it. */
   | { readonly k: 'call'; readonly type: ScalarType; readonly fn: string; readonly args: readonly Expr[] }
-  | { readonly k: 'case'; readonly type: ScalarType; readonly whens: ReadonlyArray<readonly [Expr, Expr]>; readonly otherwise: Expr };
+  | { readonly k: 'case'; readonly type: ScalarType; readonly whens: ReadonlyArray<readonly [Expr, Expr]>; readonly otherwise: Expr }
+);
 
 export interface NamedExpr {
   readonly name: string;
@@ -33,6 +58,7 @@ export interface Aggregate {
   readonly fn: string;
   readonly args: readonly Expr[];
   readonly type: ScalarType;
+  readonly span?: Span;
 }
 
 /** One output column of a summarize: an aggregate, or one field of a multi-column aggregate (arg_max). */
@@ -51,7 +77,7 @@ export interface SortKey {
   readonly nullsFirst: boolean;
 }
 
-export type Rel =
+export type Rel = Located & (
   | { readonly k: 'scan'; readonly columns: readonly Column[]; readonly table: string }
   | { readonly k: 'datatable'; readonly columns: readonly Column[]; readonly rows: ReadonlyArray<readonly Expr[]> }
   /** One row computed from no input (`print`). */
@@ -83,7 +109,11 @@ export type Rel =
   | { readonly k: 'union'; readonly columns: readonly Column[]; readonly inputs: readonly Rel[] }
   | { readonly k: 'sort'; readonly columns: readonly Column[]; readonly input: Rel; readonly keys: readonly SortKey[] }
   | { readonly k: 'limit'; readonly columns: readonly Column[]; readonly input: Rel; readonly count: number }
-  | { readonly k: 'distinct'; readonly columns: readonly Column[]; readonly input: Rel; readonly items: readonly NamedExpr[] };
+  | { readonly k: 'distinct'; readonly columns: readonly Column[]; readonly input: Rel; readonly items: readonly NamedExpr[] }
+);
+
+export type RelKind = Rel['k'];
+export type ExprKind = Expr['k'];
 
 export const col = (name: string, type: ScalarType): Expr => ({ k: 'col', name, type });
 export const lit = (value: LiteralValue, type: ScalarType): Expr => ({ k: 'lit', value, type });
@@ -94,3 +124,8 @@ export const or = (...terms: Expr[]): Expr => (terms.length === 1 && terms[0] ? 
 export const not = (e: Expr): Expr => call('not', 'bool', e);
 
 export const isNullLiteral = (e: Expr): boolean => e.k === 'lit' && e.value === null;
+
+/** The node with `span` set, unless it already has one (the innermost construct keeps its own position). */
+export function located<T extends Located>(node: T, span: Span | undefined): T {
+  return span === undefined || node.span !== undefined ? node : { ...node, span };
+}

@@ -18,6 +18,7 @@
  */
 import { ASIM_TABLE } from '../asim/schema.js';
 import { and, call, col, lit, type Expr, type Rel } from '../kql/ir.js';
+import { inputsOf, mapInputs, withoutSpans } from '../kql/ir-walk.js';
 import type { Dialect } from '../kql/sql/dialect.js';
 import { generateSql } from '../kql/sql/generate.js';
 import type { Column } from '../kql/types.js';
@@ -59,7 +60,8 @@ export function planSharedInput(template: QueryTemplate, first: number, last: nu
   // Reads with the same step-independent conditions share one table holding the union of their columns.
   const groups = new Map<string, { leaves: Leaf[]; columns: Set<string> }>();
   for (const leaf of leaves) {
-    const key = JSON.stringify(leaf.independent);
+    // By meaning: the same condition written twice in the query (two reads) has two positions.
+    const key = JSON.stringify(leaf.independent, withoutSpans);
     const group = groups.get(key) ?? { leaves: [], columns: new Set<string>() };
     group.leaves.push(leaf);
     const columns = leaf.needed === 'all' ? leaf.scan.columns.map((c) => c.name) : [...leaf.needed];
@@ -195,21 +197,6 @@ function joinNeeds(rel: Extract<Rel, { k: 'join' }>, needed: Needed): Array<[Rel
   ];
 }
 
-function inputsOf(rel: Rel): Rel[] {
-  switch (rel.k) {
-    case 'scan':
-    case 'datatable':
-    case 'print':
-      return [];
-    case 'join':
-      return [rel.left, rel.right];
-    case 'union':
-      return [...rel.inputs];
-    default:
-      return [rel.input];
-  }
-}
-
 function addColumns(needed: Needed, more: readonly string[]): Needed {
   return needed === 'all' ? 'all' : new Set([...needed, ...more]);
 }
@@ -233,16 +220,5 @@ function columnsOf(node: unknown): string[] {
 function replace(rel: Rel, replacements: ReadonlyMap<Rel, Rel>): Rel {
   const replaced = replacements.get(rel);
   if (replaced) return replaced;
-  switch (rel.k) {
-    case 'scan':
-    case 'datatable':
-    case 'print':
-      return rel;
-    case 'join':
-      return { ...rel, left: replace(rel.left, replacements), right: replace(rel.right, replacements) };
-    case 'union':
-      return { ...rel, inputs: rel.inputs.map((input) => replace(input, replacements)) };
-    default:
-      return { ...rel, input: replace(rel.input, replacements) };
-  }
+  return mapInputs(rel, (input) => replace(input, replacements));
 }

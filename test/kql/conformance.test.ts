@@ -1,11 +1,12 @@
 /**
  * KQL conformance: every case under test/kql/cases/*.yaml runs on DuckDB and on ClickHouse (chdb). Each engine's
  * result must equal the hand-worked expectation (multiset unless `ordered`, reals within a relative 1e-9), and
- * the two engines must agree with each other. Error cases must fail with the given message fragment.
+ * the two engines must agree with each other. Dynamic arrays compare element by element in order, except in the
+ * columns listed in `unordered_arrays` (make_set: Kusto leaves the order unspecified), where they compare as
+ * multisets. Error cases must fail with the given message fragment (`error: SMB001` for a refusal). Optional `sql:`
+ * checks pin the generated SQL's shape (`includes`/`excludes` for both engines, or under `duckdb:`/`clickhouse:`).
  *
- * Case format: name, kql, optional at (now()), lookback (timespan: the rule's query period), table (a fixture of
- * ASimNetworkSessionLogs: columns [[name, type]…] and rows, a row may be {times: n, row: […]}), and either
- * expected {columns, rows, ordered} or error.
+ * The format is described in test/kql/cases/README.md.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -13,7 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ASIM_TABLE } from '../../src/asim/schema.js';
-import { DIALECTS, compileKql, runCompiled, type KqlResult, type SqlRunner } from '../../src/kql/compile.js';
+import { DIALECTS, compileKql, runCompiled, type CompiledQuery, type KqlResult, type SqlRunner } from '../../src/kql/compile.js';
 import type { Expr } from '../../src/kql/ir.js';
 import { openMemoryDuckDb, type MemoryDuckDb } from '../../src/kql/memory-duckdb.js';
 import { generateSql } from '../../src/kql/sql/generate.js';
@@ -26,15 +27,25 @@ import { REFUSED_CASES } from './refused.js';
 import { ChdbEngine } from '../../src/store/chdb.js';
 import { isoToMicros } from '../../src/util/time.js';
 
+interface SqlChecks {
+  includes?: string[];
+  excludes?: string[];
+}
+
+type Engine = 'duckdb' | 'clickhouse';
+
 interface Case {
   name: string;
   kql: string;
   at?: string;
   lookback?: string;
   table?: { name: string; columns: Array<[string, string]>; rows: Array<unknown[] | { times: number; row: unknown[] }> };
-  expected?: { columns: Array<[string, string]>; rows: unknown[][]; ordered?: boolean };
+  expected?: { columns: Array<[string, string]>; rows: unknown[][]; ordered?: boolean; unordered_arrays?: string[] };
   error?: string;
+  sql?: SqlChecks & Partial<Record<Engine, SqlChecks>>;
 }
+
+const ENGINES: readonly Engine[] = ['duckdb', 'clickhouse'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const casesDir = join(here, 'cases');
@@ -49,20 +60,32 @@ function loadCases(): Array<{ file: string; c: Case }> {
 
 // ---------------------------------------------------------------- comparison
 
-function valuesEqual(type: ScalarType, a: KustoValue, b: KustoValue): boolean {
-  if (typeof a === 'number' && typeof b === 'number') {
-    if (Number.isNaN(a) && Number.isNaN(b)) return true;
-    if (a === b) return true;
-    return type === 'real' && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
-  }
-  if (type === 'dynamic') return dynamicEqual(a, b);
+/** How a column's values compare: its type, and for dynamic columns whether top-level arrays are multisets. */
+interface ColumnRule {
+  readonly type: ScalarType;
+  readonly unorderedArrays: boolean;
+}
+
+function valuesEqual(rule: ColumnRule, a: KustoValue, b: KustoValue): boolean {
+  if (typeof a === 'number' && typeof b === 'number') return numbersEqual(rule.type, a, b);
+  if (rule.type === 'dynamic') return dynamicEqual(a, b, rule.unorderedArrays);
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** Dynamic values: arrays compare as multisets (make_set/make_list order is unspecified in Kusto). */
-function dynamicEqual(a: KustoValue, b: KustoValue): boolean {
+function numbersEqual(type: ScalarType, a: number, b: number): boolean {
+  if (Number.isNaN(a) && Number.isNaN(b)) return true;
+  if (a === b) return true;
+  return type === 'real' && Math.abs(a - b) <= 1e-9 * Math.max(Math.abs(a), Math.abs(b));
+}
+
+/**
+ * Dynamic values: arrays element by element in order — or, at the top level of an `unordered_arrays` column, as
+ * multisets; bags regardless of key order; numbers within the real tolerance (JSON does not say long or real).
+ */
+function dynamicEqual(a: KustoValue, b: KustoValue, unordered = false): boolean {
   if (Array.isArray(a) && Array.isArray(b)) {
     if (a.length !== b.length) return false;
+    if (!unordered) return a.every((x, i) => dynamicEqual(x, b[i] ?? null));
     const rest = [...b];
     return a.every((x) => {
       const i = rest.findIndex((y) => dynamicEqual(x, y));
@@ -75,28 +98,39 @@ function dynamicEqual(a: KustoValue, b: KustoValue): boolean {
     const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...keys].every((k) => dynamicEqual(a[k] ?? null, b[k] ?? null));
   }
-  if (typeof a === 'number' && typeof b === 'number') return valuesEqual('real', a, b);
+  if (typeof a === 'number' && typeof b === 'number') return numbersEqual('real', a, b);
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-function rowsEqual(types: readonly ScalarType[], a: readonly KustoValue[], b: readonly KustoValue[]): boolean {
-  return a.length === b.length && a.every((v, i) => valuesEqual(types[i] ?? 'string', v, b[i] ?? null));
+function rowsEqual(rules: readonly ColumnRule[], a: readonly KustoValue[], b: readonly KustoValue[]): boolean {
+  return a.length === b.length && a.every((v, i) => valuesEqual(rules[i] ?? { type: 'string', unorderedArrays: false }, v, b[i] ?? null));
 }
 
 /** Why two results differ, or undefined when they are equal. */
-function difference(types: readonly ScalarType[], actual: readonly KustoValue[][], expected: readonly KustoValue[][], ordered: boolean): string | undefined {
+function difference(rules: readonly ColumnRule[], actual: readonly KustoValue[][], expected: readonly KustoValue[][], ordered: boolean): string | undefined {
   if (actual.length !== expected.length) return `row count ${actual.length}, expected ${expected.length}`;
   if (ordered) {
-    const i = actual.findIndex((row, j) => !rowsEqual(types, row, expected[j] ?? []));
+    const i = actual.findIndex((row, j) => !rowsEqual(rules, row, expected[j] ?? []));
     return i < 0 ? undefined : `row ${i}: ${JSON.stringify(actual[i])}, expected ${JSON.stringify(expected[i])}`;
   }
   const rest = [...expected];
   for (const row of actual) {
-    const i = rest.findIndex((e) => rowsEqual(types, row, e));
+    const i = rest.findIndex((e) => rowsEqual(rules, row, e));
     if (i < 0) return `unexpected row ${JSON.stringify(row)}; unmatched expected rows ${JSON.stringify(rest)}`;
     rest.splice(i, 1);
   }
   return undefined;
+}
+
+/** Why the SQL breaks a case's `sql:` checks, or undefined. */
+function sqlDifference(sql: string, checks: Case['sql'], engine: Engine): string | undefined {
+  if (!checks) return undefined;
+  const includes = [...(checks.includes ?? []), ...(checks[engine]?.includes ?? [])];
+  const excludes = [...(checks.excludes ?? []), ...(checks[engine]?.excludes ?? [])];
+  const missing = includes.filter((fragment) => !sql.includes(fragment));
+  const present = excludes.filter((fragment) => sql.includes(fragment));
+  if (missing.length === 0 && present.length === 0) return undefined;
+  return `${engine} SQL ${missing.length ? `lacks ${JSON.stringify(missing)}` : ''}${present.length ? ` has ${JSON.stringify(present)}` : ''}:\n${sql}`;
 }
 
 // ---------------------------------------------------------------- fixtures
@@ -113,7 +147,7 @@ function literalOf(type: ScalarType, value: unknown): Expr {
 }
 
 /** INSERT of the fixture rows, as SQL generated through the dialect (so literals are escaped as everywhere). */
-function fixtureInsert(runnerDialect: 'duckdb' | 'clickhouse', table: NonNullable<Case['table']>): string[] {
+function fixtureInsert(runnerDialect: Engine, table: NonNullable<Case['table']>): string[] {
   const columns: Column[] = table.columns.map(([name, type]) => ({ name, type: scalarTypeOf(type) ?? 'string' }));
   const rows = fixtureRows(table).map((row) => columns.map((c, i) => literalOf(c.type, row[i])));
   const d = DIALECTS[runnerDialect];
@@ -140,7 +174,7 @@ afterAll(() => {
   ch?.close();
 });
 
-async function prepareTable(engine: 'duckdb' | 'clickhouse', table: Case['table']): Promise<void> {
+async function prepareTable(engine: Engine, table: Case['table']): Promise<void> {
   if (engine === 'duckdb') {
     await duck.query(`DROP TABLE IF EXISTS "${ASIM_TABLE}"`);
     await duck.query(asimTableDdl());
@@ -151,13 +185,16 @@ async function prepareTable(engine: 'duckdb' | 'clickhouse', table: Case['table'
   }
 }
 
-async function runOn(engine: 'duckdb' | 'clickhouse', c: Case): Promise<KqlResult> {
-  const runner: SqlRunner = engine === 'duckdb' ? duck : ch;
+function compileCase(engine: Engine, c: Case): CompiledQuery {
   const now = isoToMicros(c.at ?? DEFAULT_NOW);
   if (now === null) throw new Error(`bad 'at' in case ${c.name}`);
   const lookback = c.lookback === undefined ? undefined : parseTimespan(c.lookback);
-  const compiled = compileKql(c.kql, { engine, now, ...(lookback === undefined ? {} : { lookback }) });
-  return runCompiled(compiled, runner);
+  return compileKql(c.kql, { engine, now, ...(lookback === undefined ? {} : { lookback }) });
+}
+
+async function runOn(engine: Engine, c: Case): Promise<KqlResult> {
+  const runner: SqlRunner = engine === 'duckdb' ? duck : ch;
+  return runCompiled(compileCase(engine, c), runner);
 }
 
 // ---------------------------------------------------------------- the suite
@@ -165,14 +202,25 @@ async function runOn(engine: 'duckdb' | 'clickhouse', c: Case): Promise<KqlResul
 const cases = loadCases();
 
 describe('KQL conformance', () => {
-  it('has cases', () => {
+  it('has cases, each named once', () => {
     expect(cases.length).toBeGreaterThan(0);
+    const names = cases.map(({ c }) => c.name);
+    expect(names.filter((n, i) => names.indexOf(n) !== i)).toEqual([]);
+  });
+
+  it('compares dynamic arrays in order, except at the top of unordered_arrays columns', () => {
+    const ordered: ColumnRule[] = [{ type: 'dynamic', unorderedArrays: false }];
+    const unordered: ColumnRule[] = [{ type: 'dynamic', unorderedArrays: true }];
+    expect(difference(ordered, [[[1, 2]]], [[[2, 1]]], true)).toBeDefined();
+    expect(difference(unordered, [[[1, 2]]], [[[2, 1]]], true)).toBeUndefined();
+    expect(difference(unordered, [[[[1, 2], 3]]], [[[3, [2, 1]]]], true)).toBeDefined();
+    expect(difference(unordered, [[[1, 1, 2]]], [[[1, 2, 2]]], true)).toBeDefined();
   });
 
   for (const { file, c } of cases) {
     it(`${file}: ${c.name}`, async () => {
       if (REFUSED_CASES.has(`${file}: ${c.name}`)) {
-        for (const engine of ['duckdb', 'clickhouse'] as const) {
+        for (const engine of ENGINES) {
           const outcome = await runOn(engine, c).then(
             () => 'answered',
             (error: unknown) => (error instanceof UnsupportedKqlError ? 'refused' : `failed: ${String(error)}`),
@@ -182,27 +230,30 @@ describe('KQL conformance', () => {
         return;
       }
       if (c.error !== undefined) {
-        for (const engine of ['duckdb', 'clickhouse'] as const) {
+        for (const engine of ENGINES) {
           await expect(runOn(engine, c), engine).rejects.toThrow(c.error);
         }
         return;
       }
       const expected = c.expected;
       if (!expected) throw new Error(`case ${c.name} has neither expected nor error`);
-      const types = expected.columns.map(([, t]) => scalarTypeOf(t) ?? 'string');
-      const expectedRows = expected.rows.map((row) => row.map((v, i) => canonicalExpected(types[i] ?? 'string', v)));
+      const unordered = new Set(expected.unordered_arrays ?? []);
+      const rules: ColumnRule[] = expected.columns.map(([name, t]) => ({ type: scalarTypeOf(t) ?? 'string', unorderedArrays: unordered.has(name) }));
+      const expectedRows = expected.rows.map((row) => row.map((v, i) => canonicalExpected(rules[i]?.type ?? 'string', v)));
       const results: Record<string, KustoValue[][]> = {};
-      for (const engine of ['duckdb', 'clickhouse'] as const) {
+      for (const engine of ENGINES) {
         await prepareTable(engine, c.table);
-        const result = await runOn(engine, c);
+        const compiled = compileCase(engine, c);
+        expect(sqlDifference(compiled.sql, c.sql, engine), `${engine} sql`).toBeUndefined();
+        const result = await runCompiled(compiled, engine === 'duckdb' ? duck : ch);
         expect(result.columns.map((col) => [col.name, col.type]), `${engine} columns`).toEqual(
           expected.columns.map(([n, t]) => [n, scalarTypeOf(t) ?? t]),
         );
-        const why = difference(types, result.rows, expectedRows, expected.ordered === true);
+        const why = difference(rules, result.rows, expectedRows, expected.ordered === true);
         expect(why, `${engine} rows`).toBeUndefined();
         results[engine] = result.rows;
       }
-      const across = difference(types, results.duckdb ?? [], results.clickhouse ?? [], expected.ordered === true);
+      const across = difference(rules, results.duckdb ?? [], results.clickhouse ?? [], expected.ordered === true);
       expect(across, 'duckdb vs clickhouse').toBeUndefined();
     });
   }

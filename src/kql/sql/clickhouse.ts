@@ -1,9 +1,10 @@
 /**
- * ClickHouse's spelling of the dialect primitives. Queries assume the session settings in CLICKHOUSE_SETTINGS
- * (src/store/chdb.ts applies them): outer joins pad with NULL, aggregates over no rows give NULL, 64-bit integers
- * are JSON numbers.
+ * ClickHouse's differences from the standard-SQL base dialect. Queries assume the session settings in
+ * CLICKHOUSE_SETTINGS (src/store/chdb.ts applies them): outer joins pad with NULL, aggregates over no rows give
+ * NULL, 64-bit integers are JSON numbers.
  */
 import type { ScalarType } from '../types.js';
+import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
 
 const BASE_TYPES: Readonly<Record<ScalarType, string>> = {
@@ -42,7 +43,34 @@ function stringLiteral(value: string): string {
 }
 
 export const clickhouse: Dialect = {
+  ...baseDialect,
   name: 'clickhouse',
+  label: 'ClickHouse',
+  overrides: {
+    scalars: {},
+    aggregates: {
+      // min/max of no values are null in Kusto; ClickHouse's plain min/max give the type's default there.
+      min: ([x]) => `minOrNull(${x?.sql})`,
+      max: ([x]) => `maxOrNull(${x?.sql})`,
+      make_set: ([x]) => {
+        // A dynamic array's elements are added one by one (make_set flattens arrays); elements stay raw JSON.
+        if (x?.e.type === 'dynamic') {
+          const v = `assumeNotNull(${x.sql})`;
+          const elements = `if(isNull(${x.sql}), [], if(JSONType(${v}) = 'Array', JSONExtractArrayRaw(${v}), [${v}]))`;
+          return `concat('[', arrayStringConcat(arraySort(arrayDistinct(arrayFlatten(groupArray(${elements})))), ','), ']')`;
+        }
+        return `toJSONString(arraySort(groupUniqArray(${x?.sql})))`;
+      },
+      make_list: ([x]) => `toJSONString(groupArray(${x?.sql}))`,
+      stdev: ([x]) => `if(count(${x?.sql}) > 1, stddevSamp(${x?.sql}), 0)`,
+      variance: ([x]) => `if(count(${x?.sql}) > 1, varSamp(${x?.sql}), 0)`,
+      percentile: ([x, p]) =>
+        `if(count(${x?.sql}) = 0, NULL, arraySort(groupArray(${x?.sql}))[greatest(1, toInt64(ceil(${p?.sql} / 100.0 * count(${x?.sql}))))])`,
+      arg_max: ([x, by]) => `tupleElement(argMax(tuple(${x?.sql}), ${by?.sql}), 1)`,
+      arg_min: ([x, by]) => `tupleElement(argMin(tuple(${x?.sql}), ${by?.sql}), 1)`,
+    },
+  },
+
   ident: (name) => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``,
   string: stringLiteral,
   sqlType,
@@ -105,34 +133,6 @@ export const clickhouse: Dialect = {
   bind: (value, name, body) => `arrayMap(${name} -> ${body}, [${value}])[1]`,
   shiftRight: (s, bits) => `bitShiftRight(toInt64(${s}), ${bits})`,
 
-  aggregate: (fn, args, types) => {
-    const [x = '', y = ''] = args;
-    switch (fn) {
-      case 'make_set':
-        // A dynamic array's elements are added one by one (make_set flattens arrays); elements stay raw JSON.
-        if (types[0] === 'dynamic') {
-          const v = `assumeNotNull(${x})`;
-          const elements = `if(isNull(${x}), [], if(JSONType(${v}) = 'Array', JSONExtractArrayRaw(${v}), [${v}]))`;
-          return `concat('[', arrayStringConcat(arraySort(arrayDistinct(arrayFlatten(groupArray(${elements})))), ','), ']')`;
-        }
-        return `toJSONString(arraySort(groupUniqArray(${x})))`;
-      case 'make_list':
-        return `toJSONString(groupArray(${x}))`;
-      case 'stdev':
-        return `if(count(${x}) > 1, stddevSamp(${x}), 0)`;
-      case 'variance':
-        return `if(count(${x}) > 1, varSamp(${x}), 0)`;
-      case 'percentile':
-        return `if(count(${x}) = 0, NULL, arraySort(groupArray(${x}))[greatest(1, toInt64(ceil(${y} / 100.0 * count(${x}))))])`;
-      case 'arg_max':
-        return `tupleElement(argMax(tuple(${x}), ${y}), 1)`;
-      case 'arg_min':
-        return `tupleElement(argMin(tuple(${x}), ${y}), 1)`;
-      default:
-        return undefined;
-    }
-  },
-
   oneRowPerKey: (rel, keys, all) => `SELECT * FROM (${rel}) AS __u ORDER BY ${all.join(', ')} LIMIT 1 BY ${keys.join(', ')}`,
   joinKeyword: (kind) =>
     ({
@@ -143,5 +143,4 @@ export const clickhouse: Dialect = {
   // `column IN (…)` ahead of the other PREWHERE conditions, which made the seed rule ~1.4× slower (issue 3 bench).
   integerMagnitudeIn: (s, magnitudes) => `abs(${s}) IN (${magnitudes.join(', ')})`,
   nullSafeEquals: (a, b) => `isNotDistinctFrom(${a}, ${b})`,
-  bool: (v) => (v ? 'true' : 'false'),
 };

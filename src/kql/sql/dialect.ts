@@ -1,15 +1,50 @@
 /**
- * What differs between the SQL engines, as data: one `Dialect` object per engine. The generator (generate.ts) and
- * the function table (functions.ts) are written once against this interface — a dialect is a table of
- * differences, not a fork. To support a new Kusto function, add a template in functions.ts using these
- * primitives; add a primitive here only when the engines spell it differently.
+ * What differs between SQL engines, as data: one `Dialect` object per engine (or engine version). The generator
+ * (generate.ts) and the function registry (src/kql/functions/) are written once against this interface — a dialect
+ * is a table of differences, not a fork:
+ *
+ *   - `capabilities`: what the engine can do at all (right semi joins, window functions, …). Functions and
+ *     relational forms that need a capability say so; the generator refuses them (SMB001) or picks another form
+ *     where the engine lacks it. The generator never asks which engine it writes for — only what it can do.
+ *   - primitives: small spellings (lower, regex match, integer division, JSON access, …);
+ *   - `overrides`: whole-function templates that replace the registry's generic one for this engine.
+ *
+ * `baseDialect` (base.ts) holds the standard-SQL defaults; an engine is `extendDialect(parent, differences)`, and a
+ * version of an engine is an extension of that engine (e.g. an older server with fewer capabilities).
  */
 import type { ScalarType } from '../types.js';
+import type { SqlTemplate } from './template.js';
 
 export type DialectName = 'duckdb' | 'clickhouse';
 
+/** What an engine supports. Each flag names what depends on it. */
+export interface Capabilities {
+  /** RIGHT SEMI / RIGHT ANTI JOIN. Without: the join is written as a left semi/anti join with the sides swapped. */
+  readonly rightSemiJoin: boolean;
+  /** Window functions (`… OVER (…)`): `serialize`, `row_number()`, `next()`, `prev()` need them. */
+  readonly windowFunctions: boolean;
+  /** `WITH name AS (…)` common table expressions. */
+  readonly commonTableExpressions: boolean;
+  /** Datetimes finer than a second (ClickHouse DateTime64). Without, sub-second values cannot be held. */
+  readonly subsecondDatetimes: boolean;
+}
+
+export type Capability = keyof Capabilities;
+
+/** Whole-function spellings that replace the registry's template, by Kusto function (or IR operator) name. */
+export interface FunctionOverrides {
+  readonly scalars: Readonly<Record<string, SqlTemplate>>;
+  readonly aggregates: Readonly<Record<string, SqlTemplate>>;
+}
+
 export interface Dialect {
+  /** Which engine family runs the SQL (the engine registry's key). The generator never reads it. */
   readonly name: DialectName;
+  /** For messages: "DuckDB", "ClickHouse 18.16". */
+  readonly label: string;
+  readonly capabilities: Capabilities;
+  readonly overrides: FunctionOverrides;
+
   /** A quoted identifier. */
   ident(name: string): string;
   /** A string literal: the only way user text reaches SQL. */
@@ -25,6 +60,8 @@ export interface Dialect {
   datetime(micros: number): string;
   /** A dynamic (JSON text) literal. */
   json(text: string): string;
+  /** Row-level boolean literal. */
+  bool(value: boolean): string;
 
   // Scalar primitives. Arguments are SQL fragments.
   cast(sql: string, type: ScalarType): string;
@@ -89,9 +126,6 @@ export interface Dialect {
   bind(value: string, name: string, body: string): string;
   shiftRight(sql: string, bits: string): string;
 
-  // Aggregates.
-  aggregate(fn: string, args: readonly string[], types: readonly ScalarType[]): string | undefined;
-
   // Relational forms.
   /** Keeps one row per key from a relation (innerunique's left side), picking the smallest row deterministically. */
   oneRowPerKey(relationSql: string, keys: readonly string[], allColumns: readonly string[]): string;
@@ -104,8 +138,25 @@ export interface Dialect {
   integerMagnitudeIn(sql: string, magnitudes: readonly number[]): string;
   /** A null-safe equality for join keys (Kusto joins match null keys to null keys, §15 Q2). */
   nullSafeEquals(a: string, b: string): string;
-  /** Row-level boolean literal. */
-  bool(value: boolean): string;
+}
+
+/** What an engine (or version) states beyond its parent: any primitive, plus partial capabilities and overrides. */
+export type DialectDifferences = Partial<Omit<Dialect, 'capabilities' | 'overrides'>> & {
+  readonly capabilities?: Partial<Capabilities>;
+  readonly overrides?: Partial<FunctionOverrides>;
+};
+
+/** A dialect made of its parent and its differences (capabilities and overrides merge by key). */
+export function extendDialect(parent: Dialect, differences: DialectDifferences): Dialect {
+  return {
+    ...parent,
+    ...differences,
+    capabilities: { ...parent.capabilities, ...differences.capabilities },
+    overrides: {
+      scalars: { ...parent.overrides.scalars, ...differences.overrides?.scalars },
+      aggregates: { ...parent.overrides.aggregates, ...differences.overrides?.aggregates },
+    },
+  };
 }
 
 /** Escapes `value` for use inside an RE2 pattern (both engines use RE2). */

@@ -1,5 +1,6 @@
-/** DuckDB's spelling of the dialect primitives. */
+/** DuckDB's differences from the standard-SQL base dialect. */
 import type { ScalarType } from '../types.js';
+import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
 
 const TYPES: Readonly<Record<ScalarType, string>> = {
@@ -33,7 +34,34 @@ function stringLiteral(value: string): string {
 }
 
 export const duckdb: Dialect = {
+  ...baseDialect,
   name: 'duckdb',
+  label: 'DuckDB',
+  // DuckDB has only left semi/anti joins.
+  capabilities: { ...baseDialect.capabilities, rightSemiJoin: false },
+  overrides: {
+    scalars: {},
+    aggregates: {
+      make_set: ([x]) => {
+        const v = x?.sql ?? '';
+        // A dynamic array's elements are added one by one (make_set flattens arrays).
+        if (x?.e.type === 'dynamic') {
+          const elements = `CASE WHEN json_type(${v}) = 'ARRAY' THEN CAST(json_extract(${v}, '$[*]') AS JSON[]) ELSE [${v}] END`;
+          return `coalesce(CAST(to_json(list_sort(list_distinct(flatten(list(${elements}) FILTER (WHERE ${v} IS NOT NULL))))) AS JSON), CAST('[]' AS JSON))`;
+        }
+        return `coalesce(CAST(to_json(list_sort(list(DISTINCT ${v}) FILTER (WHERE ${v} IS NOT NULL))) AS JSON), CAST('[]' AS JSON))`;
+      },
+      make_list: ([x]) => `coalesce(CAST(to_json(list(${x?.sql}) FILTER (WHERE ${x?.sql} IS NOT NULL)) AS JSON), CAST('[]' AS JSON))`,
+      stdev: ([x]) => `CASE WHEN count(${x?.sql}) > 1 THEN stddev_samp(${x?.sql}) ELSE 0 END`,
+      variance: ([x]) => `CASE WHEN count(${x?.sql}) > 1 THEN var_samp(${x?.sql}) ELSE 0 END`,
+      percentile: ([x, p]) =>
+        `list_sort(list(${x?.sql}) FILTER (WHERE ${x?.sql} IS NOT NULL))[greatest(1, CAST(ceil(${p?.sql} / 100.0 * count(${x?.sql})) AS BIGINT))]`,
+      // A struct is never null, so only rows whose `by` is null are skipped (Kusto), not rows whose value is.
+      arg_max: ([x, by]) => `(arg_max({'v': ${x?.sql}}, ${by?.sql})).v`,
+      arg_min: ([x, by]) => `(arg_min({'v': ${x?.sql}}, ${by?.sql})).v`,
+    },
+  },
+
   ident: (name) => `"${name.replace(/"/g, '""')}"`,
   string: stringLiteral,
   sqlType: (t) => TYPES[t],
@@ -46,8 +74,6 @@ export const duckdb: Dialect = {
 
   cast: (sql, t) => `CAST(${sql} AS ${TYPES[t]})`,
   tryCast: (sql, t) => `TRY_CAST(${sql} AS ${TYPES[t]})`,
-  lower: (s) => `lower(${s})`,
-  upper: (s) => `upper(${s})`,
   length: (s) => `length(${s})`,
   substring: (s, start, len) => (len === undefined ? `substring(${s}, ${start})` : `substring(${s}, ${start}, ${len})`),
   regexMatch: (s, p) => `regexp_matches(${s}, ${p})`,
@@ -97,33 +123,6 @@ export const duckdb: Dialect = {
   bind: (value, name, body) => `list_transform([${value}], lambda ${name}: ${body})[1]`,
   shiftRight: (s, bits) => `(CAST(${s} AS BIGINT) >> CAST(${bits} AS BIGINT))`,
 
-  aggregate: (fn, args, types) => {
-    const [x = '', y = ''] = args;
-    switch (fn) {
-      case 'make_set':
-        // A dynamic array's elements are added one by one (make_set flattens arrays).
-        if (types[0] === 'dynamic') {
-          const elements = `CASE WHEN json_type(${x}) = 'ARRAY' THEN CAST(json_extract(${x}, '$[*]') AS JSON[]) ELSE [${x}] END`;
-          return `coalesce(CAST(to_json(list_sort(list_distinct(flatten(list(${elements}) FILTER (WHERE ${x} IS NOT NULL))))) AS JSON), CAST('[]' AS JSON))`;
-        }
-        return `coalesce(CAST(to_json(list_sort(list(DISTINCT ${x}) FILTER (WHERE ${x} IS NOT NULL))) AS JSON), CAST('[]' AS JSON))`;
-      case 'make_list':
-        return `coalesce(CAST(to_json(list(${x}) FILTER (WHERE ${x} IS NOT NULL)) AS JSON), CAST('[]' AS JSON))`;
-      case 'stdev':
-        return `CASE WHEN count(${x}) > 1 THEN stddev_samp(${x}) ELSE 0 END`;
-      case 'variance':
-        return `CASE WHEN count(${x}) > 1 THEN var_samp(${x}) ELSE 0 END`;
-      case 'percentile':
-        return `list_sort(list(${x}) FILTER (WHERE ${x} IS NOT NULL))[greatest(1, CAST(ceil(${y} / 100.0 * count(${x})) AS BIGINT))]`;
-      case 'arg_max':
-      case 'arg_min':
-        // A struct is never null, so only rows whose `by` is null are skipped (Kusto), not rows whose value is.
-        return `(${fn}({'v': ${x}}, ${y})).v`;
-      default:
-        return undefined;
-    }
-  },
-
   oneRowPerKey: (rel, keys, all) =>
     `SELECT * FROM (${rel}) AS __u QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${all.join(', ')}) = 1`,
   joinKeyword: (kind) =>
@@ -131,7 +130,4 @@ export const duckdb: Dialect = {
       inner: 'INNER JOIN', left: 'LEFT JOIN', right: 'RIGHT JOIN', full: 'FULL OUTER JOIN',
       leftsemi: 'SEMI JOIN', leftanti: 'ANTI JOIN', rightsemi: 'SEMI JOIN', rightanti: 'ANTI JOIN',
     })[kind],
-  integerMagnitudeIn: (s, magnitudes) => `${s} IN (${[...new Set(magnitudes.flatMap((n) => [n, -n]))].join(', ')})`,
-  nullSafeEquals: (a, b) => `${a} IS NOT DISTINCT FROM ${b}`,
-  bool: (v) => (v ? 'true' : 'false'),
 };

@@ -3,15 +3,20 @@
  * columns are first given internal names (`__c0`, …) and renamed in an outer SELECT: ClickHouse lets a SELECT
  * alias shadow a column of the same name anywhere in the query, so `project a = b, b = a` would otherwise go wrong.
  *
- * Scalar expressions are written with Kusto's semantics (ir.ts header). `truth` marks a position where only
- * "is it true?" matters (a WHERE condition, an operand of AND/OR there): null and false are then interchangeable,
- * which lets `a == b` be plain `a = b` and keeps predicates in the shape the engines' optimizers push down.
+ * Scalar calls are written by the function registry's templates (src/kql/functions/), or by the dialect's
+ * override of one. The generator decides by the dialect's capabilities, never by which engine it is: a call or
+ * form needing a capability the dialect lacks is refused (SMB001) at the construct's position in the KQL text.
+ *
+ * `truth` marks a position where only "is it true?" matters (a WHERE condition, an operand of AND/OR there): null
+ * and false are then interchangeable, which lets `a == b` be plain `a = b` and keeps predicates in the shape the
+ * engines' optimizers push down.
  */
 import { UnsupportedKqlError } from '../errors.js';
-import type { Aggregate, Expr, NamedExpr, Rel } from '../ir.js';
-import { isInteger, type Column, type ScalarType } from '../types.js';
-import type { Dialect } from './dialect.js';
-import { SCALAR_TEMPLATES, constantString, constantTerms, termMatch, toStringSql, type Arg, type TemplateContext } from './functions.js';
+import { aggregateFunction, scalarFunction } from '../functions/registry.js';
+import type { Aggregate, Expr, NamedExpr, Rel, Span } from '../ir.js';
+import type { Column } from '../types.js';
+import type { Capability, Dialect } from './dialect.js';
+import type { Arg, SqlContext, SqlTemplate } from './template.js';
 
 export interface GenerateOptions {
   readonly dialect: Dialect;
@@ -39,31 +44,50 @@ export function resultSql(rel: Rel, options: GenerateOptions): string {
   return `SELECT ${items.join(', ')} FROM (${inner}) AS __result`;
 }
 
-const NEVER_NULL = new Set([
-  'has', 'has_cs', 'hasprefix', 'hassuffix', 'has_any', 'has_all', 'contains', 'contains_cs', 'startswith', 'startswith_cs',
-  'endswith', 'endswith_cs', 'matches_regex', 'eq_ci', 'in', 'in_ci', 'isnull', 'isnotnull', 'isempty', 'isnotempty',
-]);
-
 class Generator {
   private readonly d: Dialect;
   private readonly text: string;
+  /** The innermost construct being written that has a position: refusals point there. */
+  private span: Span | undefined;
 
   constructor(options: GenerateOptions) {
     this.d = options.dialect;
     this.text = options.text;
   }
 
-  private unsupported(what: string): never {
-    throw new UnsupportedKqlError(this.text, what, 0, this.text.length);
+  private unsupported(what: string, span: Span | undefined = this.span): never {
+    if (!span) throw new UnsupportedKqlError(this.text, what, 0, this.text.length);
+    throw new UnsupportedKqlError(this.text, what, span.start, Math.max(1, span.length));
+  }
+
+  /** Runs `write` with refusals pointing at `span` (when the node has one). */
+  private at<T>(span: Span | undefined, write: () => T): T {
+    if (!span) return write();
+    const outer = this.span;
+    this.span = span;
+    try {
+      return write();
+    } finally {
+      this.span = outer;
+    }
   }
 
   private q(name: string): string {
     return this.d.ident(name);
   }
 
+  private require(needs: readonly Capability[] | undefined, what: string): void {
+    const missing = (needs ?? []).filter((c) => !this.d.capabilities[c]);
+    if (missing.length > 0) this.unsupported(`${what} on ${this.d.label} (needs ${missing.join(', ')})`);
+  }
+
   // ---------------------------------------------------------------- relations
 
   relation(rel: Rel): string {
+    return this.at(rel.span, () => this.relationSql(rel));
+  }
+
+  private relationSql(rel: Rel): string {
     switch (rel.k) {
       case 'scan':
         return `SELECT ${rel.columns.map((c) => this.q(c.name)).join(', ')} FROM ${this.q(rel.table)}`;
@@ -135,37 +159,14 @@ class Generator {
   }
 
   private aggregate(a: Aggregate): string {
-    const args = a.args.map((e) => this.expr(e, false));
-    const [x = '', y = ''] = args;
-    const special = this.d.aggregate(a.fn, args, a.args.map((e) => e.type));
-    if (special) return special;
-    switch (a.fn) {
-      case 'count':
-        // count(expr) counts rows like count() (§15 Q6).
-        return 'count(*)';
-      case 'countif':
-        return `count(CASE WHEN ${x} THEN 1 END)`;
-      case 'sum':
-        return `coalesce(sum(${x}), 0)`;
-      case 'sumif':
-        return `coalesce(sum(CASE WHEN ${y} THEN ${x} END), 0)`;
-      case 'avg':
-        // Kusto's avg over no values is NaN (§15 Q10); SQL gives NULL.
-        return `coalesce(avg(${x}), ${this.d.nan()})`;
-      case 'avgif':
-        return `coalesce(avg(CASE WHEN ${y} THEN ${x} END), ${this.d.nan()})`;
-      case 'min':
-        return this.d.name === 'clickhouse' ? `minOrNull(${x})` : `min(${x})`;
-      case 'max':
-        return this.d.name === 'clickhouse' ? `maxOrNull(${x})` : `max(${x})`;
-      case 'dcount':
-        // Exact, where Kusto estimates (documented in docs/kql.md).
-        return `count(DISTINCT ${x})`;
-      case 'dcountif':
-        return `count(DISTINCT CASE WHEN ${y} THEN ${x} END)`;
-      default:
-        return this.unsupported(`aggregate '${a.fn}'`);
-    }
+    return this.at(a.span, () => {
+      const def = aggregateFunction(a.fn);
+      if (!def) return this.unsupported(`aggregate '${a.fn}'`);
+      this.require(def.requires, `aggregate '${a.fn}'`);
+      const template = this.d.overrides.aggregates[a.fn] ?? def.sql;
+      if (!template) return this.unsupported(`aggregate '${a.fn}' on ${this.d.label}`);
+      return this.apply(template, a.args, a.type, false);
+    });
   }
 
   private join(rel: Extract<Rel, { k: 'join' }>): string {
@@ -188,10 +189,9 @@ class Generator {
       const keepLeft = rel.kind.startsWith('left');
       const kept = keepLeft ? '__l' : '__r';
       const items = rel.columns.map((c) => `${kept}.${this.q(c.name)} AS ${this.q(c.name)}`);
-      if (d.name === 'duckdb' && !keepLeft) {
-        // DuckDB has only left semi/anti joins: swap the sides.
-        const swapped = condition;
-        return `SELECT ${items.join(', ')} FROM (${rightSql}) AS __r ${d.joinKeyword(rel.kind === 'rightsemi' ? 'leftsemi' : 'leftanti')} (${leftSql}) AS __l ON ${swapped}`;
+      if (!keepLeft && !d.capabilities.rightSemiJoin) {
+        // Only left semi/anti joins: swap the sides.
+        return `SELECT ${items.join(', ')} FROM (${rightSql}) AS __r ${d.joinKeyword(rel.kind === 'rightsemi' ? 'leftsemi' : 'leftanti')} (${leftSql}) AS __l ON ${condition}`;
       }
       return `SELECT ${items.join(', ')} FROM (${leftSql}) AS __l ${d.joinKeyword(rel.kind)} (${rightSql}) AS __r ON ${condition}`;
     }
@@ -217,6 +217,10 @@ class Generator {
   }
 
   expr(e: Expr, truth: boolean): string {
+    return this.at(e.span, () => this.exprSql(e, truth));
+  }
+
+  private exprSql(e: Expr, truth: boolean): string {
     switch (e.k) {
       case 'col':
         return this.q(e.name);
@@ -226,9 +230,39 @@ class Generator {
         const whens = e.whens.map(([w, v]) => `WHEN ${this.expr(w, true)} THEN ${this.d.cast(this.expr(v, false), e.type)}`);
         return `CASE ${whens.join(' ')} ELSE ${this.d.cast(this.expr(e.otherwise, false), e.type)} END`;
       }
-      case 'call':
-        return this.call(e, truth);
+      case 'call': {
+        const def = scalarFunction(e.fn);
+        if (!def) return this.unsupported(`function '${e.fn}'`);
+        this.require(def.requires, `function '${e.fn}'`);
+        const template = this.d.overrides.scalars[e.fn] ?? def.sql;
+        if (!template) return this.unsupported(`function '${e.fn}' on ${this.d.label}`);
+        return this.apply(template, e.args, e.type, truth);
+      }
     }
+  }
+
+  /** Calls a template with lazily written arguments (a template may write an argument itself, in another position). */
+  private apply(template: SqlTemplate, args: readonly Expr[], type: Expr['type'], truth: boolean): string {
+    const span = this.span;
+    const context: SqlContext = {
+      d: this.d,
+      type,
+      truth,
+      unsupported: (what) => this.unsupported(what, span),
+      sql: (e, t) => this.expr(e, t),
+    };
+    return template(args.map((e) => this.lazyArg(e)), context);
+  }
+
+  private lazyArg(e: Expr): Arg {
+    let sql: string | undefined;
+    const write = (): string => (sql ??= this.expr(e, false));
+    return {
+      e,
+      get sql(): string {
+        return write();
+      },
+    };
   }
 
   private literal(e: Extract<Expr, { k: 'lit' }>): string {
@@ -256,222 +290,5 @@ class Generator {
       default:
         return this.unsupported(`a ${e.type} literal`);
     }
-  }
-
-  private nullable(e: Expr): boolean {
-    if (e.type === 'string') return false;
-    if (e.k === 'lit') return e.value === null;
-    if (e.k === 'call') return !NEVER_NULL.has(e.fn);
-    return true;
-  }
-
-  private call(e: Extract<Expr, { k: 'call' }>, truth: boolean): string {
-    const d = this.d;
-    const [a, b] = e.args;
-    const x = (i: number, t = false): string => {
-      const arg = e.args[i];
-      if (!arg) return this.unsupported(`${e.fn} without argument ${i + 1}`);
-      return this.expr(arg, t);
-    };
-    switch (e.fn) {
-      case 'and':
-        return `(${e.args.map((_, i) => x(i, truth)).join(' AND ')})`;
-      case 'or':
-        return `(${e.args.map((_, i) => x(i, truth)).join(' OR ')})`;
-      case 'not':
-        return `(NOT ${x(0)})`;
-      case 'eq':
-        return this.equality(a, b, truth, (l, r) => `${l} = ${r}`);
-      case 'eq_ci':
-        return `(${d.lower(x(0))} = ${d.lower(x(1))})`;
-      case 'lt':
-      case 'le':
-      case 'gt':
-      case 'ge':
-        return `(${this.comparable(a)} ${{ lt: '<', le: '<=', gt: '>', ge: '>=' }[e.fn]} ${this.comparable(b)})`;
-      case 'add':
-      case 'sub':
-      case 'mul':
-      case 'div':
-      case 'mod':
-      case 'neg':
-        return this.arithmetic(e);
-      case 'in':
-      case 'in_ci':
-        return this.inList(e, truth);
-      case 'has':
-      case 'has_cs':
-      case 'hasprefix':
-      case 'hassuffix':
-        return this.has(e);
-      case 'has_any':
-      case 'has_all':
-        return this.hasAnyAll(e, truth);
-      case 'contains':
-        return d.containsCi(x(0), x(1));
-      case 'contains_cs':
-        return d.containsCs(x(0), x(1));
-      case 'startswith':
-        return d.startsWith(d.lower(x(0)), d.lower(x(1)));
-      case 'startswith_cs':
-        return d.startsWith(x(0), x(1));
-      case 'endswith':
-        return d.endsWith(d.lower(x(0)), d.lower(x(1)));
-      case 'endswith_cs':
-        return d.endsWith(x(0), x(1));
-      case 'matches_regex':
-        return d.regexMatch(x(0), x(1));
-      case 'dynamic_get':
-        return this.dynamicGet(e);
-      default: {
-        const template = SCALAR_TEMPLATES[e.fn];
-        if (!template) return this.unsupported(`function '${e.fn}'`);
-        return template(this.args(e.args), this.context(e.type, truth));
-      }
-    }
-  }
-
-  private args(args: readonly Expr[]): Arg[] {
-    return args.map((e) => ({ sql: this.expr(e, false), e }));
-  }
-
-  private context(type: ScalarType, truth = false): TemplateContext {
-    return { d: this.d, type, truth, unsupported: (what) => this.unsupported(what) };
-  }
-
-  /** Kusto `==`: one null side → false, both null → null (kusto-semantics.md §3). */
-  private equality(a: Expr | undefined, b: Expr | undefined, truth: boolean, op: (l: string, r: string) => string): string {
-    if (!a || !b) return this.unsupported('== without two operands');
-    const l = this.comparable(a);
-    const r = this.comparable(b);
-    const plain = `(${op(l, r)})`;
-    const aNull = this.nullable(a);
-    const bNull = this.nullable(b);
-    if (truth || (!aNull && !bNull)) return plain;
-    if (!aNull || !bNull) return `coalesce(${op(l, r)}, false)`;
-    return `CASE WHEN ${l} IS NULL AND ${r} IS NULL THEN NULL ELSE coalesce(${op(l, r)}, false) END`;
-  }
-
-  /** Operands of comparisons: dynamic values compare as JSON text. */
-  private comparable(e: Expr | undefined): string {
-    if (!e) return this.unsupported('a comparison without two operands');
-    return this.expr(e, false);
-  }
-
-  private arithmetic(e: Extract<Expr, { k: 'call' }>): string {
-    const d = this.d;
-    const [a, b] = e.args;
-    if (e.fn === 'neg') return a ? `(-${this.d.cast(this.expr(a, false), e.type)})` : this.unsupported('unary minus');
-    if (!a || !b) return this.unsupported(`${e.fn} without two operands`);
-    const l = this.expr(a, false);
-    const r = this.expr(b, false);
-    const ta = a.type;
-    const tb = b.type;
-    // datetime and timespan arithmetic (timespans are microseconds).
-    if (ta === 'datetime' || tb === 'datetime') {
-      if (e.fn === 'sub' && ta === 'datetime' && tb === 'datetime') return `(${d.datetimeToMicros(l)} - ${d.datetimeToMicros(r)})`;
-      if (e.fn === 'add' && ta === 'datetime' && tb === 'timespan') return d.addUnits('microsecond', r, l);
-      if (e.fn === 'add' && ta === 'timespan' && tb === 'datetime') return d.addUnits('microsecond', l, r);
-      if (e.fn === 'sub' && ta === 'datetime' && tb === 'timespan') return d.addUnits('microsecond', `-(${r})`, l);
-      return this.unsupported(`${e.fn} of ${ta} and ${tb}`);
-    }
-    if (ta === 'timespan' || tb === 'timespan') {
-      if (e.fn === 'div' && ta === 'timespan' && tb === 'timespan') return `(${d.cast(l, 'real')} / ${d.cast(r, 'real')})`;
-      if ((e.fn === 'add' || e.fn === 'sub') && ta === 'timespan' && tb === 'timespan') return `(${d.cast(l, 'long')} ${e.fn === 'add' ? '+' : '-'} ${d.cast(r, 'long')})`;
-      if (e.fn === 'mul' || e.fn === 'div') {
-        const op = e.fn === 'mul' ? '*' : '/';
-        return d.tryCast(`trunc(${d.cast(l, 'real')} ${op} ${d.cast(r, 'real')})`, 'long');
-      }
-      return this.unsupported(`${e.fn} of ${ta} and ${tb}`);
-    }
-    const type = e.type;
-    if (e.fn === 'div') {
-      if (isInteger(type)) return d.cast(d.intDiv(l, r), type);
-      return `(${d.cast(l, 'real')} / ${d.cast(r, 'real')})`;
-    }
-    if (e.fn === 'mod') {
-      if (!isInteger(type)) return this.unsupported('% of real values');
-      // Kusto's modulo is non-negative for a positive divisor (-14 % 12 = 10); % 0 is null.
-      // Kusto's modulo is never negative: -14 % 12 = 10 and 14 % -12 = 2 (modulo by |divisor|); % 0 is null.
-      const lv = d.cast(l, 'long');
-      const rv = d.cast(`abs(${d.cast(r, 'long')})`, 'long'); // ClickHouse's abs(Int64) is unsigned
-      return d.cast(`CASE WHEN ${rv} = 0 THEN NULL ELSE ((${lv} % ${rv}) + ${rv}) % ${rv} END`, type);
-    }
-    const op = { add: '+', sub: '-', mul: '*' }[e.fn];
-    return `(${d.cast(l, type)} ${op} ${d.cast(r, type)})`;
-  }
-
-  private inList(e: Extract<Expr, { k: 'call' }>, truth: boolean): string {
-    const d = this.d;
-    const [left, ...values] = e.args;
-    if (!left) return this.unsupported('in without a left side');
-    if (values.length === 0) return d.bool(false);
-    const ci = e.fn === 'in_ci';
-    const wrap = (s: string): string => (ci ? d.lower(s) : s);
-    const l = wrap(this.expr(left, false));
-    const list = values.map((v) => wrap(this.expr(v, false))).join(', ');
-    const test = `${l} IN (${list})`;
-    // Kusto: a null left side is simply not in the list (false, so `!in` is true).
-    return truth || !this.nullable(left) ? `(${test})` : `coalesce(${test}, false)`;
-  }
-
-  private has(e: Extract<Expr, { k: 'call' }>): string {
-    const [left, right] = e.args;
-    if (!left || !right) return this.unsupported(`${e.fn} without two operands`);
-    const leftSql = this.asString(left);
-    const term = constantString({ sql: '', e: right });
-    if (term === undefined) {
-      return this.unsupported(`${e.fn} with a non-constant right side`);
-    }
-    const edges = e.fn === 'hasprefix' ? { start: true, end: false } : e.fn === 'hassuffix' ? { start: false, end: true } : undefined;
-    return termMatch({ sql: leftSql, e: left }, [term], e.fn === 'has_cs', this.context('bool'), edges);
-  }
-
-  private hasAnyAll(e: Extract<Expr, { k: 'call' }>, truth: boolean): string {
-    const [left, ...values] = e.args;
-    if (!left) return this.unsupported(`${e.fn} without a left side`);
-    const terms = constantTerms(this.args(values), this.context('bool'), e.fn);
-    const rewrite = this.integerTermRewrite(left, terms, e.fn, truth);
-    if (rewrite) return rewrite;
-    const leftArg = { sql: this.asString(left), e: left };
-    if (e.fn === 'has_any') return termMatch(leftArg, terms, false, this.context('bool'));
-    if (terms.length === 0) return this.d.bool(true);
-    return `(${terms.map((t) => termMatch(leftArg, [t], false, this.context('bool'))).join(' AND ')})`;
-  }
-
-  /**
-   * `tostring(<int or long>) has_any ("139", "445")`: the text of an integer is an optional '-' and digits, one
-   * term, so the match is exactly "the value is ±139 or ±445" — an IN list the engines can use, instead of a regex
-   * per row (kusto-semantics.md §1). Terms that are not canonical digit strings cannot match; terms holding a
-   * delimiter (phrases such as "-445") keep the regex.
-   */
-  private integerTermRewrite(left: Expr, terms: readonly string[], fn: string, truth: boolean): string | undefined {
-    if (fn !== 'has_any' || left.k !== 'call' || left.fn !== 'tostring') return undefined;
-    const [inner] = left.args;
-    if (!inner || !isInteger(inner.type)) return undefined;
-    if (terms.some((t) => /[^\p{L}\p{N}]/u.test(t))) return undefined;
-    const numbers = terms.filter((t) => /^(0|[1-9][0-9]{0,17})$/.test(t)).map(Number).filter(Number.isSafeInteger);
-    if (numbers.length === 0) return this.d.bool(false);
-    const test = this.d.integerMagnitudeIn(this.expr(inner, false), [...new Set(numbers)]);
-    return truth ? `(${test})` : `coalesce(${test}, false)`;
-  }
-
-  /** The left side of a string operator as a string (Kusto converts with tostring()). */
-  private asString(e: Expr): string {
-    const sql = this.expr(e, false);
-    return e.type === 'string' ? sql : toStringSql({ sql, e }, this.context('string'));
-  }
-
-  private dynamicGet(e: Extract<Expr, { k: 'call' }>): string {
-    const [target, key] = e.args;
-    if (!target || !key) return this.unsupported('dynamic access without a key');
-    if (target.type !== 'dynamic') return this.unsupported(`member access on a ${target.type} value`);
-    const json = this.expr(target, false);
-    if (key.k === 'lit' && (typeof key.value === 'string' || (typeof key.value === 'number' && Number.isInteger(key.value)))) {
-      return this.d.jsonGet(json, key.value);
-    }
-    if (isInteger(key.type)) return this.d.jsonElementAt(json, this.expr(key, false));
-    if (key.type === 'string') return this.d.jsonMemberAt(json, this.expr(key, false));
-    return this.unsupported(`an index of type ${key.type} into dynamic`);
   }
 }

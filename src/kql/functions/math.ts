@@ -1,0 +1,37 @@
+/** Numeric functions: `abs`, `round` (half away from zero on both engines), `ceiling`, `sqrt`, `pow`, `log`, `exp`. */
+import { isInteger } from '../types.js';
+import { arg, constantNumber, type Arg, type SqlContext } from '../sql/template.js';
+import { scalar, type ScalarFunction } from './types.js';
+
+/**
+ * `round(x, p)`: half away from zero at p decimal places (p < 0 rounds to tens, hundreds…), the same on both engines
+ * (ClickHouse's round() is banker's for floats). Integers stay integers: p ≥ 0 leaves them unchanged. A null p
+ * gives null. Scaling by 10^−p uses division, which is exact for the usual p = −1, −2….
+ */
+function roundSql(x: Arg, precision: Arg | undefined, c: SqlContext): string {
+  const { d } = c;
+  const p = precision === undefined ? 0 : constantNumber(precision);
+  if (precision?.e.k === 'lit' && p === undefined) return d.typedNull(c.type);
+  const pSql = p === undefined ? `(${precision?.sql})` : String(p);
+  if (isInteger(x.e.type)) {
+    const v = d.cast(x.sql, 'long');
+    const scaled = (pow: string): string => `(sign(${v}) * ${d.intDiv(`(abs(${v}) + ${pow} / 2)`, pow)} * ${pow})`;
+    if (p !== undefined) return p >= 0 ? v : scaled(String(10 ** -p));
+    return `CASE WHEN ${pSql} >= 0 THEN ${v} ELSE ${scaled(d.cast(`pow(10, -${pSql})`, 'long'))} END`;
+  }
+  const up = (scale: string): string => `(sign(${x.sql}) * floor(abs(${x.sql}) * ${scale} + 0.5) / ${scale})`;
+  const down = (scale: string): string => `(sign(${x.sql}) * floor(abs(${x.sql}) / ${scale} + 0.5) * ${scale})`;
+  if (p !== undefined) return p >= 0 ? up(String(10 ** p)) : down(String(10 ** -p));
+  return `CASE WHEN ${pSql} >= 0 THEN ${up(`pow(10, ${pSql})`)} ELSE ${down(`pow(10, -${pSql})`)} END`;
+}
+
+export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
+  // Cast back: ClickHouse's abs() of a signed integer is unsigned, which would make later arithmetic wrap.
+  scalar({ name: 'abs', sql: (a, c) => c.d.cast(`abs(${c.d.cast(arg(a, 0, c).sql, c.type)})`, c.type) }),
+  scalar({ name: 'round', sql: (a, c) => roundSql(arg(a, 0, c), a[1], c) }),
+  scalar({ name: 'ceiling', sql: (a, c) => (isInteger(arg(a, 0, c).e.type) ? arg(a, 0, c).sql : `ceil(${arg(a, 0, c).sql})`) }),
+  scalar({ name: 'sqrt', sql: (a, c) => `CASE WHEN ${arg(a, 0, c).sql} >= 0 THEN sqrt(${arg(a, 0, c).sql}) END` }),
+  scalar({ name: 'pow', sql: (a, c) => `pow(${c.d.cast(arg(a, 0, c).sql, 'real')}, ${arg(a, 1, c).sql})` }),
+  scalar({ name: 'log', sql: (a, c) => `CASE WHEN ${arg(a, 0, c).sql} > 0 THEN ln(${arg(a, 0, c).sql}) END` }),
+  scalar({ name: 'exp', sql: (a, c) => `exp(${c.d.cast(arg(a, 0, c).sql, 'real')})` }),
+];

@@ -1,0 +1,115 @@
+/**
+ * Time: `now()`/`ago()` (one fixed instant per query, folded to literals so the engines can prune on them),
+ * `bin`/`floor` (aligned to the Unix epoch, exact in integer microseconds), `startofday`, `datetime_add`,
+ * `datetime_diff`.
+ */
+import { call, lit, type Expr } from '../ir.js';
+import { MICROS, isInteger } from '../types.js';
+import type { Dialect } from '../sql/dialect.js';
+import { arg, constantNumber, constantString, type Arg, type SqlContext } from '../sql/template.js';
+import { scalar, type ScalarFunction } from './types.js';
+
+/**
+ * Folds datetime/timespan arithmetic on constants (`ago(14d)` → the instant), so time bounds reach SQL as plain
+ * literals the engines can prune with, and the ASIM bounds need no null test.
+ */
+export function foldTime(e: Expr): Expr {
+  if (e.k !== 'call' || (e.fn !== 'add' && e.fn !== 'sub') || (e.type !== 'datetime' && e.type !== 'timespan')) return e;
+  const [a, b] = e.args;
+  if (a?.k !== 'lit' || b?.k !== 'lit' || typeof a.value !== 'number' || typeof b.value !== 'number') return e;
+  if (a.type === 'datetime' && b.type === 'datetime') return e;
+  return lit(e.fn === 'add' ? a.value + b.value : a.value - b.value, e.type);
+}
+
+const UNIT_NAMES: Readonly<Record<string, string>> = {
+  year: 'year', quarter: 'quarter', month: 'month', week: 'week', day: 'day', hour: 'hour', minute: 'minute',
+  second: 'second', millisecond: 'millisecond', microsecond: 'microsecond',
+};
+
+function unitOf(a: Arg | undefined, c: SqlContext): string {
+  const name = constantString(a)?.toLowerCase();
+  const unit = name ? UNIT_NAMES[name] : undefined;
+  if (!unit) return c.unsupported(`datetime unit ${name ?? '(non-constant)'}`);
+  return unit;
+}
+
+/**
+ * `bin(value, size)`: rounded down to a multiple of size. A null value or size, or a size that is not positive,
+ * gives null (bin-function docs). A constant size is checked here, so the SQL of the common `bin(t, 1h)` stays plain.
+ */
+export function binSql(value: Arg, size: Arg, c: SqlContext): string {
+  const { d } = c;
+  const sizeValue = constantNumber(size);
+  if (size.e.k === 'lit' && (sizeValue === undefined || sizeValue <= 0)) return d.typedNull(c.type);
+  const sizeSql = sizeValue === undefined ? size.sql : String(sizeValue);
+  const integralSize = sizeValue === undefined ? isInteger(size.e.type) || size.e.type === 'timespan' : Number.isInteger(sizeValue);
+  // The size is a signed 64-bit value: ClickHouse would make Int64 % UInt64 unsigned and wrap negative times.
+  const floorTo = (x: string): string => {
+    const s = d.cast(sizeSql, 'long');
+    return `(${x} - (((${x} % ${s}) + ${s}) % ${s}))`;
+  };
+  const real = (x: string): string => `(floor(${d.cast(x, 'real')} / ${d.cast(sizeSql, 'real')}) * ${d.cast(sizeSql, 'real')})`;
+  let binned: string;
+  switch (value.e.type) {
+    case 'datetime':
+      // Bins align to the Unix epoch (§15 Q3), exactly in integer microseconds.
+      binned = d.microsToDatetime(floorTo(d.datetimeToMicros(value.sql)));
+      break;
+    case 'timespan':
+      binned = floorTo(value.sql);
+      break;
+    case 'int':
+    case 'long':
+      binned = integralSize ? floorTo(d.cast(value.sql, 'long')) : real(value.sql);
+      break;
+    case 'real':
+      binned = real(value.sql);
+      break;
+    default:
+      return c.unsupported(`bin() of a ${value.e.type} value`);
+  }
+  return sizeValue === undefined ? `CASE WHEN ${size.sql} > 0 THEN ${binned} END` : binned;
+}
+
+/** Integer division rounding toward −∞ (for day and week numbers of times before 1970). */
+export function floorDiv(x: string, n: number, d: Dialect): string {
+  return d.intDiv(`(${x} - (((${x} % ${n}) + ${n}) % ${n}))`, String(n));
+}
+
+const DAY: Arg = { sql: String(MICROS.day), e: lit(MICROS.day, 'timespan') };
+
+export const TIME_FUNCTIONS: readonly ScalarFunction[] = [
+  scalar({
+    name: 'now',
+    build: (site) => {
+      const [offset] = site.args();
+      const now = lit(site.now, 'datetime');
+      return offset ? foldTime(call('add', 'datetime', now, offset)) : now;
+    },
+  }),
+  scalar({ name: 'ago', build: (site) => foldTime(call('sub', 'datetime', lit(site.now, 'datetime'), ...site.args())) }),
+  scalar({ name: 'bin', aliases: ['floor'], sql: (a, c) => binSql(arg(a, 0, c), arg(a, 1, c), c) }),
+  scalar({
+    name: 'startofday',
+    sql: (a, c) => {
+      const day = binSql(arg(a, 0, c), DAY, c);
+      // startofday(d, offset): the start of the day `offset` days away.
+      const offset = a[1];
+      return offset ? c.d.addUnits('day', offset.sql, day) : day;
+    },
+  }),
+  scalar({ name: 'datetime_add', sql: (a, c) => c.d.addUnits(unitOf(a[0], c), arg(a, 1, c).sql, arg(a, 2, c).sql) }),
+  scalar({
+    name: 'datetime_diff',
+    sql: (a, c) => {
+      const unit = unitOf(a[0], c);
+      const later = arg(a, 1, c).sql;
+      const earlier = arg(a, 2, c).sql;
+      if (unit !== 'week') return c.d.cast(c.d.diffUnits(unit, later, earlier), 'long');
+      // Kusto's weeks start on Sunday: count the Sundays crossed. Day 0 (1970-01-01) was a Thursday, so the week
+      // holding day n is floor((n + 4) / 7).
+      const week = (t: string): string => floorDiv(`${floorDiv(c.d.datetimeToMicros(t), MICROS.day, c.d)} + 4`, 7, c.d);
+      return c.d.cast(`(${week(later)} - ${week(earlier)})`, 'long');
+    },
+  }),
+];

@@ -1,0 +1,27 @@
+/**
+ * Standard-SQL defaults every engine starts from: an engine's dialect is `{ ...baseDialect, …its differences }`,
+ * so what it does not state is this. Capabilities default to "supported"; an engine or version that lacks one
+ * says so.
+ */
+import type { Capabilities, Dialect, FunctionOverrides } from './dialect.js';
+
+const capabilities: Capabilities = {
+  rightSemiJoin: true,
+  windowFunctions: true,
+  commonTableExpressions: true,
+  subsecondDatetimes: true,
+};
+
+const overrides: FunctionOverrides = { scalars: {}, aggregates: {} };
+
+export const baseDialect = {
+  capabilities,
+  overrides,
+  bool: (v: boolean): string => (v ? 'true' : 'false'),
+  lower: (s: string): string => `lower(${s})`,
+  upper: (s: string): string => `upper(${s})`,
+  nullSafeEquals: (a: string, b: string): string => `${a} IS NOT DISTINCT FROM ${b}`,
+  /** `value IN (±m, …)`: exact for any integer, and a plain IN list the engines can use. */
+  integerMagnitudeIn: (s: string, magnitudes: readonly number[]): string =>
+    `${s} IN (${[...new Set(magnitudes.flatMap((n) => [n, -n]))].join(', ')})`,
+} satisfies Partial<Dialect>;
