@@ -1,14 +1,13 @@
 /**
  * `smbwatch alerts`: the alerts kept in the store.
  */
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { listAlerts } from '../alerts/store.js';
 import type { Alert, KustoValue } from '../alerts/types.js';
 import { parseSentinelDuration } from '../rules/duration.js';
-import { openDuckDbStore } from '../store/duckdb.js';
+import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
 import { anyTimestampToMicros } from '../util/time.js';
-import { dbOption, resolveDbPath } from './options.js';
+import { dbOption } from './options.js';
 import { renderTable } from '../util/table.js';
 
 interface AlertsOptions {
@@ -27,7 +26,13 @@ export function register(program: Command): void {
     .option('--rule <id>', 'only alerts of this rule id')
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
     .action(async (options: AlertsOptions) => {
-      process.exitCode = await alertsCommand(options);
+      try {
+        process.exitCode = await alertsCommand(options);
+      } catch (error) {
+        if (!isStoreError(error)) throw error;
+        process.stderr.write(`smbwatch alerts: ${error.message}\n`);
+        process.exitCode = storeErrorStatus(error);
+      }
     });
 }
 
@@ -40,9 +45,9 @@ export function parseSince(text: string, now: Date = new Date()): Date | undefin
 }
 
 async function alertsCommand(options: AlertsOptions): Promise<number> {
-  const path = resolveDbPath(options.db);
-  if (!existsSync(path)) {
-    process.stderr.write(`smbwatch alerts: no store at ${path}\n`);
+  const address = storeAddress(options.db);
+  if (!storeMayExist(address)) {
+    process.stderr.write(`smbwatch alerts: no store at ${addressText(address)}\n`);
     return 1;
   }
   const since = options.since === undefined ? undefined : parseSince(options.since);
@@ -50,7 +55,7 @@ async function alertsCommand(options: AlertsOptions): Promise<number> {
     process.stderr.write(`smbwatch alerts: --since must be an ISO 8601 time or a duration like 7d; got "${options.since}"\n`);
     return 2;
   }
-  const store = await openDuckDbStore(path);
+  const store = await openStore(address);
   try {
     const alerts = await listAlerts(store, { ...(since ? { since } : {}), ...(options.rule ? { ruleId: options.rule } : {}) });
     process.stdout.write(renderAlerts(alerts, options.output));

@@ -5,8 +5,9 @@ import { Command, Option } from 'commander';
 import { runIngest, type IngestRunResult } from '../ingest/run.js';
 import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
-import { openDuckDbStore } from '../store/duckdb.js';
-import { dbOption, resolveDbPath } from './options.js';
+import type { Store } from '../store/engine.js';
+import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
+import { dbOption } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 
@@ -49,7 +50,8 @@ line reader instead, which reports rejects with their line numbers. --explain-fo
 Examples:
   smbwatch ingest /var/log/zeek/current/conn.log
   smbwatch ingest --db week.duckdb /data/zeek/2024-03-*/
-  smbwatch ingest 'logs/**/conn.*.log.gz' --progress log`,
+  smbwatch ingest 'logs/**/conn.*.log.gz' --progress log
+  smbwatch ingest --db 'clickhouse://127.0.0.1:8123/smbwatch?cluster=c2' /data/zeek/   (docs/clickhouse.md)`,
     )
     .action(async (paths: string[], options: IngestOptions) => {
       process.exitCode = await ingestCommand(paths, options);
@@ -66,7 +68,14 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
     process.stderr.write(`smbwatch ingest: --memory-limit must be a size such as 512MB or 2GB, got "${options.memoryLimit}"\n`);
     return 2;
   }
-  const store = await openDuckDbStore(resolveDbPath(options.db), options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
+  let store: Store;
+  try {
+    store = await openStore(storeAddress(options.db), { create: true, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}) });
+  } catch (error) {
+    if (!isStoreError(error)) throw error;
+    process.stderr.write(`smbwatch ingest: ${error.message}\n`);
+    return storeErrorStatus(error);
+  }
   try {
     const result = await runIngest(store, paths, {
       format,

@@ -1,16 +1,21 @@
 /**
  * Options shared by several commands.
  */
-import { resolve } from 'node:path';
 import { Option } from 'commander';
+import { DEFAULT_DB, QUERY_ENGINES } from '../store/engines.js';
 
-export const DEFAULT_DB = './smbwatch.duckdb';
+export { DEFAULT_DB };
 
 export function dbOption(): Option {
-  return new Option('--db <path>', 'DuckDB database file (env SMBWATCH_DB)').default(undefined, `$SMBWATCH_DB or ${DEFAULT_DB}`);
+  return new Option(
+    '--db <path|url>',
+    'the store: a DuckDB file, or clickhouse://[user[:password]@]host[:port]/database[?cluster=NAME] (env SMBWATCH_DB)',
+  ).default(undefined, `$SMBWATCH_DB or ${DEFAULT_DB}`);
 }
 
-/** The database path: --db, else $SMBWATCH_DB, else ./smbwatch.duckdb. */
-export function resolveDbPath(given: string | undefined): string {
-  return resolve(given ?? process.env.SMBWATCH_DB ?? DEFAULT_DB);
+/** `--engine`: the SQL engine that runs KQL; default the store's own. */
+export function engineOption(): Option {
+  return new Option('--engine <engine>', "SQL engine for the query: the store's own (default), or clickhouse (embedded chdb) over a DuckDB store's records").choices([
+    ...QUERY_ENGINES,
+  ]);
 }

@@ -1,12 +1,10 @@
 /**
- * `smbwatch query`: runs ad-hoc KQL over the store, on DuckDB or on ClickHouse (embedded chdb), with `now()`
- * fixed by --at. Self-contained queries (datatable/print) need no store.
+ * `smbwatch query`: runs ad-hoc KQL over the store (a DuckDB file or a ClickHouse server), or on embedded
+ * ClickHouse (chdb) over a DuckDB store's records, with `now()` fixed by --at. Self-contained queries
+ * (datatable/print) need no store.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { ASIM_TABLE } from '../asim/schema.js';
 import { compileKql, runCompiled, type CompiledQuery, type KqlResult } from '../kql/compile.js';
 import { KqlError } from '../kql/errors.js';
 import type { Rel } from '../kql/ir.js';
@@ -14,21 +12,19 @@ import { someRel } from '../kql/ir-walk.js';
 import { openMemoryDuckDb } from '../kql/memory-duckdb.js';
 import { parseTimespan } from '../kql/timespan.js';
 import type { KustoValue } from '../kql/values.js';
-import { ChdbEngine } from '../store/chdb.js';
-import { openDuckDbStore } from '../store/duckdb.js';
-import { quoteIdentifier, quoteString } from '../store/sql.js';
+import type { DialectName } from '../kql/sql/dialect.js';
+import { dialectOf, isStoreError, openStore, storeAddress, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, resolveDbPath } from './options.js';
+import { dbOption, engineOption } from './options.js';
 import { renderTable } from '../util/table.js';
 
 type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
-type Engine = 'duckdb' | 'clickhouse';
 
 interface QueryOptions {
   db?: string;
   at?: string;
   output: OutputFormat;
-  engine: Engine;
+  engine?: QueryEngine;
   showSql?: boolean;
   file?: string;
   lookback?: string;
@@ -44,10 +40,22 @@ export function register(program: Command): void {
     .option('--at <time>', 'the instant now() and ago() refer to (ISO 8601, UTC unless a zone is given); default: now')
     .option('--lookback <timespan>', "limit reads of the ASIM table to [now - lookback, now], as a scheduled rule's query period (e.g. 14d)")
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl', 'csv']).default('table'))
-    .addOption(new Option('--engine <engine>', 'SQL engine').choices(['duckdb', 'clickhouse']).default('duckdb'))
+    .addOption(engineOption())
     .option('--show-sql', 'print the generated SQL for the chosen engine (to stderr) before the result')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  smbwatch query --at 2024-03-15T00:00:00Z 'ASimNetworkSessionLogs | summarize count() by SrcIpAddr | top 5 by count_'
+  smbwatch query --db clickhouse://127.0.0.1:8123/smbwatch --file rule.kql --at 2024-03-15T00:00:00Z --lookback 14d`,
+    )
     .action(async (kql: string | undefined, options: QueryOptions) => {
-      process.exitCode = await query(kql, options);
+      try {
+        process.exitCode = await query(kql, options);
+      } catch (error) {
+        if (!isStoreError(error)) throw error;
+        process.exitCode = fail(error.message);
+      }
     });
 }
 
@@ -58,15 +66,17 @@ async function query(kqlArgument: string | undefined, options: QueryOptions): Pr
   if (now === null) return fail(`--at: not an ISO 8601 time: ${options.at}`);
   const lookback = options.lookback === undefined ? undefined : parseTimespan(options.lookback);
   if (options.lookback !== undefined && lookback === undefined) return fail(`--lookback: not a timespan: ${options.lookback}`);
-  let compiled: CompiledQuery;
-  try {
-    compiled = compileKql(text, { engine: options.engine, now, ...(lookback === undefined ? {} : { lookback }) });
-  } catch (error) {
-    if (error instanceof KqlError) return fail(error.message);
-    throw error;
-  }
-  if (options.showSql) process.stderr.write(`${compiled.sql}\n`);
-  const result = await execute(compiled, options);
+  const compile = (dialect: DialectName): CompiledQuery | string => {
+    try {
+      const compiled = compileKql(text, { engine: dialect, now, ...(lookback === undefined ? {} : { lookback }) });
+      if (options.showSql) process.stderr.write(`${compiled.sql}\n`);
+      return compiled;
+    } catch (error) {
+      if (error instanceof KqlError) return error.message;
+      throw error;
+    }
+  };
+  const result = await execute(compile, options);
   if (typeof result === 'string') return fail(result);
   process.stdout.write(render(result, options.output));
   return 0;
@@ -81,45 +91,34 @@ function readsStore(rel: Rel): boolean {
   return someRel(rel, (r) => r.k === 'scan');
 }
 
-/** Runs the query on the chosen engine; a string is a user-facing error. */
-async function execute(compiled: CompiledQuery, options: QueryOptions): Promise<KqlResult | string> {
-  const needsStore = readsStore(compiled.ir);
-  const path = resolveDbPath(options.db);
-  if (needsStore && !existsSync(path)) return `no store at ${path} (ingest logs first, or give --db)`;
-  if (options.engine === 'duckdb') {
-    if (!needsStore) {
+/**
+ * Compiles for the chosen engine and runs there; a string is a user-facing error. A query that reads no table
+ * runs on an engine of its own (no store needed): in-memory DuckDB, or chdb.
+ */
+async function execute(compile: (dialect: DialectName) => CompiledQuery | string, options: QueryOptions): Promise<KqlResult | string> {
+  const address = storeAddress(options.db);
+  const probeDialect = options.engine ?? dialectOf(address.engine);
+  const probe = compile(probeDialect);
+  if (typeof probe === 'string') return probe;
+  if (!readsStore(probe.ir)) {
+    if ((options.engine ?? address.engine) === 'duckdb') {
       const memory = await openMemoryDuckDb();
       try {
-        return await runCompiled(compiled, memory);
+        return await runCompiled(probe, memory);
       } finally {
         memory.close();
       }
     }
-    const store = await openDuckDbStore(path);
-    try {
-      return await runCompiled(compiled, store);
-    } finally {
-      await store.close();
-    }
+    if (address.engine === 'duckdb') return withChdb((chdb) => runCompiled(probe, chdb));
   }
-  const engine = ChdbEngine.open();
-  const scratch = mkdtempSync(join(tmpdir(), 'smbwatch-query-'));
+  const store = await openStore(address);
   try {
-    if (needsStore) {
-      // ClickHouse reads the store's ASIM table through a Parquet copy made by DuckDB.
-      const parquet = join(scratch, 'asim.parquet');
-      const store = await openDuckDbStore(path);
-      try {
-        await store.query(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(parquet)} (FORMAT PARQUET)`);
-      } finally {
-        await store.close();
-      }
-      await engine.loadAsimParquet(parquet);
-    }
-    return await runCompiled(compiled, engine);
+    return await withQueryEngine(store, options.engine, async (sql, dialect) => {
+      const compiled = dialect === probeDialect ? probe : compile(dialect);
+      return typeof compiled === 'string' ? compiled : runCompiled(compiled, sql);
+    });
   } finally {
-    engine.close();
-    rmSync(scratch, { recursive: true, force: true });
+    await store.close();
   }
 }
 

@@ -1,11 +1,9 @@
 /**
  * `smbwatch rejects`: the records that could not be read, with file, line, field and reason.
  */
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { openDuckDbStore, REJECTS_TABLE } from '../store/duckdb.js';
-import { quoteString } from '../store/sql.js';
-import { dbOption, resolveDbPath } from './options.js';
+import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
+import { dbOption } from './options.js';
 import { renderTable } from '../util/table.js';
 
 interface RejectsOptions {
@@ -24,14 +22,20 @@ export function register(program: Command): void {
     .option('--limit <n>', 'at most this many (0 = all)', '50')
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'jsonl']).default('table'))
     .action(async (options: RejectsOptions) => {
-      process.exitCode = await listRejects(options);
+      try {
+        process.exitCode = await listRejects(options);
+      } catch (error) {
+        if (!isStoreError(error)) throw error;
+        process.stderr.write(`smbwatch rejects: ${error.message}\n`);
+        process.exitCode = storeErrorStatus(error);
+      }
     });
 }
 
 async function listRejects(options: RejectsOptions): Promise<number> {
-  const path = resolveDbPath(options.db);
-  if (!existsSync(path)) {
-    process.stderr.write(`smbwatch rejects: no store at ${path}\n`);
+  const address = storeAddress(options.db);
+  if (!storeMayExist(address)) {
+    process.stderr.write(`smbwatch rejects: no store at ${addressText(address)}\n`);
     return 1;
   }
   const limit = Number(options.limit);
@@ -39,19 +43,16 @@ async function listRejects(options: RejectsOptions): Promise<number> {
     process.stderr.write(`smbwatch rejects: --limit must be a whole number, got "${options.limit}"\n`);
     return 2;
   }
-  const store = await openDuckDbStore(path);
+  const store = await openStore(address);
   try {
-    const where = options.input ? `WHERE contains(input, ${quoteString(options.input)})` : '';
-    const result = await store.query(
-      `SELECT input, line, format, field, reason, raw FROM ${REJECTS_TABLE} ${where} ORDER BY input, line ${limit > 0 ? `LIMIT ${limit}` : ''}`,
-    );
+    const rejects = await store.rejects({ limit, ...(options.input ? { inputContains: options.input } : {}) });
     if (options.output === 'jsonl') {
-      for (const [input, line, format, field, reason, raw] of result.rows) {
+      for (const { input, line, format, field, reason, raw } of rejects) {
         process.stdout.write(`${JSON.stringify({ input, line, format, field, reason, raw })}\n`);
       }
       return 0;
     }
-    const rows = result.rows.map((row) => [`${row[0]}:${row[1]}`, String(row[2]), String(row[3]), String(row[4]), clip(String(row[5]))]);
+    const rows = rejects.map((r) => [`${r.input}:${r.line}`, r.format, r.field, r.reason, clip(r.raw)]);
     process.stdout.write(`${renderTable(['where', 'format', 'field', 'reason', 'raw'], rows)}\n${rows.length} shown\n`);
     return 0;
   } finally {

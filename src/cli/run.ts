@@ -4,14 +4,10 @@
  * The plan comes from the plans shipped with smbwatch (built-in rules) or the plan cache (rules/cache/), so a built-in
  * rule, or a rule that ran before, does not load Kusto.Language.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { lastAlertTime, storeAlerts } from '../alerts/store.js';
 import type { Alert, KustoValue } from '../alerts/types.js';
-import { ASIM_TABLE } from '../asim/schema.js';
-import type { SqlRunner } from '../kql/compile.js';
 import { KqlError } from '../kql/errors.js';
 import { cachedQueryRunner, kustoLoaded, type PlanOrigin } from '../rules/cache/plan-cache.js';
 import { formatDuration } from '../rules/duration.js';
@@ -19,15 +15,13 @@ import { evaluateRule, type RuleRun } from '../rules/evaluate.js';
 import { loadRuleSet, RuleLoadError, selectRule } from '../rules/load.js';
 import { applyParameters, ParameterError, parseParameterAssignments } from '../rules/parameters.js';
 import type { Rule } from '../rules/rule.js';
-import { ChdbEngine } from '../store/chdb.js';
-import { openDuckDbStore, type DuckDbStore } from '../store/duckdb.js';
-import { quoteIdentifier, quoteString } from '../store/sql.js';
+import type { Store } from '../store/engine.js';
+import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, resolveDbPath } from './options.js';
+import { dbOption, engineOption } from './options.js';
 import { renderAlertTable } from '../alerts/render.js';
 
 type Output = 'table' | 'json' | 'jsonl';
-type Engine = 'duckdb' | 'clickhouse';
 
 interface RunOptions {
   db?: string;
@@ -36,7 +30,7 @@ interface RunOptions {
   at?: string;
   param: string[];
   output: Output;
-  engine: Engine;
+  engine?: QueryEngine;
   verbose?: boolean;
 }
 
@@ -65,7 +59,7 @@ export function register(program: Command): void {
     .option('--at <time>', 'the run time T, ISO 8601 (UTC unless a zone is given); default: now')
     .option('--param <name=value>', "override a top-level `let` of the rule's query (repeatable)", collect, [])
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
-    .addOption(new Option('--engine <engine>', 'SQL engine').choices(['duckdb', 'clickhouse']).default('duckdb'))
+    .addOption(engineOption())
     .option('--verbose', 'say on stderr where the plan came from (cache or compile) and whether Kusto.Language was loaded')
     .addHelpText(
       'after',
@@ -88,8 +82,12 @@ export async function reportErrors(command: string, body: () => Promise<number>)
   try {
     return await body();
   } catch (error) {
-    const status = error instanceof CommandError ? error.status : error instanceof ParameterError ? EXIT_USAGE : EXIT_FAILED;
-    if (error instanceof CommandError || error instanceof ParameterError) {
+    const status =
+      error instanceof CommandError ? error.status
+      : error instanceof ParameterError ? EXIT_USAGE
+      : isStoreError(error) ? storeErrorStatus(error) // missing, unreachable, a shard down; never with a password
+      : EXIT_FAILED;
+    if (error instanceof CommandError || error instanceof ParameterError || isStoreError(error)) {
       process.stderr.write(`smbwatch ${command}: ${error.message}\n`);
       return status;
     }
@@ -139,27 +137,9 @@ export function parseTimeOption(name: string, text: string): Date {
   return new Date(micros / 1000);
 }
 
-/** Opens the store at --db, which must exist (a run never creates an empty store). */
-export async function openExistingStore(db: string | undefined): Promise<DuckDbStore> {
-  const path = resolveDbPath(db);
-  if (!existsSync(path)) throw new CommandError(`no store at ${path} (ingest logs first with \`smbwatch ingest\`, or give --db)`, EXIT_FAILED);
-  return openDuckDbStore(path);
-}
-
-/** Runs `body` with a SQL engine over the store's records: the store itself, or chdb loaded from a Parquet copy. */
-async function withEngine<T>(store: DuckDbStore, engine: Engine, body: (sql: SqlRunner) => Promise<T>): Promise<T> {
-  if (engine === 'duckdb') return body(store);
-  const scratch = mkdtempSync(join(tmpdir(), 'smbwatch-run-'));
-  const chdb = ChdbEngine.open();
-  try {
-    const parquet = join(scratch, 'asim.parquet');
-    await store.query(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(parquet)} (FORMAT PARQUET)`);
-    await chdb.loadAsimParquet(parquet);
-    return await body(chdb);
-  } finally {
-    chdb.close();
-    rmSync(scratch, { recursive: true, force: true });
-  }
+/** Opens the store named by --db, which must exist (a run never creates an empty store). */
+export async function openExistingStore(db: string | undefined): Promise<Store> {
+  return openStore(storeAddress(db));
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -179,8 +159,8 @@ async function runCommand(options: RunOptions): Promise<number> {
   const store = await openExistingStore(options.db);
   let report: RunReport;
   try {
-    report = await withEngine(store, options.engine, async (sql) => {
-      const runner = cachedQueryRunner(store, sql, options.engine);
+    report = await withQueryEngine(store, options.engine, async (sql, dialect) => {
+      const runner = cachedQueryRunner(store, sql, dialect);
       const lastAlertAt = await lastAlertTime(store, rule.id, at);
       const run = await evaluateRule(rule, parameters, runner, at, lastAlertAt ? { lastAlertAt } : {});
       const fresh = await storeAlerts(store, run.alerts);

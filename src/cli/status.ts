@@ -1,12 +1,11 @@
 /**
  * `smbwatch status`: what the store holds — records, their time span, inputs ingested and rejects.
  */
-import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ASIM_TABLE } from '../asim/schema.js';
-import { LEDGER_TABLE, openDuckDbStore, REJECTS_TABLE } from '../store/duckdb.js';
-import { dbOption, resolveDbPath } from './options.js';
+import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
+import { dbOption } from './options.js';
 import { formatCount, renderTable } from '../util/table.js';
+import { microsToIso } from '../util/time.js';
 
 export function register(program: Command): void {
   program
@@ -14,38 +13,37 @@ export function register(program: Command): void {
     .description('Show what the store holds: records, time span, sources and ingested inputs')
     .addOption(dbOption())
     .action(async (options: { db?: string }) => {
-      process.exitCode = await status(resolveDbPath(options.db));
+      try {
+        process.exitCode = await status(options.db);
+      } catch (error) {
+        if (!isStoreError(error)) throw error;
+        process.stderr.write(`smbwatch status: ${error.message}\n`);
+        process.exitCode = storeErrorStatus(error);
+      }
     });
 }
 
-async function status(path: string): Promise<number> {
-  if (!existsSync(path)) {
-    process.stdout.write(`No store at ${path} yet.\nStart with: smbwatch ingest PATH...   (see smbwatch ingest --help)\n`);
+async function status(db: string | undefined): Promise<number> {
+  const address = storeAddress(db);
+  if (!storeMayExist(address)) {
+    process.stdout.write(`No store at ${addressText(address)} yet.\nStart with: smbwatch ingest PATH...   (see smbwatch ingest --help)\n`);
     return 0;
   }
-  const store = await openDuckDbStore(path);
+  const store = await openStore(address);
   try {
-    const totals = await store.query(
-      `SELECT count(*), strftime(min(TimeGenerated), '%Y-%m-%dT%H:%M:%S.%fZ'), strftime(max(TimeGenerated), '%Y-%m-%dT%H:%M:%S.%fZ') FROM ${ASIM_TABLE}`,
-    );
-    const [records, first, last] = totals.rows[0]!;
-    const products = await store.query(
-      `SELECT EventVendor, EventProduct, EventType, count(*) AS n FROM ${ASIM_TABLE} GROUP BY ALL ORDER BY n DESC`,
-    );
-    const inputs = await store.query(`SELECT count(DISTINCT name), coalesce(sum(records), 0), coalesce(sum(rejects), 0) FROM ${LEDGER_TABLE}`);
-    const rejects = await store.query(`SELECT count(*) FROM ${REJECTS_TABLE}`);
-    const [inputCount] = inputs.rows[0]!;
+    const summary = await store.summary();
+    const span = summary.firstMicros === undefined ? '' : `, TimeGenerated from ${microsToIso(summary.firstMicros)} to ${microsToIso(summary.lastMicros ?? summary.firstMicros)}`;
     const lines = [
-      `Store: ${path}`,
-      `Records: ${formatCount(Number(records))}${first ? `, TimeGenerated from ${first} to ${last}` : ''}`,
-      `Inputs ingested: ${formatCount(Number(inputCount))}; rejected records kept: ${formatCount(Number(rejects.rows[0]![0]))}`,
+      `Store: ${store.location}`,
+      `Records: ${formatCount(summary.records)}${span}`,
+      `Inputs ingested: ${formatCount(summary.inputs)}; rejected records kept: ${formatCount(summary.rejects)}`,
     ];
-    if (products.rows.length > 0) {
+    if (summary.products.length > 0) {
       lines.push(
         '',
         renderTable(
           ['vendor', 'product', 'event type', 'records'],
-          products.rows.map((row) => [String(row[0]), String(row[1]), String(row[2]), formatCount(Number(row[3]))]),
+          summary.products.map((p) => [p.vendor, p.product, p.eventType, formatCount(p.records)]),
           ['left', 'left', 'left', 'right'],
         ),
       );

@@ -138,6 +138,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
       lineReached: content.lines,
       contentHash: content.hash,
       headHash: content.bytes >= HEAD_BYTES ? headHash : '',
+      resumedAfterLine: resumeAfterLine,
       ...counts,
       ingestedAt: new Date(),
     };

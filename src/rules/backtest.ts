@@ -20,8 +20,10 @@ import { instantiate, type QueryTemplate } from './cache/template.js';
 import { planSharedInput, type SharedTable } from './backtest-input.js';
 import type { Rule } from './rule.js';
 import { runCompiled } from '../kql/compile.js';
-import { duckdb } from '../kql/sql/duckdb.js';
+import { DIALECTS } from '../kql/compile.js';
+import type { DialectName } from '../kql/sql/dialect.js';
 import type { Store } from '../store/engine.js';
+import { dialectOf } from '../store/engines.js';
 import { quoteIdentifier } from '../store/sql.js';
 import { gridCeil, gridFloor } from '../watch/schedule.js';
 
@@ -66,7 +68,11 @@ export interface BacktestResult {
 
 const SHARED_TABLE_PREFIX = '__smbwatch_backtest_input_';
 
-/** Runs the rule at every scheduled time in [from, to] over a DuckDB store. */
+/**
+ * Runs the rule at every scheduled time in [from, to] over a store. The shared input is a temporary table, which
+ * only the DuckDB store offers (a server store's session would not hold it between requests): on a ClickHouse
+ * server every step reads the store.
+ */
 export async function backtest(
   store: Store,
   rule: Rule,
@@ -83,14 +89,15 @@ export async function backtest(
   if (!first || !last) return { times, runs: [], planOrigin: 'cache', sharedTables: 0 };
   const plan = await lookupPlan(store, queryText, lookback, first.getTime() * MICROS_PER_MS);
 
+  const dialect = dialectOf(store.engine);
   let tables: readonly SharedTable[] = [];
   let runner: QueryRunner;
-  if (plan.template && options.shareInput !== false) {
-    const shared = planSharedInput(plan.template, first.getTime() * MICROS_PER_MS, last.getTime() * MICROS_PER_MS, duckdb, SHARED_TABLE_PREFIX);
+  if (plan.template && options.shareInput !== false && store.engine === 'duckdb') {
+    const shared = planSharedInput(plan.template, first.getTime() * MICROS_PER_MS, last.getTime() * MICROS_PER_MS, DIALECTS[dialect], SHARED_TABLE_PREFIX);
     tables = shared.tables;
-    runner = templateRunner(store, shared.template);
+    runner = templateRunner(store, shared.template, dialect);
   } else {
-    runner = { run: (text, at) => runCompiled(planSql(plan, text, at.getTime() * MICROS_PER_MS, lookback, 'duckdb'), store) };
+    runner = { run: (text, at) => runCompiled(planSql(plan, text, at.getTime() * MICROS_PER_MS, lookback, dialect), store) };
   }
 
   const runs: RuleRun[] = [];
@@ -109,6 +116,6 @@ export async function backtest(
   return { times, runs, planOrigin: plan.origin, sharedTables: tables.length };
 }
 
-function templateRunner(store: Store, template: QueryTemplate): QueryRunner {
-  return { run: (_text, at) => runCompiled(instantiate(template, at.getTime() * MICROS_PER_MS, 'duckdb'), store) };
+function templateRunner(store: Store, template: QueryTemplate, dialect: DialectName): QueryRunner {
+  return { run: (_text, at) => runCompiled(instantiate(template, at.getTime() * MICROS_PER_MS, dialect), store) };
 }

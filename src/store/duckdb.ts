@@ -14,7 +14,8 @@ import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayo
 import { bulkInsertSql } from './duckdb-bulk.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestTransaction, LedgerEntry, QueryResult, RejectRow, Store } from './engine.js';
+import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import { DuckDbAlertTable, DuckDbPlanTable } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
@@ -110,6 +111,8 @@ export async function openDuckDbStore(path: string, options: DuckDbOptions = {})
 
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
+  readonly alerts = new DuckDbAlertTable((sql) => this.query(sql));
+  readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -160,6 +163,39 @@ export class DuckDbStore implements Store {
     if (headHash === '') return [];
     const latest = await this.ledgerWhere(`head_hash = ${quoteString(headHash)}`, 'latest per name');
     return latest.sort((a, b) => b.offsetReached - a.offsetReached);
+  }
+
+  /** Writes the ASIM view's rows to a Parquet file (for embedded ClickHouse, engines.ts). */
+  async exportAsimParquet(path: string): Promise<void> {
+    await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
+  }
+
+  async summary(): Promise<StoreSummary> {
+    const totals = await this.query(`SELECT count(*), epoch_us(min(TimeGenerated)), epoch_us(max(TimeGenerated)) FROM ${quoteIdentifier(ASIM_TABLE)}`);
+    const [records, first, last] = totals.rows[0] ?? [];
+    const products = await this.query(
+      `SELECT EventVendor, EventProduct, EventType, count(*) AS n FROM ${quoteIdentifier(ASIM_TABLE)} GROUP BY ALL ORDER BY n DESC, 1, 2, 3`,
+    );
+    const inputs = await this.query(`SELECT count(DISTINCT name) FROM ${LEDGER_TABLE}`);
+    const rejects = await this.query(`SELECT count(*) FROM ${REJECTS_TABLE}`);
+    return {
+      records: Number(records ?? 0),
+      ...(first === null || first === undefined ? {} : { firstMicros: Number(first), lastMicros: Number(last) }),
+      products: products.rows.map(([vendor, product, eventType, n]) => ({
+        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n),
+      })),
+      inputs: Number(inputs.rows[0]?.[0] ?? 0),
+      rejects: Number(rejects.rows[0]?.[0] ?? 0),
+    };
+  }
+
+  async rejects(query: RejectQuery): Promise<RejectRow[]> {
+    const where = query.inputContains !== undefined ? `WHERE contains(input, ${quoteString(query.inputContains)})` : '';
+    const limit = query.limit > 0 ? `LIMIT ${Math.trunc(query.limit)}` : '';
+    const result = await this.query(`SELECT input, line, format, field, reason, raw FROM ${REJECTS_TABLE} ${where} ORDER BY input, line ${limit}`);
+    return result.rows.map(([input, line, format, field, reason, raw]) => ({
+      input: String(input), line: Number(line), format: String(format), field: String(field), reason: String(reason), raw: String(raw),
+    }));
   }
 
   async close(): Promise<void> {

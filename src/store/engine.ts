@@ -1,6 +1,8 @@
 /**
- * The store behind smbwatch: an engine that holds ASIM NetworkSession records, the ledger of ingested inputs
- * and the rejects. Sources and rules only see this interface, so a ClickHouse store can stand beside DuckDB.
+ * The store behind smbwatch: an engine that holds ASIM NetworkSession records, the ledger of ingested inputs,
+ * the rejects, the alerts and the cached rule plans. Commands, sources and rules only see this interface, so the
+ * DuckDB file (duckdb.ts) and a ClickHouse server or cluster (clickhouse/server-store.ts) stand side by side;
+ * which one a `--db` value names is decided in engines.ts.
  */
 import type { AsimRecord } from '../asim/record.js';
 import type { BulkPlan } from '../sources/types.js';
@@ -30,6 +32,8 @@ export interface LedgerEntry {
    * new one continues (a rotated copy of a live log that was partly ingested under its old name).
    */
   readonly headHash?: string;
+  /** The line after which this ingest took records (a grown input resumed), 0 when it read from the start. */
+  readonly resumedAfterLine?: number;
   readonly records: number;
   readonly rejects: number;
   readonly ignored: number;
@@ -61,10 +65,66 @@ export interface IngestTransaction {
   rollback(): Promise<void>;
 }
 
+/** One alert as the alert table holds it: the fields it is searched by, and the whole alert as JSON. */
+export interface AlertRow {
+  readonly alertId: string;
+  readonly ruleId: string;
+  readonly ruleVersion: string;
+  readonly ruleName: string;
+  readonly severity: string;
+  readonly displayName: string;
+  /** The run's look-back window, microseconds since the epoch. */
+  readonly queryStart: number;
+  readonly queryEnd: number;
+  readonly json: string;
+}
+
+export interface AlertQuery {
+  /** Only alerts whose run time (query end, microseconds) is at or after this. */
+  readonly sinceMicros?: number;
+  readonly ruleId?: string;
+}
+
+/** Alerts are stored once by id: storing an id already present adds nothing. */
+export interface AlertTable {
+  /** Stores the rows whose ids are not stored yet; returns the ids that were new. */
+  insertNew(rows: readonly AlertRow[]): Promise<Set<string>>;
+  /** The alerts' JSON, ordered by run time, display name, id. */
+  list(query: AlertQuery): Promise<string[]>;
+  /** The latest query end (microseconds) before `beforeMicros` of this rule's stored alerts. */
+  lastQueryEnd(ruleId: string, beforeMicros: number): Promise<number | undefined>;
+}
+
+/** Compiled rule plans (rules/cache/), by key. */
+export interface PlanTable {
+  get(key: string): Promise<string | undefined>;
+  /** Stores a plan (a key already present is kept) and drops plans of other compiler fingerprints. */
+  put(key: string, fingerprint: string, templateJson: string): Promise<void>;
+}
+
+/** What `smbwatch status` shows. */
+export interface StoreSummary {
+  readonly records: number;
+  /** TimeGenerated range, microseconds (absent without records). */
+  readonly firstMicros?: number;
+  readonly lastMicros?: number;
+  readonly products: ReadonlyArray<{ vendor: string; product: string; eventType: string; records: number }>;
+  readonly inputs: number;
+  readonly rejects: number;
+}
+
+export interface RejectQuery {
+  /** Only rejects of inputs whose name contains this text. */
+  readonly inputContains?: string;
+  /** At most this many (0: all). */
+  readonly limit: number;
+}
+
 export interface Store {
   readonly engine: EngineName;
-  /** Where the data lives (a file path, or a server address). */
+  /** Where the data lives (a file path, or a server address without its password): safe to print. */
   readonly location: string;
+  /** Runs SQL in the store's engine (KQL's compiled queries read the ASIM table `ASimNetworkSessionLogs`). */
   query(sql: string): Promise<QueryResult>;
   beginIngest(): Promise<IngestTransaction>;
   /** The latest ledger entry for an input name, if it was ever ingested. */
@@ -73,5 +133,10 @@ export interface Store {
   ledgerEntryByHash(contentHash: string): Promise<LedgerEntry | undefined>;
   /** The latest entry of each input whose content began with these bytes, longest content first. */
   ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]>;
+  readonly alerts: AlertTable;
+  readonly plans: PlanTable;
+  summary(): Promise<StoreSummary>;
+  /** Kept rejects, ordered by input and line. */
+  rejects(query: RejectQuery): Promise<RejectRow[]>;
   close(): Promise<void>;
 }

@@ -15,6 +15,7 @@ import { parseSentinelDuration } from '../rules/duration.js';
 import { isoToMicros } from '../util/time.js';
 import { maskedUrl } from '../alerts/sinks/webhook.js';
 import type { SinkSpec } from '../alerts/sinks/create.js';
+import { isClickHouseUrl, redact } from '../store/clickhouse/url.js';
 
 export interface RuleSelection {
   /** `builtin`: a built-in rule id (or `default`, the seed rule); `path`: a rule file or directory of them. */
@@ -222,6 +223,11 @@ function resolveConfig(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEn
     if (first !== undefined) problems.push({ path: ['sinks', index], message: `two sinks are named "${entry.name}" (also sinks[${first}]); give one a distinct name` });
     else seen.set(entry.name, index);
   });
+  const dbText = parsed.db ?? env.SMBWATCH_DB;
+  if (dbText !== undefined && isClickHouseUrl(dbText)) {
+    // The watcher's schedule and outbox rely on DuckDB transactions; on a server they need a design of their own.
+    problems.push({ path: ['db'], message: `watch runs on a DuckDB store file; ${redact(dbText)} is a ClickHouse server (ingest, run, backtest and query work there)` });
+  }
   return {
     file: resolve(file),
     db: parsed.db !== undefined ? fromConfig(parsed.db) : resolve(env.SMBWATCH_DB ?? './smbwatch.duckdb'),

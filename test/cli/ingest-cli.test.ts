@@ -1,26 +1,13 @@
-import { createWriteStream, statSync, writeFileSync } from 'node:fs';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { openDuckDbStore } from '../../src/store/duckdb.js';
 import { CLI, runCli, spawn } from '../helpers/cli.js';
 import { useTempDir } from '../helpers/tmp.js';
-import { zeekConnTsv } from '../helpers/zeek.js';
+import { writeBigConnLog, zeekConnTsv } from '../helpers/zeek.js';
 
 const tempDir = useTempDir();
-
-async function writeBigConnLog(path: string, lines: number): Promise<void> {
-  const out = createWriteStream(path);
-  const header = zeekConnTsv(0).split('\n').filter((line) => line.startsWith('#') && !line.startsWith('#close'));
-  out.write(header.join('\n') + '\n');
-  for (let i = 0; i < lines; i++) {
-    const ts = 1709542801 + i / 1000;
-    const row = `${ts.toFixed(6)}\tC${i}\t10.0.${(i >> 8) & 255}.${i & 255}\t${40000 + (i % 20000)}\t10.0.1.10\t445\ttcp\tsmb\t0.5\t100\t200\tSF\tT\tT\t0\tShADdaFf\t5\t400\t5\t500\t-\n`;
-    if (!out.write(row)) await once(out, 'drain');
-  }
-  out.end();
-  await once(out, 'finish');
-}
 
 describe('smbwatch ingest (CLI)', () => {
   it('--help teaches the command', () => {

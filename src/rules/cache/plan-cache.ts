@@ -16,7 +16,6 @@
 import { compileKql, runCompiled, type CompiledQuery, type SqlRunner } from '../../kql/compile.js';
 import type { DialectName } from '../../kql/sql/dialect.js';
 import type { Store } from '../../store/engine.js';
-import { quoteString } from '../../store/sql.js';
 import type { Lookback, QueryRunner, TypedResult } from '../evaluate.js';
 import { compilerFingerprint, planKey } from './key.js';
 import { shippedPlan } from './shipped.js';
@@ -26,13 +25,6 @@ export { compilerFingerprint, planKey } from './key.js';
 
 export const PLANS_TABLE = 'smbwatch_plans';
 const MICROS_PER_MS = 1000;
-
-const PLANS_DDL = `CREATE TABLE IF NOT EXISTS ${PLANS_TABLE} (
-  plan_key VARCHAR PRIMARY KEY,
-  fingerprint VARCHAR NOT NULL,
-  created_at TIMESTAMP NOT NULL,
-  template_json VARCHAR NOT NULL
-)`;
 
 /**
  * Where a run's plan came from: shipped with smbwatch (a built-in rule's, compiled at build time), the store's cache,
@@ -46,23 +38,13 @@ export interface Plan {
   readonly template?: QueryTemplate;
 }
 
-export async function ensurePlansTable(store: Store): Promise<void> {
-  await store.query(PLANS_DDL);
-}
-
 async function readPlan(store: Store, key: string): Promise<QueryTemplate | undefined> {
-  const result = await store.query(`SELECT template_json FROM ${PLANS_TABLE} WHERE plan_key = ${quoteString(key)}`);
-  const json = result.rows[0]?.[0];
-  return typeof json === 'string' ? (JSON.parse(json) as QueryTemplate) : undefined;
+  const json = await store.plans.get(key);
+  return json === undefined ? undefined : (JSON.parse(json) as QueryTemplate);
 }
 
 async function writePlan(store: Store, key: string, template: QueryTemplate): Promise<void> {
-  const fingerprint = compilerFingerprint();
-  await store.query(`DELETE FROM ${PLANS_TABLE} WHERE fingerprint <> ${quoteString(fingerprint)}`);
-  await store.query(
-    `INSERT INTO ${PLANS_TABLE} VALUES (${quoteString(key)}, ${quoteString(fingerprint)}, current_timestamp::TIMESTAMP, ${quoteString(JSON.stringify(template))})
-     ON CONFLICT (plan_key) DO NOTHING`,
-  );
+  await store.plans.put(key, compilerFingerprint(), JSON.stringify(template));
 }
 
 /**
@@ -73,7 +55,6 @@ export async function lookupPlan(store: Store, queryText: string, lookbackMicros
   const key = planKey(queryText, lookbackMicros);
   const shipped = shippedPlan(key);
   if (shipped) return { origin: 'shipped', template: shipped };
-  await ensurePlansTable(store);
   const cached = await readPlan(store, key);
   if (cached) return { origin: 'cache', template: cached };
   let template: QueryTemplate;

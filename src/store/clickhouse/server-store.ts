@@ -1,0 +1,549 @@
+/**
+ * The store on a ClickHouse server or cluster (HTTP, the official `@clickhouse/client`).
+ *
+ * Tables, in the URL's database:
+ *   - `smbwatch_sessions`: the records, every ASIM column plus `_batch` (the ingest that wrote the row). With
+ *     `?cluster=NAME` it is a `Distributed` table over `smbwatch_sessions_local` on every shard (created on each
+ *     shard's own HTTP endpoint: ON CLUSTER DDL would need ZooKeeper), rows spread at random;
+ *   - `ASimNetworkSessionLogs`: a view of the committed rows only (see below) — what KQL reads;
+ *   - `smbwatch_inputs` (the ledger), `smbwatch_rejects`, `smbwatch_alerts`, `smbwatch_plans` on the URL's server.
+ *
+ * Guarantees without transactions (docs/clickhouse.md):
+ *   - visibility: an ingest writes its rows under a fresh batch id, and its ledger row — one INSERT, atomic — last.
+ *     The view shows rows whose batch has a ledger row, so an ingest killed at any point leaves nothing visible,
+ *     and the next ingest of the input (the ledger does not know it) does it again;
+ *   - dedup: the ledger says what was read, so the same content adds nothing; two processes racing on the same
+ *     content both commit, and the view keeps only the first batch per (content hash, resume point);
+ *   - alerts once by id: only ids not stored are inserted, and reads keep one row per id.
+ */
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { randomBytes } from 'node:crypto';
+import { ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../../asim/schema.js';
+import type { AsimRecord } from '../../asim/record.js';
+import { CLICKHOUSE_SETTINGS } from '../../kql/sql/clickhouse.js';
+import type {
+  AlertQuery, AlertRow, AlertTable, IngestTransaction, LedgerEntry, PlanTable, QueryResult, RejectQuery, RejectRow, Store, StoreSummary,
+} from '../engine.js';
+import { capabilitiesOf, type ClickHouseCapabilities } from './capabilities.js';
+import type { ClickHouseAddress } from './url.js';
+
+export const SESSIONS = 'smbwatch_sessions';
+export const SESSIONS_LOCAL = 'smbwatch_sessions_local';
+export const LEDGER = 'smbwatch_inputs';
+export const REJECTS = 'smbwatch_rejects';
+export const ALERTS = 'smbwatch_alerts';
+export const PLANS = 'smbwatch_plans';
+
+const BATCH_RECORDS = 16 * 1024;
+const MAX_RAW_CHARS = 4096;
+
+/** A user-facing failure of the server store (unreachable server or shard, missing store). */
+export class ClickHouseStoreError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClickHouseStoreError';
+  }
+}
+
+export const ident = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+
+/** A ClickHouse string literal: backslash and quote escaped, control characters as \xHH. */
+export function literal(value: string): string {
+  let out = '';
+  for (const ch of value) {
+    const code = ch.codePointAt(0) ?? 0;
+    if (ch === '\\') out += '\\\\';
+    else if (ch === "'") out += "\\'";
+    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
+    else out += ch;
+  }
+  return `'${out}'`;
+}
+
+/** The column type of an ASIM type on this server: strings are never null, other values Nullable. */
+export function columnType(type: AsimType, caps: ClickHouseCapabilities): string {
+  switch (type) {
+    case 'string':
+      return 'String';
+    case 'int':
+      return 'Nullable(Int32)';
+    case 'long':
+      return 'Nullable(Int64)';
+    case 'real':
+      return 'Nullable(Float64)';
+    case 'bool':
+      return caps.boolType ? 'Nullable(Bool)' : 'Nullable(UInt8)';
+    case 'datetime':
+      return caps.dateTime64 ? "Nullable(DateTime64(6, 'UTC'))" : 'Nullable(Int64)';
+    case 'dynamic':
+      return 'Nullable(String)';
+  }
+}
+
+/** A datetime column as microseconds since the epoch. */
+function microsOf(column: string, caps: ClickHouseCapabilities): string {
+  return caps.dateTime64 ? `toUnixTimestamp64Micro(${column})` : column;
+}
+
+interface Shard {
+  readonly number: number;
+  readonly endpoint: string;
+  readonly client: ClickHouseClient;
+}
+
+function connect(url: string, address: ClickHouseAddress, database?: string): ClickHouseClient {
+  return createClient({
+    url,
+    username: address.username,
+    password: address.password,
+    ...(database ? { database } : {}),
+    request_timeout: 10 * 60_000,
+    log: { level: 127 as never }, // silent: errors are reported by smbwatch, never with credentials
+  });
+}
+
+/** The server's message, without the client's stack or the request (which never holds the password anyway). */
+function messageOf(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/, e\.what\(\) = DB::Exception.*$/s, '').replace(/\s*\(version [^)]*\)\s*$/, '').trim();
+}
+
+export interface OpenOptions {
+  /** Create the database and tables when missing (ingest); otherwise a missing store is an error. */
+  readonly create: boolean;
+}
+
+export async function openClickHouseStore(address: ClickHouseAddress, options: OpenOptions): Promise<ClickHouseServerStore> {
+  const endpoint = `http://${address.host.includes(':') ? `[${address.host}]` : address.host}:${address.port}`;
+  const client = connect(endpoint, address);
+  let version: string;
+  try {
+    const result = await client.query({ query: 'SELECT version()', format: 'JSONCompact' });
+    version = String(((await result.json()) as { data: unknown[][] }).data[0]?.[0]);
+  } catch (error) {
+    await client.close();
+    throw new ClickHouseStoreError(`cannot reach the ClickHouse server ${address.display}: ${messageOf(error)}`);
+  }
+  const caps = capabilitiesOf(version);
+  // Queries name the database's tables unqualified (KQL reads `ASimNetworkSessionLogs`): once the database exists,
+  // a second client makes it the default.
+  let store = new ClickHouseServerStore(client, address, caps);
+  try {
+    await store.initialise(options.create);
+    await store.close();
+    store = new ClickHouseServerStore(connect(endpoint, address, address.database), address, caps);
+    await store.initialise(false);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  return store;
+}
+
+export class ClickHouseServerStore implements Store {
+  readonly engine = 'clickhouse' as const;
+  readonly location: string;
+  readonly alerts: AlertTable;
+  readonly plans: PlanTable;
+  private shards: Shard[] = [];
+  private settings: Record<string, string | number> = {};
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly address: ClickHouseAddress,
+    readonly capabilities: ClickHouseCapabilities,
+  ) {
+    this.location = address.display;
+    this.alerts = new ServerAlertTable(this);
+    this.plans = new ServerPlanTable(this);
+  }
+
+  private get db(): string {
+    return ident(this.address.database);
+  }
+
+  /** `db`.`name`. */
+  table(name: string): string {
+    return `${this.db}.${ident(name)}`;
+  }
+
+  async initialise(create: boolean): Promise<void> {
+    this.settings = await this.supportedSettings();
+    if (this.address.cluster) this.shards = await this.discoverShards(this.address.cluster);
+    const exists = await this.rows(`SELECT count() FROM system.tables WHERE database = ${literal(this.address.database)} AND name = ${literal(LEDGER)}`);
+    if (Number(exists[0]?.[0] ?? 0) > 0 && !create) return;
+    if (!create) throw new ClickHouseStoreError(`no smbwatch store in ${this.address.display} (ingest logs into it first with \`smbwatch ingest --db ...\`)`);
+    await this.createTables();
+  }
+
+  /** The settings compiled KQL relies on that this server knows (18.16 lacks some and rejects unknown ones). */
+  private async supportedSettings(): Promise<Record<string, string | number>> {
+    const wanted: Record<string, string | number> = { ...CLICKHOUSE_SETTINGS, ...(this.address.cluster ? { distributed_product_mode: 'global' } : {}) };
+    const names = Object.keys(wanted).map(literal).join(', ');
+    const known = new Set((await this.rows(`SELECT name FROM system.settings WHERE name IN (${names})`)).map((row) => String(row[0])));
+    return Object.fromEntries(Object.entries(wanted).filter(([name]) => known.has(name)));
+  }
+
+  private async discoverShards(cluster: string): Promise<Shard[]> {
+    const rows = await this.rows(
+      `SELECT shard_num, host_address FROM system.clusters WHERE cluster = ${literal(cluster)} AND replica_num = 1 ORDER BY shard_num`,
+    );
+    if (rows.length === 0) {
+      throw new ClickHouseStoreError(`${this.address.display}: the server has no cluster named ${cluster} (see its remote_servers configuration)`);
+    }
+    return rows.map(([number, host]) => {
+      const h = String(host);
+      const endpoint = `http://${h.includes(':') ? `[${h}]` : h}:${this.address.port}`;
+      return { number: Number(number), endpoint, client: connect(endpoint, this.address) };
+    });
+  }
+
+  private sessionColumns(): string {
+    return [`\`_batch\` UInt64`, ...ASIM_COLUMNS.map((c) => `${ident(c.name)} ${columnType(c.type, this.capabilities)}`)].join(', ');
+  }
+
+  private async createTables(): Promise<void> {
+    const mergeTree = 'ENGINE = MergeTree() ORDER BY _batch';
+    if (this.address.cluster) {
+      for (const shard of this.shards) {
+        await this.onShard(shard, `CREATE DATABASE IF NOT EXISTS ${this.db}`);
+        await this.onShard(shard, `CREATE TABLE IF NOT EXISTS ${this.table(SESSIONS_LOCAL)} (${this.sessionColumns()}) ${mergeTree}`);
+      }
+      await this.exec(
+        `CREATE TABLE IF NOT EXISTS ${this.table(SESSIONS)} AS ${this.table(SESSIONS_LOCAL)} ` +
+          `ENGINE = Distributed(${ident(this.address.cluster)}, ${this.db}, ${ident(SESSIONS_LOCAL)}, rand())`,
+      );
+    } else {
+      await this.exec(`CREATE DATABASE IF NOT EXISTS ${this.db}`);
+      await this.exec(`CREATE TABLE IF NOT EXISTS ${this.table(SESSIONS)} (${this.sessionColumns()}) ${mergeTree}`);
+    }
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS ${this.table(LEDGER)} (batch UInt64, name String, format String, size Int64, offset_reached Int64, ` +
+        `line_reached Int64, content_hash String, head_hash String, resumed_after_line Int64, records Int64, rejects Int64, ignored Int64, ` +
+        `ingested_at Int64) ENGINE = MergeTree() ORDER BY (name, ingested_at)`,
+    );
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS ${this.table(REJECTS)} (batch UInt64, input String, line Int64, format String, field String, reason String, ` +
+        `raw String, rejected_at Int64) ENGINE = MergeTree() ORDER BY (input, line)`,
+    );
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS ${this.table(ALERTS)} (alert_id String, rule_id String, rule_version String, rule_name String, ` +
+        `severity String, display_name String, query_start Int64, query_end Int64, alert_json String, stored_at Int64) ` +
+        `ENGINE = ReplacingMergeTree() ORDER BY alert_id`,
+    );
+    await this.exec(
+      `CREATE TABLE IF NOT EXISTS ${this.table(PLANS)} (plan_key String, fingerprint String, created_at Int64, template_json String) ` +
+        `ENGINE = ReplacingMergeTree() ORDER BY plan_key`,
+    );
+    const columns = ASIM_COLUMNS.map((c) => ident(c.name)).join(', ');
+    await this.exec(`DROP TABLE IF EXISTS ${this.table(ASIM_TABLE)}`);
+    await this.exec(`CREATE VIEW ${this.table(ASIM_TABLE)} AS SELECT ${columns} FROM ${this.table(SESSIONS)} WHERE ${this.visible('_batch')}`);
+  }
+
+  /**
+   * `batch` belongs to a committed ingest, and is the first of those that read the same content from the same
+   * point (two processes racing on one input). Evaluated on the server the query came to; GLOBAL sends the set
+   * to the shards.
+   */
+  visible(batch: string): string {
+    const global = this.address.cluster ? 'GLOBAL ' : '';
+    return `${batch} ${global}IN (SELECT min(batch) FROM ${this.table(LEDGER)} GROUP BY content_hash, resumed_after_line)`;
+  }
+
+  // ------------------------------------------------------------------ running SQL
+
+  async query(sql: string): Promise<QueryResult> {
+    try {
+      const result = await this.client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: this.settings as never });
+      const parsed = (await result.json()) as { meta?: Array<{ name: string; type: string }>; data?: unknown[][] };
+      return { columns: (parsed.meta ?? []).map((m) => ({ name: m.name, type: m.type })), rows: parsed.data ?? [] };
+    } catch (error) {
+      throw await this.failure(error);
+    }
+  }
+
+  async rows(sql: string): Promise<ReadonlyArray<ReadonlyArray<unknown>>> {
+    return (await this.query(sql)).rows;
+  }
+
+  async exec(sql: string): Promise<void> {
+    try {
+      await this.client.command({ query: sql, clickhouse_settings: this.settings as never });
+    } catch (error) {
+      throw await this.failure(error);
+    }
+  }
+
+  private async onShard(shard: Shard, sql: string): Promise<void> {
+    try {
+      await shard.client.command({ query: sql });
+    } catch (error) {
+      throw new ClickHouseStoreError(`${this.address.display}: shard ${shard.number} (${shard.endpoint}) failed: ${messageOf(error)}`);
+    }
+  }
+
+  async insert(table: string, values: readonly Record<string, unknown>[]): Promise<void> {
+    if (values.length === 0) return;
+    try {
+      await this.client.insert({
+        table: `${this.address.database}.${table}`,
+        values: values as Record<string, unknown>[],
+        format: 'JSONEachRow',
+        clickhouse_settings: { ...(this.address.cluster ? { insert_distributed_sync: 1 } : {}) } as never,
+      });
+    } catch (error) {
+      throw await this.failure(error);
+    }
+  }
+
+  /**
+   * A failed request as a user-facing error. In a cluster, a failure often means a shard is down: every shard is
+   * pinged so the message names the ones that do not answer (a query never returns partial results).
+   */
+  private async failure(error: unknown): Promise<Error> {
+    const message = messageOf(error);
+    const down: string[] = [];
+    for (const shard of this.shards) {
+      const ping = await shard.client.ping().catch(() => ({ success: false }));
+      if (!ping.success) down.push(`shard ${shard.number} (${shard.endpoint})`);
+    }
+    if (down.length > 0) {
+      return new ClickHouseStoreError(`${this.address.display}: ${down.join(', ')} of cluster ${this.address.cluster} did not answer: ${message}`);
+    }
+    return new ClickHouseStoreError(`${this.address.display}: ${message}`);
+  }
+
+  // ------------------------------------------------------------------ ingest and ledger
+
+  async beginIngest(): Promise<IngestTransaction> {
+    return new ServerIngest(this, newBatchId());
+  }
+
+  async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
+    return (await this.ledgerWhere(`name = ${literal(name)}`, false))[0];
+  }
+
+  async ledgerEntryByHash(contentHash: string): Promise<LedgerEntry | undefined> {
+    return (await this.ledgerWhere(`content_hash = ${literal(contentHash)}`, false))[0];
+  }
+
+  async ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]> {
+    if (headHash === '') return [];
+    const latest = await this.ledgerWhere(`head_hash = ${literal(headHash)}`, true);
+    return latest.sort((a, b) => b.offsetReached - a.offsetReached);
+  }
+
+  private async ledgerWhere(condition: string, perName: boolean): Promise<LedgerEntry[]> {
+    const order = perName ? 'ORDER BY name, ingested_at DESC, offset_reached DESC LIMIT 1 BY name' : 'ORDER BY ingested_at DESC, offset_reached DESC LIMIT 1';
+    const rows = await this.rows(
+      `SELECT name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash ` +
+        `FROM ${this.table(LEDGER)} WHERE ${condition} ${order}`,
+    );
+    return rows.map(([name, format, size, offsetReached, lineReached, contentHash, records, rejects, ignored, at, headHash]) => ({
+      name: String(name),
+      format: String(format),
+      size: Number(size),
+      offsetReached: Number(offsetReached),
+      lineReached: Number(lineReached),
+      contentHash: String(contentHash),
+      records: Number(records),
+      rejects: Number(rejects),
+      ignored: Number(ignored),
+      ingestedAt: new Date(Number(at) / 1000),
+      headHash: String(headHash),
+    }));
+  }
+
+  // ------------------------------------------------------------------ status and rejects
+
+  async summary(): Promise<StoreSummary> {
+    const time = microsOf('TimeGenerated', this.capabilities);
+    const [totals] = await this.rows(`SELECT count(), min(${time}), max(${time}) FROM ${this.table(ASIM_TABLE)}`);
+    const [records, first, last] = totals ?? [];
+    const products = await this.rows(
+      `SELECT EventVendor, EventProduct, EventType, count() AS n FROM ${this.table(ASIM_TABLE)} ` +
+        `GROUP BY EventVendor, EventProduct, EventType ORDER BY n DESC, EventVendor, EventProduct, EventType`,
+    );
+    const [inputs] = await this.rows(`SELECT uniqExact(name) FROM ${this.table(LEDGER)}`);
+    const [rejects] = await this.rows(`SELECT count() FROM ${this.table(REJECTS)} WHERE ${this.visible('batch')}`);
+    return {
+      records: Number(records ?? 0),
+      ...(Number(records ?? 0) === 0 || first === null ? {} : { firstMicros: Number(first), lastMicros: Number(last) }),
+      products: products.map(([vendor, product, eventType, n]) => ({ vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n) })),
+      inputs: Number(inputs?.[0] ?? 0),
+      rejects: Number(rejects?.[0] ?? 0),
+    };
+  }
+
+  async rejects(query: RejectQuery): Promise<RejectRow[]> {
+    const conditions = [this.visible('batch')];
+    if (query.inputContains !== undefined) conditions.push(`position(input, ${literal(query.inputContains)}) > 0`);
+    const limit = query.limit > 0 ? `LIMIT ${Math.trunc(query.limit)}` : '';
+    const rows = await this.rows(
+      `SELECT input, line, format, field, reason, raw FROM ${this.table(REJECTS)} WHERE ${conditions.join(' AND ')} ORDER BY input, line ${limit}`,
+    );
+    return rows.map(([input, line, format, field, reason, raw]) => ({
+      input: String(input), line: Number(line), format: String(format), field: String(field), reason: String(reason), raw: String(raw),
+    }));
+  }
+
+  /** Removes the rows of a batch that will never be committed (best effort: they are invisible anyway). */
+  async discardBatch(batch: string): Promise<void> {
+    const tables = this.address.cluster ? this.shards.map((shard) => ({ shard, table: SESSIONS_LOCAL })) : [{ shard: undefined, table: SESSIONS }];
+    for (const { shard, table } of tables) {
+      const sql = `ALTER TABLE ${this.table(table)} DELETE WHERE _batch = ${batch}`;
+      await (shard ? this.onShard(shard, sql) : this.exec(sql)).catch(() => undefined);
+    }
+    await this.exec(`ALTER TABLE ${this.table(REJECTS)} DELETE WHERE batch = ${batch}`).catch(() => undefined);
+  }
+
+  /** A record as a JSONEachRow object for this server's column types (absent values take the column default). */
+  row(record: AsimRecord, batch: string): Record<string, unknown> {
+    const row: Record<string, unknown> = { _batch: batch };
+    for (const [name, value] of Object.entries(record)) {
+      if (value === undefined || value === null) continue;
+      row[name] = typeof value === 'boolean' && !this.capabilities.boolType ? Number(value) : value;
+      if (this.capabilities.dateTime64 && DATETIME_COLUMNS.has(name) && typeof value === 'number') row[name] = microsText(value);
+    }
+    return row;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.client.close(), ...this.shards.map((shard) => shard.client.close())]);
+  }
+}
+
+const DATETIME_COLUMNS = new Set(ASIM_COLUMNS.filter((c) => c.type === 'datetime').map((c) => c.name));
+
+/** `2024-01-01 00:00:00.000001` (UTC), as DateTime64(6) reads it. */
+function microsText(micros: number): string {
+  const seconds = Math.floor(micros / 1_000_000);
+  const fraction = String(micros - seconds * 1_000_000).padStart(6, '0');
+  return `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')}.${fraction}`;
+}
+
+/** A 63-bit random batch id as decimal text (JSON numbers cannot hold it exactly). */
+function newBatchId(): string {
+  return (randomBytes(8).readBigUInt64BE() >> 1n).toString();
+}
+
+class ServerIngest implements IngestTransaction {
+  private pending: Record<string, unknown>[] = [];
+  private finished = false;
+
+  constructor(
+    private readonly store: ClickHouseServerStore,
+    private readonly batch: string,
+  ) {}
+
+  async appendRecords(records: readonly AsimRecord[]): Promise<void> {
+    for (const record of records) {
+      this.pending.push(this.store.row(record, this.batch));
+      if (this.pending.length === BATCH_RECORDS) await this.flush();
+    }
+  }
+
+  async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
+    const now = Date.now() * 1000;
+    await this.store.insert(
+      REJECTS,
+      rejects.map((r) => ({ batch: this.batch, input: r.input, line: r.line, format: r.format, field: r.field, reason: r.reason, raw: r.raw.slice(0, MAX_RAW_CHARS), rejected_at: now })),
+    );
+  }
+
+  async commit(entry: LedgerEntry): Promise<void> {
+    await this.flush();
+    await this.store.insert(LEDGER, [
+      {
+        batch: this.batch,
+        name: entry.name,
+        format: entry.format,
+        size: entry.size,
+        offset_reached: entry.offsetReached,
+        line_reached: entry.lineReached,
+        content_hash: entry.contentHash,
+        head_hash: entry.headHash ?? '',
+        resumed_after_line: entry.resumedAfterLine ?? 0,
+        records: entry.records,
+        rejects: entry.rejects,
+        ignored: entry.ignored,
+        ingested_at: entry.ingestedAt.getTime() * 1000,
+      },
+    ]);
+    this.finished = true;
+  }
+
+  async rollback(): Promise<void> {
+    if (this.finished) return;
+    this.finished = true;
+    this.pending = [];
+    await this.store.discardBatch(this.batch);
+  }
+
+  private async flush(): Promise<void> {
+    const rows = this.pending;
+    if (rows.length === 0) return;
+    this.pending = [];
+    await this.store.insert(SESSIONS, rows);
+  }
+}
+
+class ServerAlertTable implements AlertTable {
+  constructor(private readonly store: ClickHouseServerStore) {}
+
+  /** One row per alert id, even if two processes stored the same alert at once. */
+  private get deduplicated(): string {
+    return `(SELECT * FROM ${this.store.table(ALERTS)} ORDER BY alert_id, stored_at LIMIT 1 BY alert_id)`;
+  }
+
+  async insertNew(rows: readonly AlertRow[]): Promise<Set<string>> {
+    if (rows.length === 0) return new Set();
+    const existing = await this.store.rows(`SELECT DISTINCT alert_id FROM ${this.store.table(ALERTS)} WHERE alert_id IN (${rows.map((r) => literal(r.alertId)).join(', ')})`);
+    const stored = new Set(existing.map((row) => String(row[0])));
+    const fresh = rows.filter((row) => !stored.has(row.alertId));
+    const now = Date.now() * 1000;
+    await this.store.insert(
+      ALERTS,
+      fresh.map((r) => ({
+        alert_id: r.alertId, rule_id: r.ruleId, rule_version: r.ruleVersion, rule_name: r.ruleName, severity: r.severity,
+        display_name: r.displayName, query_start: r.queryStart, query_end: r.queryEnd, alert_json: r.json, stored_at: now,
+      })),
+    );
+    return new Set(fresh.map((row) => row.alertId));
+  }
+
+  async list(query: AlertQuery): Promise<string[]> {
+    const conditions = ['1'];
+    if (query.sinceMicros !== undefined) conditions.push(`query_end >= ${Math.trunc(query.sinceMicros)}`);
+    if (query.ruleId !== undefined) conditions.push(`rule_id = ${literal(query.ruleId)}`);
+    const rows = await this.store.rows(
+      `SELECT alert_json FROM ${this.deduplicated} WHERE ${conditions.join(' AND ')} ORDER BY query_end, display_name, alert_id`,
+    );
+    return rows.map((row) => String(row[0]));
+  }
+
+  async lastQueryEnd(ruleId: string, beforeMicros: number): Promise<number | undefined> {
+    const rows = await this.store.rows(
+      `SELECT max(query_end), count() FROM ${this.store.table(ALERTS)} WHERE rule_id = ${literal(ruleId)} AND query_end < ${Math.trunc(beforeMicros)}`,
+    );
+    const [max, count] = rows[0] ?? [];
+    return Number(count ?? 0) === 0 ? undefined : Number(max);
+  }
+}
+
+class ServerPlanTable implements PlanTable {
+  constructor(private readonly store: ClickHouseServerStore) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const rows = await this.store.rows(`SELECT template_json FROM ${this.store.table(PLANS)} WHERE plan_key = ${literal(key)} LIMIT 1`);
+    const json = rows[0]?.[0];
+    return typeof json === 'string' ? json : undefined;
+  }
+
+  async put(key: string, fingerprint: string, templateJson: string): Promise<void> {
+    const [stale] = await this.store.rows(`SELECT count() FROM ${this.store.table(PLANS)} WHERE fingerprint != ${literal(fingerprint)}`);
+    if (Number(stale?.[0] ?? 0) > 0) await this.store.exec(`ALTER TABLE ${this.store.table(PLANS)} DELETE WHERE fingerprint != ${literal(fingerprint)}`);
+    if ((await this.get(key)) !== undefined) return;
+    await this.store.insert(PLANS, [{ plan_key: key, fingerprint, created_at: Date.now() * 1000, template_json: templateJson }]);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The ClickHouse server store on a real two-shard 18.16 cluster (started once for this file): records spread over
+ * the shards, the ASIM view shows committed ingests only, an ingest killed with SIGKILL leaves nothing visible and
+ * a rerun completes it, the same content adds nothing (also when two ingests race), alerts are kept once, a shard
+ * that is down is named in the error (never partial results) and recovers, and a password never reaches output.
+ */
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ASIM_COLUMNS } from '../../src/asim/schema.js';
+import { runIngest } from '../../src/ingest/run.js';
+import type { AlertRow } from '../../src/store/engine.js';
+import { openStore, storeAddress } from '../../src/store/engines.js';
+import { CLI, runCli } from '../helpers/cli.js';
+import { startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
+import { useTempDir } from '../helpers/tmp.js';
+import { writeBigConnLog, zeekConnTsv } from '../helpers/zeek.js';
+
+let cluster: TestCluster;
+const tempDir = useTempDir();
+
+beforeAll(async () => {
+  cluster = await startTestCluster();
+}, 60_000);
+
+afterAll(async () => {
+  await cluster?.dispose();
+}, 60_000);
+
+const count = async (sql: string, node = 0): Promise<number> => Number(await cluster.sql(sql, node));
+
+function connLog(lines: number, firstPort = 50000): string {
+  const path = join(tempDir(), `conn-${lines}-${firstPort}.log`);
+  writeFileSync(path, zeekConnTsv(lines, firstPort));
+  return path;
+}
+
+describe('ClickHouse server store on a two-shard cluster', () => {
+  it('spreads an ingest over both shards, shows it through the ASIM view with every schema column, and adds nothing twice', async () => {
+    const url = cluster.url('spread');
+    const log = connLog(2000);
+    const first = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    expect(first.stderr).toBe('');
+    expect(first.status).toBe(0);
+    const perShard = [await count('SELECT count() FROM spread.smbwatch_sessions_local', 0), await count('SELECT count() FROM spread.smbwatch_sessions_local', 1)];
+    expect(perShard[0]! + perShard[1]!).toBe(2000);
+    expect(Math.min(...perShard)).toBeGreaterThan(500);
+    expect(await count('SELECT count() FROM spread.ASimNetworkSessionLogs')).toBe(2000);
+    const columns = (await cluster.sql('DESCRIBE TABLE spread.ASimNetworkSessionLogs')).split('\n').map((line) => line.split('\t')[0]);
+    expect(columns).toEqual(ASIM_COLUMNS.map((c) => c.name));
+
+    const again = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain('unchanged');
+    expect(await count('SELECT count() FROM spread.ASimNetworkSessionLogs')).toBe(2000);
+
+    const status = runCli(['status', '--db', url]);
+    expect(status.status).toBe(0);
+    expect(status.stdout).toContain('Records: 2,000, TimeGenerated from 2024-03-04T09:00:01.000000Z to 2024-03-04T09:00:01.001999Z');
+    const query = runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | summarize n = count() by SrcIpAddr, DstPortNumber']);
+    expect(query.stderr).toBe('');
+    expect(query.stdout).toBe('SrcIpAddr,DstPortNumber,n\n10.0.5.21,445,2000\n');
+  }, 120_000);
+
+  it('an ingest killed with SIGKILL leaves no visible records; a rerun completes it and a third run adds nothing', async () => {
+    const url = cluster.url('killed');
+    const lines = 150_000;
+    const log = join(tempDir(), 'big.log');
+    await writeBigConnLog(log, lines);
+    const child = spawn(process.execPath, [CLI, 'ingest', '--db', url, '--progress', 'none', log], { stdio: 'ignore' });
+    const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+    // Kill as soon as the first rows have reached the shards, well before the ledger row.
+    const deadline = Date.now() + 60_000;
+    let raw = 0;
+    while (raw === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      raw = await count('SELECT count() FROM killed.smbwatch_sessions').catch(() => 0);
+    }
+    child.kill('SIGKILL');
+    await exited;
+    expect(raw).toBeGreaterThan(0);
+    expect(raw).toBeLessThan(lines);
+    expect(await count('SELECT count() FROM killed.smbwatch_inputs')).toBe(0);
+    expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(0);
+    expect(runCli(['status', '--db', url]).stdout).toContain('Records: 0');
+
+    const rerun = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    expect(rerun.status).toBe(0);
+    expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(lines);
+    const third = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    expect(third.stdout).toContain('unchanged');
+    expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(lines);
+  }, 180_000);
+
+  it('two processes racing on the same content both commit, and the view shows it once', async () => {
+    const address = storeAddress(cluster.url('race'));
+    const [a, b] = [await openStore(address, { create: true }), await openStore(address, { create: true })];
+    try {
+      const log = connLog(500);
+      const copy = connLog(500); // the same content under another name
+      await Promise.all([runIngest(a, [log], { parse: {} }), runIngest(b, [copy], { parse: {} })]);
+      expect(await count('SELECT count() FROM race.smbwatch_inputs')).toBe(2);
+      expect(await count('SELECT count() FROM race.smbwatch_sessions')).toBe(1000);
+      expect(await count('SELECT count() FROM race.ASimNetworkSessionLogs')).toBe(500);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  it('keeps each alert once by id, also when two processes store it at once', async () => {
+    const address = storeAddress(cluster.url('alerts'));
+    const [a, b] = [await openStore(address, { create: true }), await openStore(address, { create: true })];
+    const row = (id: string, end: number): AlertRow => ({
+      alertId: id, ruleId: 'r', ruleVersion: '1', ruleName: 'R', severity: 'Medium', displayName: `alert ${id}`,
+      queryStart: end - 1000, queryEnd: end, json: JSON.stringify({ alertId: id }),
+    });
+    try {
+      expect([...(await a.alerts.insertNew([row('x', 2000), row('y', 3000)]))].sort()).toEqual(['x', 'y']);
+      expect(await a.alerts.insertNew([row('x', 2000)])).toEqual(new Set());
+      await Promise.all([a.alerts.insertNew([row('z', 4000)]), b.alerts.insertNew([row('z', 4000)])]);
+      expect(await b.alerts.list({})).toEqual(['{"alertId":"x"}', '{"alertId":"y"}', '{"alertId":"z"}']);
+      expect(await b.alerts.list({ sinceMicros: 3000 })).toEqual(['{"alertId":"y"}', '{"alertId":"z"}']);
+      expect(await a.alerts.lastQueryEnd('r', 4000)).toBe(3000);
+      expect(await a.alerts.lastQueryEnd('other', 4000)).toBeUndefined();
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  it('a shard that is down fails queries with an error naming it, never partial results; after a restart all is back', async () => {
+    const url = cluster.url('shards');
+    expect(runCli(['ingest', '--db', url, '--progress', 'none', connLog(1000)]).status).toBe(0);
+    await cluster.kill(1);
+    try {
+      const down = runCli(['query', '--db', url, 'ASimNetworkSessionLogs | count']);
+      expect(down.status).toBe(1);
+      expect(down.stdout).toBe('');
+      expect(down.stderr).toContain(`shard 2 (http://${cluster.nodes[1]!.host}:${cluster.nodes[1]!.httpPort}) of cluster c2 did not answer`);
+    } finally {
+      await cluster.restart(1);
+    }
+    const back = runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | count']);
+    expect(back.stdout).toBe('Count\n1000\n');
+  }, 120_000);
+
+  it('never prints the password: not in status, --show-sql, errors, or a malformed URL message', async () => {
+    const { name, password } = cluster.user;
+    const node = cluster.nodes[0]!;
+    const url = `clickhouse://${name}:${password}@${node.host}:${node.httpPort}/secret?cluster=${cluster.name}`;
+    const ingest = runCli(['ingest', '--db', url, '--progress', 'none', connLog(10)]);
+    expect(ingest.status).toBe(0);
+    const outputs = [
+      ingest,
+      runCli(['status', '--db', url]),
+      runCli(['query', '--db', url, '--show-sql', 'ASimNetworkSessionLogs | take 1']),
+      runCli(['query', '--db', url, 'ASimNetworkSessionLogs | where NoSuchColumn == 1']),
+      runCli(['status', '--db', url.replace(password, `${password}x`)]),
+      runCli(['status', '--db', `clickhouse://${name}:${password}@${node.host}:${node.httpPort}/bad-name`]),
+      runCli(['status'], { SMBWATCH_DB: `clickhouse://${name}:${password}@127.0.0.1:1/x` }),
+    ];
+    expect(outputs[1]!.stdout).toContain(`Store: clickhouse://${name}@${node.host}:${node.httpPort}/secret?cluster=c2`);
+    expect(outputs[4]!.status).toBe(1);
+    expect(outputs[5]!.status).toBe(2);
+    expect(outputs[6]!.stderr).toContain(`cannot reach the ClickHouse server clickhouse://${name}@127.0.0.1:1/x`);
+    for (const output of outputs) expect(`${output.stdout}${output.stderr}`).not.toContain(password);
+  }, 120_000);
+});
