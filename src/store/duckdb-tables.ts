@@ -10,7 +10,7 @@ export const PLANS_TABLE = 'smbwatch_plans';
 
 type Run = (sql: string) => Promise<QueryResult>;
 
-const ALERTS_DDL = `CREATE TABLE IF NOT EXISTS ${ALERTS_TABLE} (
+export const ALERTS_DDL = `CREATE TABLE IF NOT EXISTS ${ALERTS_TABLE} (
   alert_id VARCHAR NOT NULL,
   rule_id VARCHAR NOT NULL,
   rule_version VARCHAR NOT NULL,
@@ -23,7 +23,7 @@ const ALERTS_DDL = `CREATE TABLE IF NOT EXISTS ${ALERTS_TABLE} (
   stored_at TIMESTAMP NOT NULL
 )`;
 
-const PLANS_DDL = `CREATE TABLE IF NOT EXISTS ${PLANS_TABLE} (
+export const PLANS_DDL = `CREATE TABLE IF NOT EXISTS ${PLANS_TABLE} (
   plan_key VARCHAR PRIMARY KEY,
   fingerprint VARCHAR NOT NULL,
   created_at TIMESTAMP NOT NULL,

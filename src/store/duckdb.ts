@@ -15,7 +15,7 @@ import { bulkInsertSql } from './duckdb-bulk.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
-import { DuckDbAlertTable, DuckDbPlanTable } from './duckdb-tables.js';
+import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
@@ -126,6 +126,8 @@ export class DuckDbStore implements Store {
     // Stores made before head hashes existed gain the column (empty: no continuation is found for those inputs).
     await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS head_hash VARCHAR DEFAULT ''`);
     await this.connection.run(REJECTS_DDL);
+    await this.connection.run(ALERTS_DDL);
+    await this.connection.run(PLANS_DDL);
     await this.connection.run(asimViewDdl(await physicalColumns(this.connection)));
   }
 

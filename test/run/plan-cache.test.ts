@@ -6,7 +6,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { compilerFingerprint, ensurePlansTable, lookupPlan, PLANS_TABLE, planKey } from '../../src/rules/cache/plan-cache.js';
+import { compilerFingerprint, lookupPlan, PLANS_TABLE, planKey } from '../../src/rules/cache/plan-cache.js';
 import { builtinRules } from '../../src/rules/load.js';
 import { openDuckDbStore } from '../../src/store/duckdb.js';
 import { runCli } from '../helpers/cli.js';
@@ -20,7 +20,6 @@ const DAY_US = 86_400_000_000;
 async function planRows(db: string): Promise<number> {
   const store = await openDuckDbStore(db);
   try {
-    await ensurePlansTable(store);
     return Number((await store.query(`SELECT count(*) FROM ${PLANS_TABLE}`)).rows[0]![0]);
   } finally {
     await store.close();
