@@ -78,7 +78,7 @@ describe('smbwatch backtest over the hand-computed fixture', () => {
     expect(json.totals).toEqual({ runs: 5, suppressedRuns: 0, triggeredRuns: 2, resultRows: 2, alerts: 2 });
     const store = await openDuckDbStore(db);
     try {
-      expect(Number((await store.query("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'smbwatch_alerts'")).rows[0]![0])).toBe(0);
+      expect(Number((await store.query('SELECT count(*) FROM smbwatch_alerts')).rows[0]![0])).toBe(0);
     } finally {
       await store.close();
     }

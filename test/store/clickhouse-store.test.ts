@@ -9,8 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASIM_COLUMNS } from '../../src/asim/schema.js';
-import { runIngest } from '../../src/ingest/run.js';
-import type { AlertRow } from '../../src/store/engine.js';
+import type { AlertRow, LedgerEntry } from '../../src/store/engine.js';
 import { openStore, storeAddress } from '../../src/store/engines.js';
 import { CLI, runCli } from '../helpers/cli.js';
 import { startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
@@ -93,13 +92,19 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(lines);
   }, 180_000);
 
-  it('two processes racing on the same content both commit, and the view shows it once', async () => {
+  it('two processes that ingest the same content at once both commit, and the view shows it once', async () => {
     const address = storeAddress(cluster.url('race'));
     const [a, b] = [await openStore(address, { create: true }), await openStore(address, { create: true })];
     try {
-      const log = connLog(500);
-      const copy = connLog(500); // the same content under another name
-      await Promise.all([runIngest(a, [log], { parse: {} }), runIngest(b, [copy], { parse: {} })]);
+      // Both consulted the ledger before either committed: both write the records and a ledger row.
+      const records = Array.from({ length: 500 }, (_, i) => ({ TimeGenerated: 1_709_542_801_000_000 + i, SrcIpAddr: '10.0.5.21', DstPortNumber: 445 }));
+      const [ta, tb] = [await a.beginIngest(), await b.beginIngest()];
+      await Promise.all([ta.appendRecords(records), tb.appendRecords(records)]);
+      const entry = (name: string): LedgerEntry => ({
+        name, format: 'zeek-tsv', size: 100, offsetReached: 100, lineReached: 508, contentHash: 'same-content', resumedAfterLine: 0,
+        records: 500, rejects: 0, ignored: 0, ingestedAt: new Date(),
+      });
+      await Promise.all([ta.commit(entry('/logs/conn.log')), tb.commit(entry('/copy/conn.log'))]);
       expect(await count('SELECT count() FROM race.smbwatch_inputs')).toBe(2);
       expect(await count('SELECT count() FROM race.smbwatch_sessions')).toBe(1000);
       expect(await count('SELECT count() FROM race.ASimNetworkSessionLogs')).toBe(500);
