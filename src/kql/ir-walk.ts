@@ -22,6 +22,8 @@ export function inputsOf(rel: Rel): Rel[] {
     case 'sort':
     case 'limit':
     case 'distinct':
+    case 'mvexpand':
+    case 'makeseries':
       return [rel.input];
   }
 }
@@ -47,7 +49,9 @@ export function mapInputs(rel: Rel, f: (input: Rel) => Rel): Rel {
     case 'summarize':
     case 'sort':
     case 'limit':
-    case 'distinct': {
+    case 'distinct':
+    case 'mvexpand':
+    case 'makeseries': {
       const input = f(rel.input);
       return input === rel.input ? rel : { ...rel, input };
     }
@@ -86,6 +90,13 @@ export function exprsOf(rel: Rel): Expr[] {
       return [...items(rel.keys), ...rel.aggregates.flatMap((a) => a.agg.args)];
     case 'sort':
       return rel.keys.map((k) => k.expr);
+    case 'mvexpand':
+      return items(rel.expansions);
+    case 'makeseries':
+      return [
+        ...items(rel.keys), rel.axis.expr, ...rel.aggregates.flatMap((a) => [...a.agg.args, a.fill]),
+        ...(rel.from ? [rel.from] : []), ...(rel.to ? [rel.to] : []), rel.step,
+      ];
   }
 }
 

@@ -13,6 +13,8 @@
  *               join        Kusto join of a kind                   union      outer union by column name
  *               sort        order by keys                          limit      first n rows
  *               distinct    distinct values of `items`
+ *               mvexpand    one row per element of dynamic arrays/bags (zipped), elements as `dynamic`
+ *               makeseries  per group, arrays of aggregates over the bins of an axis, and the axis itself
  *   expressions col (a column of the input), lit (a value), call (a Kusto function or operator by name: see
  *               src/kql/functions/, the registry), case (first true `whens`, else `otherwise`)
  *
@@ -110,6 +112,41 @@ export type Rel = Located & (
   | { readonly k: 'sort'; readonly columns: readonly Column[]; readonly input: Rel; readonly keys: readonly SortKey[] }
   | { readonly k: 'limit'; readonly columns: readonly Column[]; readonly input: Rel; readonly count: number }
   | { readonly k: 'distinct'; readonly columns: readonly Column[]; readonly input: Rel; readonly items: readonly NamedExpr[] }
+  /**
+   * mv-expand: each input row becomes one row per element of the `expansions` (arrays zipped, the longest decides,
+   * missing elements null; a null value gives one row, an empty array none; a property bag's members expand as
+   * single-member bags, or as [key, value] arrays with `bagExpansion: 'array'`). Output: `columns` — the input
+   * columns, each expansion's `name` (dynamic; it replaces an input column of that name) and `index` (long: the
+   * element's position) when set. At most `limit` rows per input row.
+   */
+  | {
+      readonly k: 'mvexpand';
+      readonly columns: readonly Column[];
+      readonly input: Rel;
+      readonly expansions: readonly NamedExpr[];
+      readonly bagExpansion: 'bag' | 'array';
+      readonly limit?: number;
+      readonly index?: string;
+    }
+  /**
+   * make-series: rows are grouped by `keys` and by the bin of `axis` (`bin_at(axis, step, from)`, or `bin(axis,
+   * step)` without `from`), keeping from ≤ axis < to. Each group becomes one row: the keys, one dynamic array per
+   * aggregate over the bins from `from` (else the group's first bin) up to `to` (else its last bin) — a bin without
+   * rows holds the aggregate's `fill` — and the axis as an array of the bins' starts. Without keys and with
+   * `nonempty`, an empty input still gives one row of fills.
+   */
+  | {
+      readonly k: 'makeseries';
+      readonly columns: readonly Column[];
+      readonly input: Rel;
+      readonly keys: readonly NamedExpr[];
+      readonly aggregates: ReadonlyArray<AggregateColumn & { readonly fill: Expr }>;
+      readonly axis: NamedExpr;
+      readonly from?: Expr;
+      readonly to?: Expr;
+      readonly step: Expr;
+      readonly nonempty: boolean;
+    }
 );
 
 export type RelKind = Rel['k'];

@@ -90,7 +90,9 @@ export interface KSymbol {
 /** A scalar type name (`long`, `string`, …) or a table's columns. */
 export type KResultType =
   | { readonly scalar: string }
-  | { readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }> };
+  | { readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }> }
+  /** Several values from one call (`series_stats(x)`), named as the binder names the columns they become. */
+  | { readonly tuple: ReadonlyArray<{ readonly name: string; readonly type: string }> };
 
 const wrappers = new WeakMap<object, KNode>();
 const raw = new WeakMap<KNode, Bridged>();
@@ -168,10 +170,10 @@ export function resultType(node: KNode): KResultType | undefined {
 function typeOf(type: Bridged): KResultType | undefined {
   if (type == null) return undefined;
   const { Kusto, Bridge } = kusto();
-  if (type instanceof Kusto.Language.Symbols.TableSymbol) {
-    const columns = Bridge.toArray(type.Columns).map((c: Bridged) => ({ name: String(c.Name), type: String(c.Type.Name) }));
-    return { columns };
-  }
+  const columnsOf = (): Array<{ name: string; type: string }> =>
+    Bridge.toArray(type.Columns).map((c: Bridged) => ({ name: String(c.Name), type: String(c.Type.Name) }));
+  if (type instanceof Kusto.Language.Symbols.TableSymbol) return { columns: columnsOf() };
+  if (type instanceof Kusto.Language.Symbols.TupleSymbol) return { tuple: columnsOf() };
   return { scalar: String(type.Name) };
 }
 

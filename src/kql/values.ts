@@ -41,6 +41,14 @@ export function datetimeText(micros: number): string {
   return iso.replace(/\.(\d{6})Z$/, (_, f: string) => (f === '000000' ? 'Z' : `.${f}0Z`));
 }
 
+/**
+ * A datetime as Kusto writes it inside a dynamic value: always seven fraction digits, `2017-01-01T00:00:00.0000000Z`
+ * (the docs' make-series, range and pack_array examples).
+ */
+export function dynamicDatetimeText(micros: number): string {
+  return microsToIso(micros).replace(/\.(\d{6})Z$/, (_, f: string) => `.${f}0Z`);
+}
+
 export function normalizeValue(type: ScalarType, raw: unknown): KustoValue {
   if (type === 'string') return raw === null || raw === undefined ? '' : String(raw);
   if (raw === null || raw === undefined) return null;

@@ -35,9 +35,9 @@ describe('diagnostics', () => {
   });
 
   it('names an unsupported construct and points at it', () => {
-    const error = errorOf('print x = 1\n| mv-expand y = pack_array(1, 2)');
+    const error = errorOf('print x = dynamic({"a": 1})\n| evaluate bag_unpack(x)');
     expect(error.diagnostics[0]?.code).toBe(UNSUPPORTED);
-    expect(error.message).toContain("operator 'mv-expand' is not supported");
+    expect(error.message).toContain("operator 'evaluate' is not supported");
     expect(error.message).toContain('line 2, column 3');
   });
 

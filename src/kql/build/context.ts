@@ -5,7 +5,7 @@
 import type { KNode, KResultType } from '../kusto.js';
 import type { Expr, Rel } from '../ir.js';
 import { scalarTypeOf, type Column, type ScalarType } from '../types.js';
-import { must, textOf } from '../kusto.js';
+import { elements, must, resultType, textOf } from '../kusto.js';
 
 export type Binding =
   | { readonly k: 'scalar'; readonly expr: Expr }
@@ -60,16 +60,28 @@ export function scalarOf(type: KResultType | undefined): ScalarType | undefined 
 
 export function describeType(type: KResultType | undefined): string {
   if (!type) return 'unknown';
-  return 'scalar' in type ? type.scalar : 'table';
+  return 'scalar' in type ? type.scalar : 'tuple' in type ? 'tuple' : 'table';
 }
 
 export function functionName(node: KNode): string {
   return textOf(must(node, 'Name'), 'SimpleName');
 }
 
-/** `name = expr` → expr; anything else unchanged. */
+/** `name = expr` and `(a, b) = expr` → expr; anything else unchanged. */
 export function unnamed(node: KNode): KNode {
-  return node.kind === 'SimpleNamedExpression' ? must(node, 'Expression') : node;
+  return node.kind === 'SimpleNamedExpression' || node.kind === 'CompoundNamedExpression' ? must(node, 'Expression') : node;
+}
+
+/** The names given by `(a, b) = expr` (in order), or none. */
+export function compoundNames(node: KNode): string[] {
+  if (node.kind !== 'CompoundNamedExpression') return [];
+  return elements(must(node, 'Names'), 'Names').map((n) => textOf(n, 'SimpleName'));
+}
+
+/** How many columns an extend/project item fills: the tuple's width for a multi-column call, else 1. */
+export function itemWidth(node: KNode): number {
+  const type = resultType(unnamed(node));
+  return type && 'tuple' in type ? type.tuple.length : 1;
 }
 
 export function explicitName(node: KNode): string | undefined {

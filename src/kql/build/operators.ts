@@ -3,13 +3,14 @@
  * operator without an entry is refused (SMB001) by name. Each builder gets the operator node, its input relation,
  * the binder's output columns and the lexical environment.
  */
-import { col, lit, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
+import { call, col, lit, type Aggregate, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
 import { child, elements, must, resultType, textOf, type KNode } from '../kusto.js';
 import { aggregateFunction } from '../functions/registry.js';
 import type { AggregateSite } from '../functions/types.js';
-import type { Column } from '../types.js';
-import { explicitName, functionName, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
-import { typeArgumentOf } from './scalars.js';
+import { isNumeric, type Column } from '../types.js';
+import { columnsRead } from '../ir-walk.js';
+import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
+import { buildColumns, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
 
 export type OperatorBuilder = (b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env) => Rel;
@@ -39,6 +40,8 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
   },
   JoinOperator: join,
   UnionOperator: (b, op, input, _columns, env) => union(b, op, input, env),
+  MvExpandOperator: mvExpand,
+  MakeSeriesOperator: makeSeries,
   AsOperator: (b, op, input) => {
     // `as` names the result for later references in the query (and for union withsource); it is unchanged.
     const name = textOf(must(op, 'Name'), 'SimpleName');
@@ -48,14 +51,28 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
   },
 };
 
-/** Names assigned by `extend`: explicit ones, else the binder's automatic names (Column1, …) in order. */
+/**
+ * Names assigned by `extend`: explicit ones, else the binder's automatic names (Column1, …) in order. An item
+ * returning several columns (`(a, b) = series_stats(x)`) fills its explicit names, then automatic ones.
+ */
 function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
   const inputNames = new Set(input.columns.map((c) => c.name));
   const automatic = columns.filter((c) => !inputNames.has(c.name)).map((c) => c.name);
-  const explicit = new Set(elements(op, 'Expressions').map(explicitName).filter((n): n is string => n !== undefined));
+  const explicit = new Set(elements(op, 'Expressions').flatMap((item) => [explicitName(item), ...compoundNames(item)]).filter((n): n is string => n !== undefined));
   const autoQueue = automatic.filter((n) => !explicit.has(n));
   const scope = new Map<string, Expr>();
   for (const item of elements(op, 'Expressions')) {
+    const width = itemWidth(item);
+    if (width > 1) {
+      const given = compoundNames(item);
+      const exprs = buildColumns(b, unnamed(item), env, scope);
+      exprs.forEach((e, i) => {
+        const name = given[i] ?? autoQueue.shift();
+        if (!name) return b.unsupported('an extend item without a name', item);
+        scope.set(name, e);
+      });
+      continue;
+    }
     const name = explicitName(item) ?? autoQueue.shift();
     if (!name) return b.unsupported('an extend item without a name', item);
     scope.set(name, b.scalar(unnamed(item), env, scope));
@@ -67,13 +84,17 @@ function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], e
 function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
   const scope = new Map<string, Expr>();
   const items: NamedExpr[] = [];
-  elements(op, 'Expressions').forEach((item, i) => {
-    const name = columns[i]?.name;
-    if (!name) return b.unsupported('a project item the binder did not type', item);
-    const expr = b.scalar(unnamed(item), env, scope);
-    scope.set(name, expr);
-    items.push({ name, expr });
-  });
+  let next = 0;
+  for (const item of elements(op, 'Expressions')) {
+    const width = itemWidth(item);
+    const exprs = width > 1 ? buildColumns(b, unnamed(item), env, scope) : [b.scalar(unnamed(item), env, scope)];
+    for (const expr of exprs) {
+      const name = columns[next++]?.name;
+      if (!name) return b.unsupported('a project item the binder did not type', item);
+      scope.set(name, expr);
+      items.push({ name, expr });
+    }
+  }
   if (items.length !== columns.length) return b.unsupported('project with wildcards', op);
   return { k: 'project', input, columns, items };
 }
@@ -109,11 +130,12 @@ function summarize(b: Builder, op: KNode, input: Rel, columns: readonly Column[]
     if (!def) return b.unsupported(`aggregate function '${name}'`, callNode);
     const site = aggregateSite(b, callNode, name, input, keys, env);
     const width = def.width ? def.width(site) : 1;
-    const names = columns.slice(next, next + width).map((c) => c.name);
+    const outputs = columns.slice(next, next + width);
+    const names = outputs.map((c) => c.name);
     next += width;
     const first = names[0];
     if (!first) return b.unsupported('an aggregate the binder did not type', item);
-    const full = { ...site, names };
+    const full = { ...site, names, types: outputs.map((c) => c.type) };
     const built = def.build ? def.build(full) : [{ fn: def.name, args: site.args(), type: site.type }];
     const span = spanOf(callNode);
     aggregates.push(...built.map((agg, i) => ({ name: names[i] ?? first, agg: { ...agg, fn: agg.fn === name ? def.name : agg.fn, span } })));
@@ -122,7 +144,7 @@ function summarize(b: Builder, op: KNode, input: Rel, columns: readonly Column[]
   return { k: 'summarize', input, columns, keys, aggregates };
 }
 
-function aggregateSite(b: Builder, node: KNode, name: string, input: Rel, keys: readonly NamedExpr[], env: Env): Omit<AggregateSite, 'names'> {
+function aggregateSite(b: Builder, node: KNode, name: string, input: Rel, keys: readonly NamedExpr[], env: Env): Omit<AggregateSite, 'names' | 'types'> {
   const argNodes = elements(must(node, 'ArgumentList'), 'Expressions').map(unnamed);
   const build = (n: KNode): Expr => b.scalar(n, env, new Map());
   return {
@@ -260,4 +282,132 @@ function unionLeg(b: Builder, rel: Rel, columns: readonly Column[], source: stri
   }
   const legColumns = items.map((i) => ({ name: i.name, type: columns.find((c) => c.name === i.name)?.type ?? i.expr.type }));
   return { k: 'project', input: rel, columns: legColumns, items };
+}
+
+// ---------------------------------------------------------------- mv-expand and make-series
+
+/**
+ * mv-expand: the expansion itself (elements as dynamic, plus the index column), then a project converting the
+ * columns declared `to typeof(T)` (docs: cast-only — elements of another kind become null).
+ */
+function mvExpand(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
+  let bagExpansion: 'bag' | 'array' = 'bag';
+  let index: string | undefined;
+  for (const parameter of elements(op, 'Parameters')) {
+    const name = textOf(must(parameter, 'Name'), 'SimpleName').toLowerCase();
+    const value = must(parameter, 'Expression');
+    if (name === 'kind' || name === 'bagexpansion') {
+      const kind = value.text.toLowerCase();
+      if (kind !== 'bag' && kind !== 'array') return b.unsupported(`mv-expand ${name}=${kind}`, parameter);
+      bagExpansion = kind;
+    } else if (name === 'with_itemindex') {
+      index = textOf(value, 'SimpleName');
+    } else {
+      return b.unsupported(`mv-expand parameter '${name}'`, parameter);
+    }
+  }
+  const inputNames = new Set(input.columns.map((c) => c.name));
+  const items = elements(op, 'Expressions');
+  const explicit = new Set(items.map((i) => explicitName(must(i, 'Expression'))).filter((n): n is string => n !== undefined));
+  const autoQueue = columns.map((c) => c.name).filter((n) => !inputNames.has(n) && n !== index && !explicit.has(n));
+  const expansions: NamedExpr[] = [];
+  const targets = new Map<string, Column['type']>();
+  for (const item of items) {
+    const expression = must(item, 'Expression');
+    const name = explicitName(expression) ?? autoQueue.shift();
+    if (!name) return b.unsupported('an mv-expand item without a name', item);
+    expansions.push({ name, expr: b.scalar(unnamed(expression), env, new Map()) });
+    const typeOf = child(item, 'ToTypeOf');
+    const target = typeOf ? typeArgumentOf(must(typeOf, 'TypeOf')) : 'dynamic';
+    if (!target) return b.unsupported('mv-expand to this type', typeOf ?? item);
+    if (target === 'timespan') return b.unsupported('mv-expand to typeof(timespan)', typeOf ?? item);
+    targets.set(name, target);
+  }
+  const limitClause = child(op, 'RowLimitClause');
+  const limit = limitClause ? rowCount(b, must(limitClause, 'RowLimit'), env) : undefined;
+  const expandedColumns = columns.map((c) => (targets.has(c.name) ? { name: c.name, type: 'dynamic' as const } : c));
+  const expanded: Rel = {
+    k: 'mvexpand', input, columns: expandedColumns, expansions, bagExpansion,
+    ...(limit === undefined ? {} : { limit }), ...(index === undefined ? {} : { index }),
+  };
+  if (![...targets.values()].some((t) => t !== 'dynamic')) return expanded;
+  const converted = columns.map((c) => {
+    const target = targets.get(c.name);
+    const value = col(c.name, target === undefined ? c.type : 'dynamic');
+    return { name: c.name, expr: target === undefined || target === 'dynamic' ? value : call('dynamic_as', target, value) };
+  });
+  return { k: 'project', input: expanded, columns, items: converted };
+}
+
+/**
+ * One aggregate of make-series: an aggregation function, or a constant (the docs' `other=-1`: the value in bins that
+ * have rows, the default elsewhere).
+ */
+function seriesAggregate(b: Builder, node: KNode, name: string, input: Rel, keys: readonly NamedExpr[], env: Env): Aggregate | undefined {
+  if (node.kind !== 'FunctionCallExpression' || !aggregateFunction(functionName(node))) {
+    const value = b.scalar(node, env, new Map());
+    if (columnsRead([value]).length > 0) return b.unsupported('a make-series aggregate that is not an aggregation', node);
+    return { fn: 'take_any', args: [value], type: value.type };
+  }
+  const fn = functionName(node);
+  const def = aggregateFunction(fn);
+  if (!def) return b.unsupported(`aggregate function '${fn}'`, node);
+  const site = aggregateSite(b, node, fn, input, keys, env);
+  if (def.width && def.width(site) !== 1) return b.unsupported(`${fn} in make-series`, node);
+  const [agg] = def.build ? def.build({ ...site, names: [name], types: [site.type] }) : [{ fn: def.name, args: site.args(), type: site.type }];
+  return agg;
+}
+
+/** make-series … on Axis from … to … step … by … (the `in range(…)` form is refused: the docs discourage it). */
+function makeSeries(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
+  let nonempty = false;
+  for (const parameter of elements(op, 'Parameters')) {
+    const name = textOf(must(parameter, 'Name'), 'SimpleName').toLowerCase();
+    const value = must(parameter, 'Expression').text.toLowerCase();
+    if (name === 'kind' && value === 'nonempty') nonempty = true;
+    else if (!name.startsWith('hint.')) return b.unsupported(`make-series parameter '${name}'`, parameter);
+  }
+  const byClause = child(op, 'ByClause');
+  const byItems = byClause ? elements(byClause, 'Expressions') : [];
+  const keys: NamedExpr[] = byItems.map((item, i) => ({
+    name: columns[i]?.name ?? b.unsupported('a make-series key the binder did not type', item),
+    expr: b.scalar(unnamed(item), env, new Map()),
+  }));
+  if (nonempty && keys.length > 0) return b.unsupported('make-series kind=nonempty with by', op);
+  const aggregates: Array<AggregateColumn & { fill: Expr }> = [];
+  for (const [i, item] of elements(op, 'Aggregates').entries()) {
+    const name = columns[keys.length + i]?.name;
+    const callNode = unnamed(must(item, 'Expression'));
+    if (!name) return b.unsupported('a make-series aggregate the binder did not type', item);
+    const agg = seriesAggregate(b, callNode, name, input, keys, env);
+    if (!agg || !isNumeric(agg.type)) return b.unsupported(`make-series of a ${agg?.type ?? 'non-numeric'} aggregate`, callNode);
+    const defaultClause = child(item, 'DefaultExpression');
+    const fill = defaultClause ? b.scalar(must(defaultClause, 'Expression'), env, new Map()) : lit(0, agg.type);
+    if (fill.k !== 'lit') return b.unsupported('a make-series default that is not a constant', defaultClause ?? item);
+    aggregates.push({ name, agg: { ...agg, span: spanOf(callNode) }, fill });
+  }
+  const axisName = columns[columns.length - 1]?.name;
+  const axisNode = must(must(op, 'OnClause'), 'Expression');
+  if (!axisName) return b.unsupported('a make-series axis the binder did not type', axisNode);
+  const axis = { name: axisName, expr: b.scalar(axisNode, env, new Map()) };
+  if (!['datetime', 'timespan', 'int', 'long', 'real'].includes(axis.expr.type)) return b.unsupported(`a make-series axis of type ${axis.expr.type}`, axisNode);
+  const range = must(op, 'RangeClause');
+  if (range.kind !== 'MakeSeriesFromToStepClause') return b.unsupported('make-series … in range(…) (use from … to … step …)', range);
+  const bound = (clause: string): Expr | undefined => {
+    const c = child(range, clause);
+    if (!c) return undefined;
+    const e = b.scalar(must(c, 'Expression'), env, new Map());
+    if (columnsRead([e]).length > 0) return b.unsupported('a make-series bound computed from columns', c);
+    return e;
+  };
+  const from = bound('MakeSeriesFromClause');
+  const to = bound('MakeSeriesToClause');
+  const step = bound('MakeSeriesStepClause');
+  if (!step) return b.unsupported('make-series without step', range);
+  if (step.k === 'lit' && (typeof step.value !== 'number' || step.value <= 0)) return b.unsupported('a make-series step that is not positive', range);
+  if (nonempty && (!from || !to)) return b.unsupported('make-series kind=nonempty without from and to', op);
+  return {
+    k: 'makeseries', input, columns, keys, aggregates, axis, step, nonempty,
+    ...(from ? { from } : {}), ...(to ? { to } : {}),
+  };
 }

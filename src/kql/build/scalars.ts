@@ -11,7 +11,7 @@ import { foldTime } from '../functions/time.js';
 import type { CallSite } from '../functions/types.js';
 import { formatTimespan, parseTimespan } from '../timespan.js';
 import { scalarTypeOf, type ScalarType } from '../types.js';
-import { datetimeText } from '../values.js';
+import { dynamicDatetimeText } from '../values.js';
 import { describeType, functionName, isTabularType, scalarOf, spanOf, unnamed, type Builder, type Env, type Scope } from './context.js';
 
 /** Kusto binary operators (by syntax kind without `Expression`) → IR operator; negated forms wrap it in `not`. */
@@ -202,7 +202,7 @@ function jsonOfLiteral(e: Extract<Expr, { k: 'lit' }>, unsupported: () => never)
   if (v === null) return null;
   switch (e.type) {
     case 'datetime':
-      return typeof v === 'number' ? datetimeText(v) : unsupported();
+      return typeof v === 'number' ? dynamicDatetimeText(v) : unsupported();
     case 'timespan':
       return typeof v === 'number' ? formatTimespan(v) : unsupported();
     case 'real':
@@ -275,9 +275,16 @@ function functionCall(b: Builder, node: KNode, type: ScalarType, env: Env, scope
   if (bound?.k === 'function') return b.expandFunction(node, env, (body, bodyEnv) => b.scalar(body, bodyEnv, scope));
   const def = kustoScalarFunction(fn);
   if (!def) return b.unsupported(`function '${fn}'`, node);
+  const site = callSite(b, node, fn, type, env, scope);
+  if (def.build) return def.build(site);
+  if (!def.sql) return b.unsupported(`function '${fn}' here (it returns several columns: use extend (a, b, …) = ${fn}(…))`, node);
+  return call(def.name, type, ...site.args());
+}
+
+function callSite(b: Builder, node: KNode, fn: string, type: ScalarType, env: Env, scope: Scope): CallSite {
   const argNodes = elements(must(node, 'ArgumentList'), 'Expressions').map(unnamed);
   const build = (n: KNode): Expr => b.scalar(n, env, scope);
-  const site: CallSite = {
+  return {
     name: fn,
     node,
     type,
@@ -290,6 +297,19 @@ function functionCall(b: Builder, node: KNode, type: ScalarType, env: Env, scope
     typeArgument: typeArgumentOf,
     column: (columnName) => scope.get(columnName) ?? (b.inputColumns.some((c) => c.name === columnName) ? { k: 'col', name: columnName, type } : undefined),
   };
-  if (def.build) return def.build(site);
-  return call(def.name, type, ...site.args());
+}
+
+/**
+ * The columns of a call that returns several (`series_stats(x)`, typed by the binder as a tuple): one IR expression
+ * per column, from the function's registry entry.
+ */
+export function buildColumns(b: Builder, node: KNode, env: Env, scope: Scope): Expr[] {
+  const type = resultType(node);
+  const width = type && 'tuple' in type ? type.tuple.length : 0;
+  const def = node.kind === 'FunctionCallExpression' ? kustoScalarFunction(functionName(node)) : undefined;
+  if (!def?.columns || width === 0) return b.unsupported(`expression '${node.kind}' returning several columns`, node);
+  const exprs = def.columns(callSite(b, node, functionName(node), 'dynamic', env, scope));
+  if (exprs.length !== width) return b.unsupported(`${functionName(node)} with ${width} columns`, node);
+  const span = spanOf(node);
+  return exprs.map((e) => located(e, span));
 }

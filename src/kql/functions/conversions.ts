@@ -8,7 +8,7 @@ import { lit } from '../ir.js';
 import { MICROS, type ScalarType } from '../types.js';
 import type { Dialect } from '../sql/dialect.js';
 import { arg, sqlArg, type Arg, type SqlContext } from '../sql/template.js';
-import { scalar, type ScalarFunction } from './types.js';
+import { operator, scalar, type ScalarFunction } from './types.js';
 
 /** Kusto `tostring()` of any type. `tostring(null)` is "". */
 export function toStringSql(a: Arg, c: SqlContext): string {
@@ -190,7 +190,38 @@ export function convertSql(x: Arg, type: ScalarType, c: SqlContext): string {
   }
 }
 
+/**
+ * A dynamic value as type T without conversion (mv-expand … to typeof(T); docs: "cast-only … elements that don't
+ * conform become null"): a JSON integer as int/long (or real), any JSON number as real, a JSON bool as bool, a JSON
+ * string as string, datetime (ISO text, as dynamic values hold datetimes) or guid. Anything else is null ("" for
+ * strings, which are never null).
+ */
+export function castDynamicSql(x: Arg, c: SqlContext): string {
+  switch (c.type) {
+    case 'int':
+    case 'long':
+      return fromDynamic(x, c, (v) => toIntegerSql(v, c.type as 'int' | 'long', c), ['integer']);
+    case 'real':
+      return fromDynamic(x, c, (v) => toRealSql(v, c), ['integer', 'real']);
+    case 'bool':
+      return fromDynamic(x, c, (v) => toBoolSql(v, c), ['bool']);
+    case 'string':
+      return `CASE WHEN ${c.d.jsonKind(x.sql)} = 'string' THEN ${c.d.jsonToString(x.sql)} ELSE '' END`;
+    case 'datetime':
+      return fromDynamic(x, c, (v) => todatetimeSql(v, c), ['string']);
+    case 'guid': {
+      const guid = '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$';
+      return fromDynamic(x, c, (v) => `CASE WHEN ${c.d.regexMatch(v.sql, c.d.string(guid))} THEN ${c.d.lower(v.sql)} END`, ['string']);
+    }
+    case 'dynamic':
+      return x.sql;
+    default:
+      return c.unsupported(`a dynamic value as ${c.type}`);
+  }
+}
+
 export const CONVERSION_FUNCTIONS: readonly ScalarFunction[] = [
+  operator({ name: 'dynamic_as', sql: (a, c) => castDynamicSql(arg(a, 0, c), c) }),
   scalar({ name: 'tostring', sql: (a, c) => toStringSql(arg(a, 0, c), c) }),
   scalar({ name: 'toint', sql: (a, c) => toIntegerSql(arg(a, 0, c), 'int', c) }),
   scalar({ name: 'tolong', sql: (a, c) => toIntegerSql(arg(a, 0, c), 'long', c) }),

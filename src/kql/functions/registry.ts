@@ -9,12 +9,14 @@
  */
 import type { Expr } from '../ir.js';
 import { AGGREGATE_FUNCTIONS } from './aggregates.js';
+import { ARRAY_FUNCTIONS } from './arrays.js';
 import { CONVERSION_FUNCTIONS } from './conversions.js';
 import { DYNAMIC_FUNCTIONS } from './dynamic.js';
 import { IP_FUNCTIONS } from './ip.js';
 import { LOGIC_FUNCTIONS } from './logic.js';
 import { MATH_FUNCTIONS } from './math.js';
 import { operatorFunctions } from './operators.js';
+import { SERIES_FUNCTIONS } from './series.js';
 import { STRING_FUNCTIONS } from './strings.js';
 import { TIME_FUNCTIONS } from './time.js';
 import type { AggregateFunction, FunctionDef, ScalarFunction } from './types.js';
@@ -36,6 +38,8 @@ const BUILTIN: readonly (readonly FunctionDef[])[] = [
   MATH_FUNCTIONS,
   IP_FUNCTIONS,
   DYNAMIC_FUNCTIONS,
+  ARRAY_FUNCTIONS,
+  SERIES_FUNCTIONS,
   AGGREGATE_FUNCTIONS,
 ];
 

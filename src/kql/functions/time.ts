@@ -71,6 +71,24 @@ export function binSql(value: Arg, size: Arg, c: SqlContext): string {
   return sizeValue === undefined ? `CASE WHEN ${size.sql} > 0 THEN ${binned} END` : binned;
 }
 
+/**
+ * `bin_at(value, size, fixed_point)`: the bin of `size` holding `value`, bins aligned so that one starts at
+ * `fixed_point` (bin-at-function). Null or non-positive sizes give null, as for bin().
+ */
+function binAtSql(value: Arg, size: Arg, fixed: Arg, c: SqlContext): string {
+  const { d } = c;
+  const sizeValue = constantNumber(size);
+  if (size.e.k === 'lit' && (sizeValue === undefined || sizeValue <= 0)) return d.typedNull(c.type);
+  const integral = value.e.type !== 'real' && size.e.type !== 'real' && fixed.e.type !== 'real';
+  const units = (a: Arg): string => (a.e.type === 'datetime' ? d.datetimeToMicros(a.sql) : a.sql);
+  const [x, s, f] = integral ? [value, size, fixed].map((a) => d.cast(units(a), 'long')) : [value, size, fixed].map((a) => d.cast(units(a), 'real'));
+  const binned = integral
+    ? `(${x} - ((((${x} - ${f}) % ${s}) + ${s}) % ${s}))`
+    : `(${f} + floor((${x} - ${f}) / ${s}) * ${s})`;
+  const typed = value.e.type === 'datetime' ? d.microsToDatetime(binned) : binned;
+  return sizeValue === undefined ? `CASE WHEN ${size.sql} > 0 THEN ${typed} END` : typed;
+}
+
 /** Integer division rounding toward −∞ (for day and week numbers of times before 1970). */
 export function floorDiv(x: string, n: number, d: Dialect): string {
   return d.intDiv(`(${x} - (((${x} % ${n}) + ${n}) % ${n}))`, String(n));
@@ -89,6 +107,7 @@ export const TIME_FUNCTIONS: readonly ScalarFunction[] = [
   }),
   scalar({ name: 'ago', build: (site) => foldTime(call('sub', 'datetime', lit(site.now, 'datetime'), ...site.args())) }),
   scalar({ name: 'bin', aliases: ['floor'], sql: (a, c) => binSql(arg(a, 0, c), arg(a, 1, c), c) }),
+  scalar({ name: 'bin_at', sql: (a, c) => binAtSql(arg(a, 0, c), arg(a, 1, c), arg(a, 2, c), c) }),
   scalar({
     name: 'startofday',
     sql: (a, c) => {

@@ -39,8 +39,9 @@ export interface CallSite {
 
 /** The front end's view of one aggregate call in `summarize`. */
 export interface AggregateSite extends Omit<CallSite, 'column'> {
-  /** The output column names this aggregate fills (one unless `width` says more). */
+  /** The output column names this aggregate fills (one unless `width` says more), and their binder types. */
   readonly names: readonly string[];
+  readonly types: readonly ScalarType[];
   /** The summarize's input columns and its `by` column names (`arg_max(x, *)` expands to the others). */
   readonly input: readonly Column[];
   readonly keys: readonly string[];
@@ -56,7 +57,12 @@ export interface ScalarFunction {
   readonly operator?: boolean;
   /** Front end: the call as IR. Without it, `call(name, binderType, ...args)`. */
   readonly build?: (site: CallSite) => Expr;
-  /** Back end: SQL with Kusto's semantics. Absent when `build` always lowers the call to other IR. */
+  /**
+   * Front end, for a function returning several columns (`extend (a, b) = series_stats(x)`; the binder types it as
+   * a tuple): one IR expression per column, in the binder's order.
+   */
+  readonly columns?: (site: CallSite) => Expr[];
+  /** Back end: SQL with Kusto's semantics. Absent when `build` or `columns` always lowers the call to other IR. */
   readonly sql?: SqlTemplate;
   /** The result is never null (predicates such as `has`): lets `==` and `in` skip their null handling. */
   readonly neverNull?: boolean;
@@ -69,7 +75,7 @@ export interface AggregateFunction {
   readonly name: string;
   readonly aliases?: readonly string[];
   /** How many output columns the call fills (arg_max(x, a, b) fills three). Default 1. */
-  readonly width?: (site: Omit<AggregateSite, 'names'>) => number;
+  readonly width?: (site: Omit<AggregateSite, 'names' | 'types'>) => number;
   /** Front end: the aggregate(s), one per output column. Without it, one aggregate of the arguments. */
   readonly build?: (site: AggregateSite) => Aggregate[];
   /** Back end: the aggregate's SQL; the generator casts it to the aggregate's type. */

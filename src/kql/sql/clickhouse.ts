@@ -6,6 +6,7 @@
 import type { ScalarType } from '../types.js';
 import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
+import type { Arg, SqlContext } from './template.js';
 
 const BASE_TYPES: Readonly<Record<ScalarType, string>> = {
   bool: 'Bool', int: 'Int32', long: 'Int64', real: 'Float64', decimal: 'Float64', string: 'String',
@@ -42,6 +43,29 @@ function stringLiteral(value: string): string {
   return `'${out}'`;
 }
 
+const limited = (array: string, limit: Arg | undefined): string => (limit ? `arraySlice(${array}, 1, ${limit.sql})` : array);
+
+/** An aggregate over the values where the predicate holds (the -If combinator). */
+const where = (fn: string, x: string, predicate: Arg | undefined, c: SqlContext): string =>
+  predicate ? `${fn}If(${x}, coalesce(${c.sql(predicate.e, false)}, false))` : `${fn}(${x})`;
+
+/** make_set(_if): sorted distinct values; a dynamic array's elements are added one by one, as raw JSON. */
+function makeSet(x: Arg | undefined, predicate: Arg | undefined, limit: Arg | undefined, c: SqlContext): string {
+  if (!x) return c.unsupported('make_set without a value');
+  if (x.e.type === 'dynamic') {
+    const v = `assumeNotNull(${x.sql})`;
+    const elements = `if(isNull(${x.sql}), [], if(JSONType(${v}) = 'Array', JSONExtractArrayRaw(${v}), [${v}]))`;
+    return `concat('[', arrayStringConcat(${limited(`arraySort(arrayDistinct(arrayFlatten(${where('groupArray', elements, predicate, c)})))`, limit)}, ','), ']')`;
+  }
+  return `toJSONString(${limited(`arraySort(${where('groupUniqArray', x.sql, predicate, c)})`, limit)})`;
+}
+
+/** make_list(_if): the values in input order (groupArray skips NULLs, as Kusto does). */
+function makeList(x: Arg | undefined, predicate: Arg | undefined, limit: Arg | undefined, c: SqlContext): string {
+  if (!x) return c.unsupported('make_list without a value');
+  return `toJSONString(${limited(where('groupArray', x.sql, predicate, c), limit)})`;
+}
+
 export const clickhouse: Dialect = {
   ...baseDialect,
   name: 'clickhouse',
@@ -52,16 +76,10 @@ export const clickhouse: Dialect = {
       // min/max of no values are null in Kusto; ClickHouse's plain min/max give the type's default there.
       min: ([x]) => `minOrNull(${x?.sql})`,
       max: ([x]) => `maxOrNull(${x?.sql})`,
-      make_set: ([x]) => {
-        // A dynamic array's elements are added one by one (make_set flattens arrays); elements stay raw JSON.
-        if (x?.e.type === 'dynamic') {
-          const v = `assumeNotNull(${x.sql})`;
-          const elements = `if(isNull(${x.sql}), [], if(JSONType(${v}) = 'Array', JSONExtractArrayRaw(${v}), [${v}]))`;
-          return `concat('[', arrayStringConcat(arraySort(arrayDistinct(arrayFlatten(groupArray(${elements})))), ','), ']')`;
-        }
-        return `toJSONString(arraySort(groupUniqArray(${x?.sql})))`;
-      },
-      make_list: ([x]) => `toJSONString(groupArray(${x?.sql}))`,
+      make_set: (a, c) => makeSet(a[0], undefined, a[1], c),
+      make_set_if: (a, c) => makeSet(a[0], a[1], a[2], c),
+      make_list: (a, c) => makeList(a[0], undefined, a[1], c),
+      make_list_if: (a, c) => makeList(a[0], a[1], a[2], c),
       stdev: ([x]) => `if(count(${x?.sql}) > 1, stddevSamp(${x?.sql}), 0)`,
       variance: ([x]) => `if(count(${x?.sql}) > 1, varSamp(${x?.sql}), 0)`,
       percentile: ([x, p]) =>
@@ -132,6 +150,33 @@ export const clickhouse: Dialect = {
   repeat: (s, n) => `repeat(${s}, toUInt64(greatest(${n}, 0)))`,
   bind: (value, name, body) => `arrayMap(${name} -> ${body}, [${value}])[1]`,
   shiftRight: (s, bits) => `bitShiftRight(toInt64(${s}), ${bits})`,
+
+  jsonArrayElements: (j) => `if(JSONType(assumeNotNull(${j})) = 'Array', JSONExtractArrayRaw(assumeNotNull(${j})), CAST([] AS Array(String)))`,
+  jsonArrayFrom: (e) => `concat('[', arrayStringConcat(${e}, ','), ']')`,
+  jsonArrayNumbers: (j) =>
+    `if(JSONType(assumeNotNull(${j})) = 'Array', arrayMap(__n -> if(JSONType(__n) IN ('Int64', 'UInt64', 'Double'), toFloat64OrNull(__n), NULL), JSONExtractArrayRaw(assumeNotNull(${j}))), CAST([] AS Array(Nullable(Float64))))`,
+  arrayToJson: (a) => `toJSONString(${a})`,
+  numberText: (s) => `toString(${s})`,
+  jsonQuote: (s) => `toJSONString(toString(${s}))`,
+  jsonShape: (j) => `if(isNull(${j}), NULL, multiIf(JSONType(${j}) = 'Array', 'array', JSONType(${j}) = 'Object', 'object', 'scalar'))`,
+  jsonObjectLength: (j) => `toInt64(JSONLength(${j}))`,
+  jsonKeyAt: (j, i) => `JSONExtractKeys(assumeNotNull(${j}))[(${i}) + 1]`,
+  arrayRange: (n) => `range(toUInt64(greatest(${n}, 0)))`,
+  arrayLength: (a) => `toInt64(length(${a}))`,
+  // Out of range, ClickHouse gives the type's default: the bounds are checked.
+  arrayAt: (a, i) => `if((${i}) >= 0 AND (${i}) < length(${a}), (${a})[(${i}) + 1], NULL)`,
+  arrayIndexOf: (a, v) => `(toInt64(indexOf(${a}, ${v})) - 1)`,
+  arrayConcat: (arrays) => `arrayConcat(${arrays.join(', ')})`,
+  arrayMap: (a, v, body) => `arrayMap(${v} -> ${body}, ${a})`,
+  arrayFilter: (a, v, body) => `arrayFilter(${v} -> ${body}, ${a})`,
+  arraySlice: (a, start, length) => `arraySlice(${a}, (${start}) + 1, ${length})`,
+  arrayAggregate: (fn, a) =>
+    `arrayReduce('${{ min: 'min', max: 'max', sum: 'sum', avg: 'avg', var_samp: 'varSamp', stddev_samp: 'stddevSamp' }[fn]}OrNull', ${a})`,
+  isFinite: (s) => `isFinite(${s})`,
+  collect: (s) => `groupArray(${s})`,
+  tuple: (values) => `tuple(${values.join(', ')})`,
+  tupleGet: (t, i) => `tupleElement(${t}, ${i + 1})`,
+  unnestRange: (n) => `arrayJoin(range(toUInt64(greatest(${n}, 0))))`,
 
   oneRowPerKey: (rel, keys, all) => `SELECT * FROM (${rel}) AS __u ORDER BY ${all.join(', ')} LIMIT 1 BY ${keys.join(', ')}`,
   joinKeyword: (kind) =>

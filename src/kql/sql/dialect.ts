@@ -126,6 +126,53 @@ export interface Dialect {
   bind(value: string, name: string, body: string): string;
   shiftRight(sql: string, bits: string): string;
 
+  // Arrays. Kusto's dynamic arrays are JSON text; templates take them apart into SQL arrays and put them together
+  // again with these. Indexes are 0-based, as in Kusto.
+  /** A JSON array → SQL array of its elements' JSON texts; [] when the value is not an array (test with jsonShape). */
+  jsonArrayElements(json: string): string;
+  /** A SQL array of JSON texts → the JSON array holding them. */
+  jsonArrayFrom(elements: string): string;
+  /** A JSON array → SQL array of doubles (elements that are not numbers are NULL); [] when not an array. */
+  jsonArrayNumbers(json: string): string;
+  /** A SQL array of numbers, strings or bools → JSON array text (NULL elements → null). */
+  arrayToJson(array: string): string;
+  /** The text of a number (NULL for NULL): an integer's digits, a double's shortest round-trip text. */
+  numberText(sql: string): string;
+  /** A string → its JSON text (quoted, escaped). */
+  jsonQuote(sql: string): string;
+  /** 'array', 'object' or 'scalar' for a JSON value; NULL for NULL. */
+  jsonShape(json: string): string;
+  /** The number of members of a JSON object. */
+  jsonObjectLength(json: string): string;
+  /** The name of the i-th member (0-based) of a JSON object. */
+  jsonKeyAt(json: string, index: string): string;
+  /** [0, 1, …, n − 1]. */
+  arrayRange(n: string): string;
+  arrayLength(array: string): string;
+  /** The element at 0-based `index`; NULL outside the array. */
+  arrayAt(array: string, index: string): string;
+  /** The 0-based index of the first element equal to `value`; −1 when none (or the array is NULL). */
+  arrayIndexOf(array: string, value: string): string;
+  /** The arrays one after the other. */
+  arrayConcat(arrays: readonly string[]): string;
+  /** `[f(v) for v in array]`; `v` names the element inside `body` and must not be a column name. */
+  arrayMap(array: string, v: string, body: string): string;
+  /** `[v for v in array if body]`. */
+  arrayFilter(array: string, v: string, body: string): string;
+  /** `length` elements from 0-based `start`. */
+  arraySlice(array: string, start: string, length: string): string;
+  /** min, max, sum, avg, var_samp or stddev_samp of an array's non-NULL elements (NULL when there are none). */
+  arrayAggregate(fn: 'min' | 'max' | 'sum' | 'avg' | 'var_samp' | 'stddev_samp', array: string): string;
+  /** A finite double (not NaN, not ±inf). */
+  isFinite(sql: string): string;
+  /** Aggregate: the group's values as a SQL array (NULL values kept). */
+  collect(sql: string): string;
+  /** A record of values, and its i-th field (0-based). */
+  tuple(values: readonly string[]): string;
+  tupleGet(tuple: string, index: number): string;
+  /** In a SELECT list: one output row per value 0 … n − 1 (none when n is 0). */
+  unnestRange(n: string): string;
+
   // Relational forms.
   /** Keeps one row per key from a relation (innerunique's left side), picking the smallest row deterministically. */
   oneRowPerKey(relationSql: string, keys: readonly string[], allColumns: readonly string[]): string;

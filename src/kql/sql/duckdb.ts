@@ -2,6 +2,7 @@
 import type { ScalarType } from '../types.js';
 import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
+import type { Arg, SqlContext } from './template.js';
 
 const TYPES: Readonly<Record<ScalarType, string>> = {
   bool: 'BOOLEAN', int: 'INTEGER', long: 'BIGINT', real: 'DOUBLE', decimal: 'DOUBLE', string: 'VARCHAR',
@@ -33,6 +34,29 @@ function stringLiteral(value: string): string {
   return parts.length === 1 ? (parts[0] as string) : `(${parts.join(' || ')})`;
 }
 
+/** FILTER (WHERE …) of make_set/make_list: non-null values, where the predicate holds. */
+function kept(x: Arg, predicate: Arg | undefined, c: SqlContext): string {
+  return `FILTER (WHERE ${x.sql} IS NOT NULL${predicate ? ` AND ${c.sql(predicate.e, true)}` : ''})`;
+}
+
+const limited = (list: string, limit: Arg | undefined): string => (limit ? `list_slice(${list}, 1, ${limit.sql})` : list);
+
+/** make_set(_if): sorted distinct values; a dynamic array's elements are added one by one (make_set flattens arrays). */
+function makeSet(x: Arg | undefined, predicate: Arg | undefined, limit: Arg | undefined, c: SqlContext): string {
+  if (!x) return c.unsupported('make_set without a value');
+  if (x.e.type === 'dynamic') {
+    const elements = `CASE WHEN json_type(${x.sql}) = 'ARRAY' THEN CAST(json_extract(${x.sql}, '$[*]') AS JSON[]) ELSE [${x.sql}] END`;
+    return `coalesce(CAST(to_json(${limited(`list_sort(list_distinct(flatten(list(${elements}) ${kept(x, predicate, c)})))`, limit)}) AS JSON), CAST('[]' AS JSON))`;
+  }
+  return `coalesce(CAST(to_json(${limited(`list_sort(list(DISTINCT ${x.sql}) ${kept(x, predicate, c)})`, limit)}) AS JSON), CAST('[]' AS JSON))`;
+}
+
+/** make_list(_if): the values in input order. */
+function makeList(x: Arg | undefined, predicate: Arg | undefined, limit: Arg | undefined, c: SqlContext): string {
+  if (!x) return c.unsupported('make_list without a value');
+  return `coalesce(CAST(to_json(${limited(`list(${x.sql}) ${kept(x, predicate, c)}`, limit)}) AS JSON), CAST('[]' AS JSON))`;
+}
+
 export const duckdb: Dialect = {
   ...baseDialect,
   name: 'duckdb',
@@ -42,16 +66,10 @@ export const duckdb: Dialect = {
   overrides: {
     scalars: {},
     aggregates: {
-      make_set: ([x]) => {
-        const v = x?.sql ?? '';
-        // A dynamic array's elements are added one by one (make_set flattens arrays).
-        if (x?.e.type === 'dynamic') {
-          const elements = `CASE WHEN json_type(${v}) = 'ARRAY' THEN CAST(json_extract(${v}, '$[*]') AS JSON[]) ELSE [${v}] END`;
-          return `coalesce(CAST(to_json(list_sort(list_distinct(flatten(list(${elements}) FILTER (WHERE ${v} IS NOT NULL))))) AS JSON), CAST('[]' AS JSON))`;
-        }
-        return `coalesce(CAST(to_json(list_sort(list(DISTINCT ${v}) FILTER (WHERE ${v} IS NOT NULL))) AS JSON), CAST('[]' AS JSON))`;
-      },
-      make_list: ([x]) => `coalesce(CAST(to_json(list(${x?.sql}) FILTER (WHERE ${x?.sql} IS NOT NULL)) AS JSON), CAST('[]' AS JSON))`,
+      make_set: (a, c) => makeSet(a[0], undefined, a[1], c),
+      make_set_if: (a, c) => makeSet(a[0], a[1], a[2], c),
+      make_list: (a, c) => makeList(a[0], undefined, a[1], c),
+      make_list_if: (a, c) => makeList(a[0], a[1], a[2], c),
       stdev: ([x]) => `CASE WHEN count(${x?.sql}) > 1 THEN stddev_samp(${x?.sql}) ELSE 0 END`,
       variance: ([x]) => `CASE WHEN count(${x?.sql}) > 1 THEN var_samp(${x?.sql}) ELSE 0 END`,
       percentile: ([x, p]) =>
@@ -122,6 +140,32 @@ export const duckdb: Dialect = {
   repeat: (s, n) => `repeat(${s}, CAST(${n} AS BIGINT))`,
   bind: (value, name, body) => `list_transform([${value}], lambda ${name}: ${body})[1]`,
   shiftRight: (s, bits) => `(CAST(${s} AS BIGINT) >> CAST(${bits} AS BIGINT))`,
+
+  jsonArrayElements: (j) => `CASE WHEN json_type(${j}) = 'ARRAY' THEN CAST(json_extract(${j}, '$[*]') AS VARCHAR[]) ELSE CAST([] AS VARCHAR[]) END`,
+  jsonArrayFrom: (e) => `CAST('[' || array_to_string(${e}, ',') || ']' AS JSON)`,
+  jsonArrayNumbers: (j) =>
+    `CASE WHEN json_type(${j}) = 'ARRAY' THEN list_transform(CAST(json_extract(${j}, '$[*]') AS JSON[]), lambda __n: ` +
+    `CASE WHEN json_type(__n) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(__n AS DOUBLE) END) ELSE CAST([] AS DOUBLE[]) END`,
+  arrayToJson: (a) => `CAST(to_json(${a}) AS JSON)`,
+  numberText: (s) => `CAST(${s} AS VARCHAR)`,
+  jsonQuote: (s) => `CAST(to_json(CAST(${s} AS VARCHAR)) AS VARCHAR)`,
+  jsonShape: (j) => `CASE json_type(${j}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN NULL THEN NULL ELSE 'scalar' END`,
+  jsonObjectLength: (j) => `CAST(len(json_keys(${j})) AS BIGINT)`,
+  jsonKeyAt: (j, i) => `json_keys(${j})[(${i}) + 1]`,
+  arrayRange: (n) => `range(CAST(${n} AS BIGINT))`,
+  arrayLength: (a) => `CAST(len(${a}) AS BIGINT)`,
+  arrayAt: (a, i) => `(${a})[(${i}) + 1]`,
+  arrayIndexOf: (a, v) => `(coalesce(list_position(${a}, ${v}), 0) - 1)`,
+  arrayConcat: (arrays) => arrays.reduce((acc, a) => `list_concat(${acc}, ${a})`),
+  arrayMap: (a, v, body) => `list_transform(${a}, lambda ${v}: ${body})`,
+  arrayFilter: (a, v, body) => `list_filter(${a}, lambda ${v}: ${body})`,
+  arraySlice: (a, start, length) => `list_slice(${a}, (${start}) + 1, (${start}) + (${length}))`,
+  arrayAggregate: (fn, a) => `list_aggregate(${a}, '${fn}')`,
+  isFinite: (s) => `isfinite(${s})`,
+  collect: (s) => `list(${s})`,
+  tuple: (values) => `{${values.map((v, i) => `'f${i}': ${v}`).join(', ')}}`,
+  tupleGet: (t, i) => `struct_extract(${t}, 'f${i}')`,
+  unnestRange: (n) => `unnest(range(CAST(${n} AS BIGINT)))`,
 
   oneRowPerKey: (rel, keys, all) =>
     `SELECT * FROM (${rel}) AS __u QUALIFY row_number() OVER (PARTITION BY ${keys.join(', ')} ORDER BY ${all.join(', ')}) = 1`,

@@ -13,10 +13,12 @@
  */
 import { UnsupportedKqlError } from '../errors.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
+import { toStringSql } from '../functions/conversions.js';
+import { dynamicDatetimeText } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, Span } from '../ir.js';
 import type { Column } from '../types.js';
 import type { Capability, Dialect } from './dialect.js';
-import type { Arg, SqlContext, SqlTemplate } from './template.js';
+import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
 
 export interface GenerateOptions {
   readonly dialect: Dialect;
@@ -115,6 +117,10 @@ class Generator {
         return rel.inputs.map((input) => this.unionBranch(input, rel.columns)).join(' UNION ALL ');
       case 'join':
         return this.join(rel);
+      case 'mvexpand':
+        return this.mvExpand(rel);
+      case 'makeseries':
+        return this.makeSeries(rel);
     }
   }
 
@@ -208,6 +214,110 @@ class Generator {
     return this.renamed(values, rel.columns, ` FROM (${leftSql}) AS __l ${keyword} (${rightSql}) AS __r ON ${condition}`);
   }
 
+  /**
+   * mv-expand: the expanded values are computed once per input row (`__e0`, …), the row is repeated for positions
+   * 0 … n − 1 (n: the largest element count, a null or scalar value counting 1, at most `limit`), and each position
+   * picks its element (null past the end of a shorter array).
+   */
+  private mvExpand(rel: Extract<Rel, { k: 'mvexpand' }>): string {
+    const d = this.d;
+    const values = rel.expansions.map((x, j) => `${this.expr(x.expr, false)} AS ${this.q(`__e${j}`)}`);
+    const counts = rel.expansions.map((_, j) => {
+      const e = this.q(`__e${j}`);
+      const shape = d.jsonShape(e);
+      return `CASE WHEN ${e} IS NULL THEN 1 WHEN ${shape} = 'array' THEN ${d.jsonArrayLength(e)} WHEN ${shape} = 'object' THEN ${d.jsonObjectLength(e)} ELSE 1 END`;
+    });
+    const most = counts.reduce((acc, n) => `greatest(${acc}, ${n})`);
+    const n = rel.limit === undefined ? most : `least(${most}, ${rel.limit})`;
+    const i = this.q('__i');
+    const element = (j: number): string => {
+      const e = this.q(`__e${j}`);
+      const shape = d.jsonShape(e);
+      const key = d.jsonKeyAt(e, i);
+      const member = d.jsonMemberAt(e, key);
+      const entry = rel.bagExpansion === 'bag'
+        ? `'{' || ${d.jsonQuote(key)} || ':' || ${member} || '}'`
+        : `'[' || ${d.jsonQuote(key)} || ',' || ${member} || ']'`;
+      return d.cast(
+        `CASE WHEN ${shape} = 'array' THEN ${d.jsonElementAt(e, i)} WHEN ${shape} = 'object' THEN ${entry} WHEN ${i} = 0 THEN ${d.dynamicText(e)} END`,
+        'dynamic',
+      );
+    };
+    const expanded = new Map(rel.expansions.map((x, j) => [x.name, element(j)]));
+    const items = rel.columns.map((c) =>
+      c.name === rel.index ? d.cast(i, 'long') : (expanded.get(c.name) ?? this.q(c.name)),
+    );
+    const withValues = `SELECT *, ${values.join(', ')} FROM (${this.relation(rel.input)}) AS __t`;
+    const repeated = `SELECT *, ${d.unnestRange(n)} AS ${i} FROM (${withValues}) AS __x`;
+    return this.renamed(items, rel.columns, ` FROM (${repeated}) AS __m`);
+  }
+
+  /**
+   * make-series in three steps: (1) group the rows in range by keys and bin, aggregating; (2) per series, collect
+   * the (bin, values…) tuples and the first and last bin; (3) per series, build each array over the bins start,
+   * start + step, … (start = from, else the first bin; the count from `to`, else up to the last bin), taking a bin's
+   * values where it had rows and the fill elsewhere. The axis is computed in numbers: datetimes as microseconds.
+   */
+  private makeSeries(rel: Extract<Rel, { k: 'makeseries' }>): string {
+    const d = this.d;
+    const axisType = rel.axis.expr.type;
+    const units = (e: Expr): string => (e.type === 'datetime' ? d.datetimeToMicros(this.expr(e, false)) : this.expr(e, false));
+    const integral = axisType !== 'real' && rel.step.type !== 'real' && (rel.from === undefined || rel.from.type !== 'real');
+    const step = integral ? d.cast(this.expr(rel.step, false), 'long') : d.cast(this.expr(rel.step, false), 'real');
+    const from = rel.from ? (integral ? d.cast(units(rel.from), 'long') : d.cast(units(rel.from), 'real')) : undefined;
+    const x = integral ? d.cast(units(rel.axis.expr), 'long') : d.cast(units(rel.axis.expr), 'real');
+    const origin = from ?? '0';
+    const bin = integral
+      ? `(${x} - (((((${x} - ${origin}) % ${step}) + ${step}) % ${step})))`
+      : `(${origin} + floor((${x} - ${origin}) / ${step}) * ${step})`;
+    const axisSql = this.expr(rel.axis.expr, false);
+    const conditions = [
+      `${axisSql} IS NOT NULL`,
+      ...(rel.from ? [`${axisSql} >= ${this.expr(rel.from, false)}`] : []),
+      ...(rel.to ? [`${axisSql} < ${this.expr(rel.to, false)}`] : []),
+    ];
+    const keyNames = rel.keys.map((_, i) => this.q(`__k${i}`));
+    const keyed = `SELECT *, ${[...rel.keys.map((k, i) => `${this.typedValue(k.expr)} AS ${keyNames[i]}`), `${bin} AS ${this.q('__b')}`].join(', ')}` +
+      ` FROM (${this.relation(rel.input)}) AS __s WHERE ${conditions.join(' AND ')}`;
+    const aggregates = rel.aggregates.map((a, j) => `${d.cast(this.aggregate(a.agg), a.agg.type)} AS ${this.q(`__a${j}`)}`);
+    const grouped = `SELECT ${[...keyNames, this.q('__b'), ...aggregates].join(', ')} FROM (${keyed}) AS __g GROUP BY ${[...keyNames, this.q('__b')].join(', ')}`;
+    const tuple = d.tuple([this.q('__b'), ...rel.aggregates.map((_, j) => this.q(`__a${j}`))]);
+    const perSeries = `SELECT ${[...keyNames, `min(${this.q('__b')}) AS ${this.q('__lo')}`, `max(${this.q('__b')}) AS ${this.q('__hi')}`,
+      `${d.collect(tuple)} AS ${this.q('__g')}`, `count(*) AS ${this.q('__rows')}`].join(', ')} FROM (${grouped}) AS __h` +
+      (keyNames.length ? ` GROUP BY ${keyNames.join(', ')}` : '');
+    const start = from ?? this.q('__lo');
+    const to = rel.to ? (integral ? d.cast(units(rel.to), 'long') : d.cast(units(rel.to), 'real')) : undefined;
+    const count = to !== undefined
+      ? (integral ? `CASE WHEN ${to} > ${start} THEN ${d.intDiv(`${to} - ${start} + ${step} - 1`, step)} ELSE 0 END` : `greatest(ceil((${to} - ${start}) / ${step}), 0)`)
+      : (integral ? `(${d.intDiv(`${this.q('__hi')} - ${start}`, step)} + 1)` : `(round((${this.q('__hi')} - ${start}) / ${step}) + 1)`);
+    const bins = d.arrayMap(d.arrayRange(this.q('__n')), '__si', `${this.q('__st')} + __si * ${step}`);
+    const positions = d.arrayMap(bins, '__sb', d.arrayIndexOf(d.arrayMap(this.q('__g'), '__st2', d.tupleGet('__st2', 0)), '__sb'));
+    const sized = `SELECT *, ${start} AS ${this.q('__st')}, ${count} AS ${this.q('__n')} FROM (${perSeries}) AS __q`;
+    const located = `SELECT *, ${positions} AS ${this.q('__pos')} FROM (${sized}) AS __r`;
+    const arrays = rel.aggregates.map((a, j) => {
+      const fill = d.cast(this.expr(a.fill, false), a.agg.type);
+      const value = d.tupleGet(d.arrayAt(this.q('__g'), '__sp'), j + 1);
+      return d.arrayToJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`));
+    });
+    const axisValues = d.arrayMap(d.arrayRange(this.q('__n')), '__sa', this.seriesAxisValue(`${this.q('__st')} + __sa * ${step}`, axisType));
+    const values = [...keyNames, ...arrays, d.arrayToJson(axisValues)];
+    const nonempty = rel.keys.length === 0 && !rel.nonempty ? ` WHERE ${this.q('__rows')} > 0` : '';
+    return this.renamed(values, rel.columns, ` FROM (${located}) AS __a${nonempty}`);
+  }
+
+  /** A bin's start as the axis array holds it: datetimes as Kusto's dynamic text, timespans as text, else numbers. */
+  private seriesAxisValue(units: string, type: Expr['type']): string {
+    const d = this.d;
+    switch (type) {
+      case 'datetime':
+        return dynamicDatetimeText(d.microsToDatetime(units), d);
+      case 'timespan':
+        return toStringSql(sqlArg(units, 'timespan'), this.context('string', false));
+      default:
+        return units;
+    }
+  }
+
   // ---------------------------------------------------------------- scalars
 
   /** A value in a SELECT list: literals get their Kusto type pinned (engines infer narrower types). */
@@ -243,15 +353,12 @@ class Generator {
 
   /** Calls a template with lazily written arguments (a template may write an argument itself, in another position). */
   private apply(template: SqlTemplate, args: readonly Expr[], type: Expr['type'], truth: boolean): string {
+    return template(args.map((e) => this.lazyArg(e)), this.context(type, truth));
+  }
+
+  private context(type: Expr['type'], truth: boolean): SqlContext {
     const span = this.span;
-    const context: SqlContext = {
-      d: this.d,
-      type,
-      truth,
-      unsupported: (what) => this.unsupported(what, span),
-      sql: (e, t) => this.expr(e, t),
-    };
-    return template(args.map((e) => this.lazyArg(e)), context);
+    return { d: this.d, type, truth, unsupported: (what) => this.unsupported(what, span), sql: (e, t) => this.expr(e, t) };
   }
 
   private lazyArg(e: Expr): Arg {
