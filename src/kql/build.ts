@@ -15,8 +15,8 @@ import { ASIM_TABLE } from '../asim/schema.js';
 import { UnsupportedKqlError } from './errors.js';
 import { located, type Expr, type Rel } from './ir.js';
 import {
-  ASIM_FUNCTIONS, analyzeKql, callArguments, elements, expansionOf, must, referencedSymbol, resultType,
-  signatureParameters, textOf, type KNode,
+  ASIM_FUNCTIONS, analyzeKql, callArguments, descendantsOfKind, elements, expansionOf, must, referencedSymbol, resultType,
+  signatureParameters, textOf, unresolvedTables, type KNode,
 } from './kusto.js';
 import { asimRead, asimScan } from './build/asim.js';
 import {
@@ -33,8 +33,10 @@ export interface BuiltQuery {
   readonly text: string;
 }
 
-export function buildQuery(text: string, options: BuildOptions): BuiltQuery {
-  const analyzed = analyzeKql(text);
+export function buildQuery(original: string, options: BuildOptions): BuiltQuery {
+  // Errors are reported against the query as written: blanking keeps every position.
+  const analyzed = analyzeKql(withoutMissingFuzzyLegs(original));
+  const text = original;
   const builder = new QueryBuilder(text, options);
   let env: Env = new Map();
   let result: Rel | undefined;
@@ -95,6 +97,10 @@ class QueryBuilder implements Builder {
         return this.datatable(node, env);
       case 'PrintOperator':
         return this.print(node, env);
+      case 'RangeOperator': {
+        const value = (property: string): Expr => this.scalar(must(node, property), env, new Map());
+        return { k: 'range', columns: this.columnsOf(node), from: value('From'), to: value('To'), step: value('Step') };
+      }
       case 'UnionOperator':
         return union(this, node, undefined, env);
       case 'MaterializeExpression':
@@ -222,6 +228,37 @@ class QueryBuilder implements Builder {
       return { name: c.name, type: t };
     });
   }
+}
+
+/**
+ * `union isfuzzy=true` skips legs reading tables that do not exist. Kusto types the union without them, but the
+ * binder types it with them (as `unknown` columns): the legs are blanked out of the text — spaces in place of their
+ * characters, newlines kept, so every position stays where it was — and the query is bound again.
+ */
+function withoutMissingFuzzyLegs(text: string): string {
+  if (!/isfuzzy/i.test(text)) return text;
+  const statements = analyzeKql(text).statements;
+  const blanks: Array<[number, number]> = [];
+  for (const union of statements.flatMap((s) => descendantsOfKind(s, 'UnionOperator'))) {
+    const fuzzy = elements(union, 'Parameters').some((p) => textOf(must(p, 'Name'), 'SimpleName') === 'isfuzzy' && must(p, 'Expression').text.toLowerCase() === 'true');
+    if (!fuzzy) continue;
+    const legs = elements(union, 'Expressions');
+    const missing = legs.map((leg) => unresolvedTables(leg).length > 0);
+    if (!missing.some(Boolean) || missing.every(Boolean)) continue;
+    legs.forEach((leg, i) => {
+      if (!missing[i]) return;
+      // The leg and one comma next to it: the one after it, or for the last leg the one before it.
+      const next = legs[i + 1];
+      const previous = legs[i - 1];
+      const end = next ? next.start : leg.start + leg.length;
+      const start = next ? leg.start : previous ? previous.start + previous.length : leg.start;
+      blanks.push([start, end]);
+    });
+  }
+  if (blanks.length === 0) return text;
+  const chars = text.split(''); // UTF-16 units, as the parser's offsets count
+  for (const [start, end] of blanks) for (let i = start; i < end; i++) if (chars[i] !== '\n' && chars[i] !== '\r') chars[i] = ' ';
+  return chars.join('');
 }
 
 function operatorName(kind: string): string {

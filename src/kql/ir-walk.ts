@@ -11,6 +11,7 @@ export function inputsOf(rel: Rel): Rel[] {
     case 'scan':
     case 'datatable':
     case 'print':
+    case 'range':
       return [];
     case 'join':
       return [rel.left, rel.right];
@@ -24,6 +25,7 @@ export function inputsOf(rel: Rel): Rel[] {
     case 'distinct':
     case 'mvexpand':
     case 'makeseries':
+    case 'render':
       return [rel.input];
   }
 }
@@ -34,6 +36,7 @@ export function mapInputs(rel: Rel, f: (input: Rel) => Rel): Rel {
     case 'scan':
     case 'datatable':
     case 'print':
+    case 'range':
       return rel;
     case 'join': {
       const left = f(rel.left);
@@ -51,22 +54,30 @@ export function mapInputs(rel: Rel, f: (input: Rel) => Rel): Rel {
     case 'limit':
     case 'distinct':
     case 'mvexpand':
-    case 'makeseries': {
+    case 'makeseries':
+    case 'render': {
       const input = f(rel.input);
       return input === rel.input ? rel : { ...rel, input };
     }
   }
 }
 
-/** Visits every relation of a tree, parents before their inputs. */
-export function forEachRel(rel: Rel, visit: (rel: Rel) => void): void {
-  visit(rel);
-  for (const input of inputsOf(rel)) forEachRel(input, visit);
+/** Relations a node's expressions use as values (toscalar, `in (T)`). */
+export function subqueriesOf(rel: Rel): Rel[] {
+  const found: Rel[] = [];
+  for (const e of exprsOf(rel)) forEachExpr(e, (x) => (x.k === 'subquery' ? found.push(x.rel) : undefined));
+  return found;
 }
 
-/** True when some relation of the tree satisfies `test`. */
+/** Visits every relation of a tree — inputs and subqueries — parents first. */
+export function forEachRel(rel: Rel, visit: (rel: Rel) => void): void {
+  visit(rel);
+  for (const input of [...inputsOf(rel), ...subqueriesOf(rel)]) forEachRel(input, visit);
+}
+
+/** True when some relation of the tree (inputs and subqueries) satisfies `test`. */
 export function someRel(rel: Rel, test: (rel: Rel) => boolean): boolean {
-  return test(rel) || inputsOf(rel).some((input) => someRel(input, test));
+  return test(rel) || [...inputsOf(rel), ...subqueriesOf(rel)].some((input) => someRel(input, test));
 }
 
 /** The scalar expressions a node itself holds (not those of its inputs), in source order. */
@@ -77,13 +88,15 @@ export function exprsOf(rel: Rel): Expr[] {
     case 'union':
     case 'limit':
     case 'join':
+    case 'render':
       return [];
     case 'datatable':
       return rel.rows.flat();
     case 'print':
-    case 'project':
     case 'distinct':
       return items(rel.items);
+    case 'project':
+      return [...items(rel.items), ...(rel.order ?? []).map((k) => k.expr)];
     case 'filter':
       return [rel.predicate];
     case 'summarize':
@@ -92,6 +105,8 @@ export function exprsOf(rel: Rel): Expr[] {
       return rel.keys.map((k) => k.expr);
     case 'mvexpand':
       return items(rel.expansions);
+    case 'range':
+      return [rel.from, rel.to, rel.step];
     case 'makeseries':
       return [
         ...items(rel.keys), rel.axis.expr, ...rel.aggregates.flatMap((a) => [...a.agg.args, a.fill]),
@@ -105,6 +120,7 @@ export function exprChildren(e: Expr): Expr[] {
   switch (e.k) {
     case 'col':
     case 'lit':
+    case 'subquery':
       return [];
     case 'call':
       return [...e.args];

@@ -15,8 +15,11 @@
  *               distinct    distinct values of `items`
  *               mvexpand    one row per element of dynamic arrays/bags (zipped), elements as `dynamic`
  *               makeseries  per group, arrays of aggregates over the bins of an axis, and the axis itself
+ *               render      its input unchanged, with a chart hint for a UI (`render timechart with (…)`)
+ *               range       one column of values from, from + step, … up to `to` (inclusive)
  *   expressions col (a column of the input), lit (a value), call (a Kusto function or operator by name: see
- *               src/kql/functions/, the registry), case (first true `whens`, else `otherwise`)
+ *               src/kql/functions/, the registry), case (first true `whens`, else `otherwise`), subquery (a
+ *               relation as a value: toscalar, `in (T)`)
  *
  * Every node may carry `span`: where in the KQL text it comes from, so a refusal raised while writing SQL points at
  * its construct. Spans are information, not meaning: compare trees with `sameIr` (ir-walk.ts), not deep equality.
@@ -49,6 +52,11 @@ export type Expr = Located & (
   /** A Kusto operator or function by name; the function registry (src/kql/functions/) says how to write it. */
   | { readonly k: 'call'; readonly type: ScalarType; readonly fn: string; readonly args: readonly Expr[] }
   | { readonly k: 'case'; readonly type: ScalarType; readonly whens: ReadonlyArray<readonly [Expr, Expr]>; readonly otherwise: Expr }
+  /**
+   * A relation used as a value: `toscalar(T)` (its first column in its first row; null when it has no rows) or
+   * the list of `x in (T)` (its first column). `type` is the first column's.
+   */
+  | { readonly k: 'subquery'; readonly type: ScalarType; readonly rel: Rel }
 );
 
 export interface NamedExpr {
@@ -85,8 +93,17 @@ export type Rel = Located & (
   /** One row computed from no input (`print`). */
   | { readonly k: 'print'; readonly columns: readonly Column[]; readonly items: readonly NamedExpr[] }
   | { readonly k: 'filter'; readonly columns: readonly Column[]; readonly input: Rel; readonly predicate: Expr }
-  /** Output exactly `items` in order (project, extend, project-away/-rename/-reorder, …). */
-  | { readonly k: 'project'; readonly columns: readonly Column[]; readonly input: Rel; readonly items: readonly NamedExpr[] }
+  /**
+   * Output exactly `items` in order (project, extend, project-away/-rename/-reorder, serialize, …). `order` is the
+   * input rows' order, when items use functions of it (next, prev, row_number).
+   */
+  | {
+      readonly k: 'project';
+      readonly columns: readonly Column[];
+      readonly input: Rel;
+      readonly items: readonly NamedExpr[];
+      readonly order?: readonly SortKey[];
+    }
   /** Group by `keys` (by-columns first, then aggregates). No keys: exactly one row, even over no input. */
   | {
       readonly k: 'summarize';
@@ -105,7 +122,8 @@ export type Rel = Located & (
       readonly kind: JoinKind;
       readonly left: Rel;
       readonly right: Rel;
-      readonly on: ReadonlyArray<{ readonly left: string; readonly right: string }>;
+      /** Key pairs; `strict` pairs (from `join … where a == b`) do not match null to null. */
+      readonly on: ReadonlyArray<{ readonly left: string; readonly right: string; readonly strict?: boolean }>;
     }
   /** Outer union by column name: each input supplies `columns` (missing ones are null, or "" for strings). */
   | { readonly k: 'union'; readonly columns: readonly Column[]; readonly inputs: readonly Rel[] }
@@ -146,6 +164,16 @@ export type Rel = Located & (
       readonly to?: Expr;
       readonly step: Expr;
       readonly nonempty: boolean;
+    }
+  /** `range x from a to b step s`: a, a + s, … while not past b (inclusive); a negative step counts down. */
+  | { readonly k: 'range'; readonly columns: readonly Column[]; readonly from: Expr; readonly to: Expr; readonly step: Expr }
+  /** `render`: the input's rows unchanged; the visualization and its properties are a hint for a UI. */
+  | {
+      readonly k: 'render';
+      readonly columns: readonly Column[];
+      readonly input: Rel;
+      readonly visualization: string;
+      readonly properties: Readonly<Record<string, string>>;
     }
 );
 

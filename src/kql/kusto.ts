@@ -246,6 +246,28 @@ export function signatureParameters(call: KNode): Array<{ readonly name: string;
   }));
 }
 
+/** The nodes of a kind in a subtree, in source order. */
+export function descendantsOfKind(node: KNode, kind: string): KNode[] {
+  const { System, Kusto } = kusto();
+  const found: KNode[] = [];
+  unwrap(node).WalkNodes((n: Bridged) => {
+    if (System.Enum.toString(Kusto.Language.Syntax.SyntaxKind, n.Kind) === kind) found.push(wrap(n));
+  });
+  return found.sort((a, b) => a.start - b.start);
+}
+
+/** Names in a subtree that refer to no table the binder knows (`union isfuzzy=true` tolerates those). */
+export function unresolvedTables(node: KNode): KNode[] {
+  const { Kusto } = kusto();
+  const found: KNode[] = [];
+  unwrap(node).WalkNodes((n: Bridged) => {
+    if (n.Kind === Kusto.Language.Syntax.SyntaxKind.NameReference && n.ReferencedSymbol == null && n.ResultType instanceof Kusto.Language.Symbols.TableSymbol) {
+      found.push(wrap(n));
+    }
+  });
+  return found;
+}
+
 /** The bound body of a call to a user-defined (let) function. */
 export function expansionOf(call: KNode): KNode | undefined {
   const body = unwrap(call).GetExpansion();

@@ -4,11 +4,11 @@
  * the binder's output columns and the lexical environment.
  */
 import { call, col, lit, type Aggregate, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
-import { child, elements, must, resultType, textOf, type KNode } from '../kusto.js';
-import { aggregateFunction } from '../functions/registry.js';
+import { child, elements, must, resultType, textOf, unresolvedTables, type KNode } from '../kusto.js';
+import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import type { AggregateSite } from '../functions/types.js';
 import { isNumeric, type Column } from '../types.js';
-import { columnsRead } from '../ir-walk.js';
+import { columnsRead, forEachExpr } from '../ir-walk.js';
 import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
 import { buildColumns, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
@@ -20,8 +20,9 @@ const identity = (columns: readonly Column[]): NamedExpr[] => columns.map((c) =>
 export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
   FilterOperator: (b, op, input, _columns, env) =>
     ({ k: 'filter', input, columns: input.columns, predicate: b.scalar(must(op, 'Condition'), env, new Map()) }),
-  ExtendOperator: extend,
-  ProjectOperator: project,
+  ExtendOperator: (b, op, input, columns, env) => ordered(b, op, extend(b, op, input, columns, env)),
+  ProjectOperator: (b, op, input, columns, env) => ordered(b, op, project(b, op, input, columns, env)),
+  SerializeOperator: (b, op, input, columns, env) => ordered(b, op, extend(b, op, input, columns, env)),
   ProjectAwayOperator: (_b, _op, input, columns) => ({ k: 'project', input, columns, items: identity(columns) }),
   ProjectKeepOperator: (_b, _op, input, columns) => ({ k: 'project', input, columns, items: identity(columns) }),
   ProjectReorderOperator: (_b, _op, input, columns) => ({ k: 'project', input, columns, items: identity(columns) }),
@@ -39,8 +40,11 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
     return { k: 'limit', input: sorted, columns: input.columns, count: rowCount(b, must(op, 'Expression'), env) };
   },
   JoinOperator: join,
+  LookupOperator: lookup,
   UnionOperator: (b, op, input, _columns, env) => union(b, op, input, env),
   MvExpandOperator: mvExpand,
+  GetSchemaOperator: getSchema,
+  RenderOperator: render,
   MakeSeriesOperator: makeSeries,
   AsOperator: (b, op, input) => {
     // `as` names the result for later references in the query (and for union withsource); it is unchanged.
@@ -215,13 +219,67 @@ function join(b: Builder, op: KNode, left: Rel, columns: readonly Column[], env:
     }
   }
   const right = b.tabular(must(op, 'Expression'), env);
-  const condition = must(op, 'ConditionClause');
-  if (condition.kind !== 'JoinOnClause') return b.unsupported('join … where', condition);
-  const on = elements(condition, 'Expressions').map((e) => joinCondition(b, e));
+  const on = joinConditions(b, must(op, 'ConditionClause'), left, right);
   return { k: 'join', kind, left, right, on, columns };
 }
 
-function joinCondition(b: Builder, e: KNode): { left: string; right: string } {
+type JoinPair = { left: string; right: string; strict?: boolean };
+
+/**
+ * `on A, $left.b == $right.c` (key pairs; null keys match, §15 Q2), or `where a == b and …` — equalities between a
+ * column of each side (unqualified names are taken from the side that has them; `==` does not match null to null).
+ */
+function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel): JoinPair[] {
+  if (clause.kind === 'JoinOnClause') return elements(clause, 'Expressions').map((e) => joinCondition(b, e));
+  if (clause.kind !== 'JoinWhereClause') return b.unsupported('this join condition', clause);
+  const conjuncts = (e: KNode): KNode[] =>
+    e.kind === 'AndExpression' ? [...conjuncts(must(e, 'Left')), ...conjuncts(must(e, 'Right'))] : e.kind === 'ParenthesizedExpression' ? conjuncts(must(e, 'Expression')) : [e];
+  const sideOf = (n: KNode): { side: 'left' | 'right'; name: string } | undefined => {
+    if (n.kind === 'PathExpression') {
+      const owner = must(n, 'Expression').text;
+      const name = textOf(must(n, 'Selector'), 'SimpleName');
+      return owner === '$left' ? { side: 'left', name } : owner === '$right' ? { side: 'right', name } : undefined;
+    }
+    if (n.kind !== 'NameReference') return undefined;
+    const name = textOf(n, 'SimpleName');
+    const inLeft = left.columns.some((c) => c.name === name);
+    const inRight = right.columns.some((c) => c.name === name);
+    return inLeft === inRight ? undefined : { side: inLeft ? 'left' : 'right', name };
+  };
+  return conjuncts(must(clause, 'Expression')).map((e) => {
+    if (e.kind === 'EqualExpression') {
+      const a = sideOf(must(e, 'Left'));
+      const c = sideOf(must(e, 'Right'));
+      if (a && c && a.side !== c.side) return a.side === 'left' ? { left: a.name, right: c.name, strict: true } : { left: c.name, right: a.name, strict: true };
+    }
+    return b.unsupported('this join … where condition (equalities between a column of each side, joined by and)', e);
+  });
+}
+
+/**
+ * lookup: a left outer (or inner) join whose right keys are not repeated in the output (lookup-operator). The
+ * right side's other columns take the names the binder gives them.
+ */
+function lookup(b: Builder, op: KNode, left: Rel, columns: readonly Column[], env: Env): Rel {
+  let kind: JoinKind = 'leftouter';
+  for (const parameter of elements(op, 'Parameters')) {
+    const name = textOf(must(parameter, 'Name'), 'SimpleName');
+    const value = must(parameter, 'Expression').text.toLowerCase();
+    if (name === 'kind' && (value === 'leftouter' || value === 'inner')) kind = value;
+    else if (!name.startsWith('hint.')) return b.unsupported(`lookup parameter '${name}=${value}'`, parameter);
+  }
+  const right = b.tabular(must(op, 'Expression'), env);
+  const on = joinConditions(b, must(op, 'LookupClause'), left, right);
+  const rightKeys = new Set(on.map((p) => p.right));
+  const added = columns.slice(left.columns.length);
+  let next = 0;
+  const rightColumns = right.columns.map((c, i) => (rightKeys.has(c.name) ? { name: `__lookup${i}`, type: c.type } : { name: added[next++]?.name ?? `__lookup${i}`, type: c.type }));
+  if (next !== added.length) return b.unsupported('this lookup form', op);
+  const joined: Rel = { k: 'join', kind, left, right, on, columns: [...left.columns, ...rightColumns] };
+  return { k: 'project', input: joined, columns, items: identity(columns) };
+}
+
+function joinCondition(b: Builder, e: KNode): JoinPair {
   if (e.kind === 'NameReference') {
     const name = textOf(e, 'SimpleName');
     return { left: name, right: name };
@@ -246,16 +304,20 @@ function joinCondition(b: Builder, e: KNode): { left: string; right: string } {
  */
 export function union(b: Builder, op: KNode, input: Rel | undefined, env: Env): Rel {
   let source: string | undefined;
+  let fuzzy = false;
   for (const parameter of elements(op, 'Parameters')) {
     const name = textOf(must(parameter, 'Name'), 'SimpleName');
     const value = must(parameter, 'Expression');
     if (name.toLowerCase() === 'withsource') source = textOf(value, 'SimpleName');
     else if (name === 'kind' && value.text.toLowerCase() === 'outer') continue;
-    else if (name === 'isfuzzy') continue; // only tolerates missing tables, which a bound query cannot have
+    else if (name === 'isfuzzy') fuzzy = value.text.toLowerCase() === 'true';
     else return b.unsupported(`union parameter '${name}'`, parameter);
   }
   const columns = b.columnsOf(op);
-  const legs = [...(input ? [{ rel: input, node: op }] : []), ...elements(op, 'Expressions').map((e) => ({ rel: b.tabular(e, env), node: e }))];
+  // isfuzzy=true: a leg reading a table that does not exist is skipped (the binder only warns about it).
+  const present = elements(op, 'Expressions').filter((e) => !(fuzzy && unresolvedTables(e).length > 0));
+  const legs = [...(input ? [{ rel: input, node: op }] : []), ...present.map((e) => ({ rel: b.tabular(e, env), node: e }))];
+  if (legs.length === 0) return { k: 'datatable', columns, rows: [] };
   const inputs = legs.map(({ rel, node }) => unionLeg(b, rel, columns, source, node));
   return { k: 'union', inputs, columns };
 }
@@ -410,4 +472,67 @@ function makeSeries(b: Builder, op: KNode, input: Rel, columns: readonly Column[
     k: 'makeseries', input, columns, keys, aggregates, axis, step, nonempty,
     ...(from ? { from } : {}), ...(to ? { to } : {}),
   };
+}
+
+// ---------------------------------------------------------------- getschema and render
+
+/** The .NET type names getschema reports (bool, guid and decimal as Kusto's engine holds them). */
+const CLR_TYPES: Readonly<Record<Column['type'], string>> = {
+  bool: 'System.SByte', int: 'System.Int32', long: 'System.Int64', real: 'System.Double', decimal: 'System.Data.SqlTypes.SqlDecimal',
+  string: 'System.String', datetime: 'System.DateTime', timespan: 'System.TimeSpan', dynamic: 'System.Object', guid: 'System.Guid',
+};
+
+/** getschema: one row per input column — its name, ordinal, .NET type and Kusto type. */
+function getSchema(_b: Builder, _op: KNode, input: Rel, columns: readonly Column[]): Rel {
+  const rows = input.columns.map((c, i) => [lit(c.name, 'string'), lit(i, 'long'), lit(CLR_TYPES[c.type], 'string'), lit(c.type, 'string')]);
+  return { k: 'datatable', columns, rows };
+}
+
+/** render: accepted and kept as a hint (the CLI shows the rows); the rows are the input's. */
+function render(_b: Builder, op: KNode, input: Rel): Rel {
+  const visualization = child(op, 'ChartType')?.text ?? 'table';
+  const properties: Record<string, string> = {};
+  const withClause = child(op, 'WithClause');
+  for (const parameter of [...elements(op, 'Parameters'), ...(withClause ? elements(withClause, 'Properties') : [])]) {
+    const name = textOf(must(parameter, 'Name'), 'SimpleName');
+    const value = must(parameter, 'Expression');
+    properties[name] = constantOf(value)?.value ?? value.text;
+  }
+  return { k: 'render', input, columns: input.columns, visualization, properties };
+}
+
+// ---------------------------------------------------------------- row order
+
+/**
+ * The order of a relation's rows as the query defines it: a sort's keys, kept by filters, limits and projects that
+ * pass the keys' columns through unchanged; undefined when the order is Kusto's arbitrary one.
+ */
+export function rowOrder(rel: Rel): readonly SortKey[] | undefined {
+  switch (rel.k) {
+    case 'sort':
+      return rel.keys;
+    case 'filter':
+    case 'limit':
+    case 'render':
+      return rowOrder(rel.input);
+    case 'project': {
+      const order = rowOrder(rel.input);
+      if (!order) return undefined;
+      const kept = new Set(rel.items.filter((i) => i.expr.k === 'col' && i.expr.name === i.name).map((i) => i.name));
+      return columnsRead(order.map((k) => k.expr)).every((n) => kept.has(n)) ? order : undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** A project whose items read the rows' order (next, prev, row_number) records it, or is refused without one. */
+function ordered(b: Builder, op: KNode, rel: Rel): Rel {
+  if (rel.k !== 'project') return rel;
+  let windowed = false;
+  for (const item of rel.items) forEachExpr(item.expr, (e) => (e.k === 'call' && scalarFunction(e.fn)?.window ? (windowed = true) : undefined));
+  if (!windowed) return rel;
+  const order = rowOrder(rel.input);
+  if (!order) return b.unsupported('next(), prev() or row_number() over rows in no defined order (sort them first: smbwatch keeps no arbitrary order)', op);
+  return { ...rel, order };
 }

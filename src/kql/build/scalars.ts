@@ -5,7 +5,7 @@
  */
 import { isoToMicros } from '../../util/time.js';
 import { call, lit, located, not, and, type DynamicValue, type Expr } from '../ir.js';
-import { constantOf, elements, literalTokenText, must, referencedSymbol, resultType, textOf, tokenValue, type KNode } from '../kusto.js';
+import { child, constantOf, elements, literalTokenText, must, referencedSymbol, resultType, textOf, tokenValue, type KNode } from '../kusto.js';
 import { kustoScalarFunction } from '../functions/registry.js';
 import { foldTime } from '../functions/time.js';
 import type { CallSite } from '../functions/types.js';
@@ -44,6 +44,7 @@ export function buildScalar(b: Builder, node: KNode, env: Env, scope: Scope): Ex
 }
 
 function scalarOfNode(b: Builder, node: KNode, env: Env, scope: Scope): Expr {
+  if (node.kind === 'ToScalarExpression') return toScalar(b, node, env);
   const type = scalarOf(resultType(node));
   if (!type) return b.unsupported(`expression '${node.kind}' of type ${describeType(resultType(node))}`, node);
   const constant = folded(node, type);
@@ -102,6 +103,18 @@ function scalarOfNode(b: Builder, node: KNode, env: Env, scope: Scope): Expr {
   }
 }
 
+/**
+ * toscalar(T): the first column of T's first row. Its type is the binder's, or — where the binder cannot tell (a
+ * union with a fuzzy leg that does not exist) — that of the relation's first column.
+ */
+function toScalar(b: Builder, node: KNode, env: Env): Expr {
+  if (child(node, 'KindParameter')) return b.unsupported('toscalar(kind=…)', node);
+  const rel = b.tabular(must(node, 'Expression'), env);
+  const type = scalarOf(resultType(node)) ?? rel.columns[0]?.type;
+  if (!type) return b.unsupported('toscalar of a tabular expression without columns', node);
+  return { k: 'subquery', type, rel };
+}
+
 /** Constants the binder folded (let scalars such as `threshold = 50`), for types whose printed value is exact. */
 function folded(node: KNode, type: ScalarType): Expr | undefined {
   if (node.kind.endsWith('LiteralExpression') || node.kind === 'DynamicExpression') return undefined;
@@ -144,7 +157,7 @@ function literal(b: Builder, node: KNode, type: ScalarType): Expr {
       return lit(constantOf(node)?.value ?? '', 'string');
     case 'datetime': {
       const inner = /^(?:datetime|date)\(\s*(.*?)\s*\)$/i.exec(token)?.[1];
-      const micros = inner === undefined ? null : isoToMicros(inner);
+      const micros = inner === undefined ? null : isoToMicros(paddedDatetime(inner));
       if (micros === null) return b.unsupported(`datetime literal ${token}`, node);
       return lit(micros, 'datetime');
     }
@@ -161,6 +174,14 @@ function literal(b: Builder, node: KNode, type: ScalarType): Expr {
     default:
       return b.unsupported(`${type} literal`, node);
   }
+}
+
+/** `1970-5-12 3:04` → `1970-05-12T03:04:00` (Kusto accepts unpadded ISO parts, as the docs' examples use). */
+function paddedDatetime(text: string): string {
+  const m = /^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(\.\d+)?)?)?(Z?)$/i.exec(text);
+  if (!m) return text;
+  const pad = (v: string | undefined): string => (v ?? '0').padStart(2, '0');
+  return `${m[1]}-${pad(m[2])}-${pad(m[3])}T${pad(m[4])}:${pad(m[5])}:${pad(m[6])}${m[7] ?? ''}Z`;
 }
 
 /**
@@ -240,7 +261,13 @@ function inExpression(b: Builder, node: KNode, env: Env, scope: Scope): Expr {
 function listValues(b: Builder, list: KNode, env: Env, scope: Scope): Expr[] {
   const out: Expr[] = [];
   for (const item of elements(list, 'Expressions')) {
-    if (isTabularType(resultType(item))) return b.unsupported('a tabular expression as an in/has_any list', item);
+    if (isTabularType(resultType(item))) {
+      const rel = b.tabular(item, env);
+      const first = rel.columns[0];
+      if (!first) return b.unsupported('a tabular expression without columns', item);
+      out.push({ k: 'subquery', type: first.type, rel });
+      continue;
+    }
     const e = b.scalar(item, env, scope);
     if (e.type === 'dynamic') {
       if (e.k !== 'lit' || !Array.isArray(e.value)) return b.unsupported('a non-constant dynamic list', item);

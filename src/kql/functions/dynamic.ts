@@ -43,6 +43,18 @@ export function whenArrays(args: readonly Arg[], d: Dialect, sql: string): strin
 export const DYNAMIC_FUNCTIONS: readonly ScalarFunction[] = [
   scalar({ name: 'array_length', sql: (a, c) => c.d.jsonArrayLength(arg(a, 0, c).sql) }),
   scalar({
+    // parse_json(string): the JSON value when the text is valid JSON, else a dynamic string holding the text; a
+    // dynamic argument is returned as it is (parse-json-function).
+    name: 'parse_json',
+    aliases: ['todynamic'],
+    sql: (a, c) => {
+      const x = arg(a, 0, c);
+      if (x.e.type === 'dynamic') return x.sql;
+      if (x.e.type !== 'string') return c.unsupported(`parse_json of a ${x.e.type} value`);
+      return c.d.cast(`CASE WHEN ${c.d.jsonValid(x.sql)} THEN ${x.sql} ELSE ${c.d.jsonQuote(x.sql)} END`, 'dynamic');
+    },
+  }),
+  scalar({
     name: 'pack_array',
     sql: (a, c) => c.d.cast(`'[' || ${a.length === 0 ? "''" : a.map((x) => jsonScalar(x, c)).join(" || ',' || ")} || ']'`, 'dynamic'),
   }),

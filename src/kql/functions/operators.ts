@@ -87,7 +87,13 @@ function inList(caseInsensitive: boolean, nullable: NullableTest): SqlTemplate {
     if (!left) return c.unsupported('in without a left side');
     if (values.length === 0) return d.bool(false);
     const wrap = (s: string): string => (caseInsensitive ? d.lower(s) : s);
-    const test = `${wrap(left.sql)} IN (${values.map((v) => wrap(v.sql)).join(', ')})`;
+    // `x in (T)`: the values of T's first column.
+    const list = values.map((v) => (v.e.k === 'subquery' ? c.firstColumn(v.e.rel, wrap) : wrap(v.sql)));
+    const test = values.length === 1 && values[0]?.e.k === 'subquery'
+      ? `${wrap(left.sql)} IN (${list[0]})`
+      : values.some((v) => v.e.k === 'subquery')
+        ? `(${values.map((v, i) => `${wrap(left.sql)} IN (${list[i]})`).join(' OR ')})`
+        : `${wrap(left.sql)} IN (${list.join(', ')})`;
     // Kusto: a null left side is simply not in the list (false, so `!in` is true).
     return c.truth || !nullable(left.e) ? `(${test})` : `coalesce(${test}, false)`;
   };

@@ -19,6 +19,7 @@ import { operatorFunctions } from './operators.js';
 import { SERIES_FUNCTIONS } from './series.js';
 import { STRING_FUNCTIONS } from './strings.js';
 import { TIME_FUNCTIONS } from './time.js';
+import { WINDOW_FUNCTIONS } from './window.js';
 import type { AggregateFunction, FunctionDef, ScalarFunction } from './types.js';
 
 /** Whether an expression can yield null (strings never do; `neverNull` calls never do). */
@@ -40,6 +41,7 @@ const BUILTIN: readonly (readonly FunctionDef[])[] = [
   DYNAMIC_FUNCTIONS,
   ARRAY_FUNCTIONS,
   SERIES_FUNCTIONS,
+  WINDOW_FUNCTIONS,
   AGGREGATE_FUNCTIONS,
 ];
 

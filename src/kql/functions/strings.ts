@@ -1,7 +1,16 @@
 /** String functions. Strings are never null: every result here is "" where Kusto has no value. */
-import { arg, constantNumber, constantString, sqlArg } from '../sql/template.js';
+import { arg, constantNumber, constantString, sqlArg, type SqlTemplate } from '../sql/template.js';
 import { convertSql, toStringSql } from './conversions.js';
 import { scalar, type ScalarFunction } from './types.js';
+
+/** trim/trim_start/trim_end(regex, text): repeated matches of a constant regex removed at the ends (trim-function). */
+function trimSql(name: string, pattern: (regex: string) => string): SqlTemplate {
+  return (a, c) => {
+    const regex = constantString(arg(a, 0, c));
+    if (regex === undefined) return c.unsupported(`${name}() with a non-constant regex`);
+    return c.d.regexReplaceAll(arg(a, 1, c).sql, c.d.string(pattern(regex)), "''");
+  };
+}
 
 export const STRING_FUNCTIONS: readonly ScalarFunction[] = [
   scalar({ name: 'strcat', sql: (a, c) => (a.length === 0 ? "''" : `(${a.map((x) => toStringSql(x, c)).join(' || ')})`) }),
@@ -19,14 +28,9 @@ export const STRING_FUNCTIONS: readonly ScalarFunction[] = [
   }),
   scalar({ name: 'tolower', sql: (a, c) => c.d.lower(arg(a, 0, c).sql) }),
   scalar({ name: 'toupper', sql: (a, c) => c.d.upper(arg(a, 0, c).sql) }),
-  scalar({
-    name: 'trim',
-    sql: (a, c) => {
-      const pattern = constantString(arg(a, 0, c));
-      if (pattern === undefined) return c.unsupported('trim() with a non-constant regex');
-      return c.d.regexReplaceAll(arg(a, 1, c).sql, c.d.string(`^(?:${pattern})+|(?:${pattern})+$`), "''");
-    },
-  }),
+  scalar({ name: 'trim', sql: trimSql('trim', (p) => `^(?:${p})+|(?:${p})+$`) }),
+  scalar({ name: 'trim_start', sql: trimSql('trim_start', (p) => `^(?:${p})+`) }),
+  scalar({ name: 'trim_end', sql: trimSql('trim_end', (p) => `(?:${p})+$`) }),
   scalar({
     name: 'split',
     sql: (a, c) => {

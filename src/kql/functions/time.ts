@@ -96,7 +96,85 @@ export function floorDiv(x: string, n: number, d: Dialect): string {
 
 const DAY: Arg = { sql: String(MICROS.day), e: lit(MICROS.day, 'timespan') };
 
+/** Format specifiers of format_datetime, longest first (format-datetime-function). */
+const FORMAT_ELEMENTS = [
+  'fffffff', 'ffffff', 'fffff', 'ffff', 'fff', 'ff', 'f', 'FFFFFFF', 'FFFFFF', 'FFFFF', 'FFFF', 'FFF', 'FF', 'F',
+  'yyyy', 'yy', 'y', 'MM', 'M', 'dd', 'd', 'HH', 'H', 'hh', 'h', 'mm', 'm', 'ss', 's', 'tt',
+] as const;
+const FORMAT_DELIMITERS = new Set([' ', '/', '-', ':', ',', '.', '_', '[', ']']);
+
+/** The format's elements and delimiters, or undefined when it holds anything else. */
+export function formatElements(format: string): string[] | undefined {
+  const out: string[] = [];
+  let rest = format;
+  while (rest.length > 0) {
+    const element = FORMAT_ELEMENTS.find((e) => rest.startsWith(e));
+    if (element) {
+      out.push(element);
+      rest = rest.slice(element.length);
+    } else if (FORMAT_DELIMITERS.has(rest[0] ?? '')) {
+      out.push(rest[0] ?? '');
+      rest = rest.slice(1);
+    } else {
+      return undefined;
+    }
+  }
+  return out;
+}
+
+/**
+ * format_datetime(date, format) with a constant format: each element from the datetime's `yyyy-MM-ddTHH:mm:ss`
+ * text and its microseconds (the seventh fraction digit is always 0: datetimes are microseconds here). A null date
+ * gives "".
+ */
+function formatDatetimeSql(date: Arg, format: Arg | undefined, c: SqlContext): string {
+  const { d } = c;
+  const text = constantString(format);
+  const elements = text === undefined ? undefined : formatElements(text);
+  if (!elements) return c.unsupported(text === undefined ? 'format_datetime with a computed format' : `format_datetime format '${text}'`);
+  const t = '__ft';
+  const part = (start: number, length: number): string => d.substring(t, String(start), String(length));
+  const unpadded = (sql: string): string => d.integerToString(d.cast(sql, 'long'));
+  const fraction = `${d.zeroPad(`((${d.datetimeToMicros(date.sql)} % 1000000 + 1000000) % 1000000)`, 6)} || '0'`;
+  const hour12 = `(((${d.cast(part(12, 2), 'long')} + 11) % 12) + 1)`;
+  const sql = (e: string): string => {
+    switch (e) {
+      case 'yyyy': return part(1, 4);
+      case 'yy': return part(3, 2);
+      case 'y': return unpadded(part(3, 2));
+      case 'MM': return part(6, 2);
+      case 'M': return unpadded(part(6, 2));
+      case 'dd': return part(9, 2);
+      case 'd': return unpadded(part(9, 2));
+      case 'HH': return part(12, 2);
+      case 'H': return unpadded(part(12, 2));
+      case 'hh': return d.zeroPad(hour12, 2);
+      case 'h': return d.integerToString(hour12);
+      case 'mm': return part(15, 2);
+      case 'm': return unpadded(part(15, 2));
+      case 'ss': return part(18, 2);
+      case 's': return unpadded(part(18, 2));
+      case 'tt': return `CASE WHEN ${d.cast(part(12, 2), 'long')} < 12 THEN 'AM' ELSE 'PM' END`;
+      default:
+        if (e.startsWith('f')) return d.substring(`(${fraction})`, '1', String(e.length));
+        if (e.startsWith('F')) return d.regexReplaceAll(d.substring(`(${fraction})`, '1', String(e.length)), d.string('0+$'), "''");
+        return d.string(e);
+    }
+  };
+  return `CASE WHEN ${date.sql} IS NULL THEN '' ELSE ${d.bind(d.datetimeSecondsText(date.sql), t, elements.map(sql).join(' || '))} END`;
+}
+
 export const TIME_FUNCTIONS: readonly ScalarFunction[] = [
+  scalar({
+    name: 'hourofday',
+    sql: (a, c) => c.d.cast(`((${floorDiv(c.d.datetimeToMicros(arg(a, 0, c).sql), MICROS.hour, c.d)} % 24 + 24) % 24)`, 'int'),
+  }),
+  scalar({
+    // Days since the preceding Sunday, as a timespan; day 0 (1970-01-01) was a Thursday.
+    name: 'dayofweek',
+    sql: (a, c) => `((((${floorDiv(c.d.datetimeToMicros(arg(a, 0, c).sql), MICROS.day, c.d)} + 4) % 7) + 7) % 7) * ${MICROS.day}`,
+  }),
+  scalar({ name: 'format_datetime', sql: (a, c) => formatDatetimeSql(arg(a, 0, c), a[1], c) }),
   scalar({
     name: 'now',
     build: (site) => {

@@ -68,6 +68,8 @@ export interface ScalarFunction {
   readonly neverNull?: boolean;
   /** Engine capabilities the SQL needs; on an engine without one the call is refused. */
   readonly requires?: readonly Capability[];
+  /** Reads other rows in the rows' order (next, prev, row_number): the operator holding it needs sorted input. */
+  readonly window?: boolean;
 }
 
 export interface AggregateFunction {

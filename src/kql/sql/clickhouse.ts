@@ -158,6 +158,7 @@ export const clickhouse: Dialect = {
   arrayToJson: (a) => `toJSONString(${a})`,
   numberText: (s) => `toString(${s})`,
   jsonQuote: (s) => `toJSONString(toString(${s}))`,
+  jsonValid: (s) => `(isValidJSON(${s}) = 1)`,
   jsonShape: (j) => `if(isNull(${j}), NULL, multiIf(JSONType(${j}) = 'Array', 'array', JSONType(${j}) = 'Object', 'object', 'scalar'))`,
   jsonObjectLength: (j) => `toInt64(JSONLength(${j}))`,
   jsonKeyAt: (j, i) => `JSONExtractKeys(assumeNotNull(${j}))[(${i}) + 1]`,

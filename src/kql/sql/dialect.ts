@@ -140,6 +140,8 @@ export interface Dialect {
   numberText(sql: string): string;
   /** A string → its JSON text (quoted, escaped). */
   jsonQuote(sql: string): string;
+  /** Whether a string is valid JSON text. */
+  jsonValid(sql: string): string;
   /** 'array', 'object' or 'scalar' for a JSON value; NULL for NULL. */
   jsonShape(json: string): string;
   /** The number of members of a JSON object. */

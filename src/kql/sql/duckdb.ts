@@ -149,6 +149,7 @@ export const duckdb: Dialect = {
   arrayToJson: (a) => `CAST(to_json(${a}) AS JSON)`,
   numberText: (s) => `CAST(${s} AS VARCHAR)`,
   jsonQuote: (s) => `CAST(to_json(CAST(${s} AS VARCHAR)) AS VARCHAR)`,
+  jsonValid: (s) => `coalesce(json_valid(${s}), false)`,
   jsonShape: (j) => `CASE json_type(${j}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN NULL THEN NULL ELSE 'scalar' END`,
   jsonObjectLength: (j) => `CAST(len(json_keys(${j})) AS BIGINT)`,
   jsonKeyAt: (j, i) => `json_keys(${j})[(${i}) + 1]`,

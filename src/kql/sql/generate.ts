@@ -15,7 +15,7 @@ import { UnsupportedKqlError } from '../errors.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
 import { dynamicDatetimeText } from '../functions/dynamic.js';
-import type { Aggregate, Expr, NamedExpr, Rel, Span } from '../ir.js';
+import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
 import type { Column } from '../types.js';
 import type { Capability, Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
@@ -51,6 +51,8 @@ class Generator {
   private readonly text: string;
   /** The innermost construct being written that has a position: refusals point there. */
   private span: Span | undefined;
+  /** The rows' order while a project's items are written (for next, prev, row_number). */
+  private over: string | undefined;
 
   constructor(options: GenerateOptions) {
     this.d = options.dialect;
@@ -99,18 +101,21 @@ class Generator {
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, '');
       case 'filter':
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t WHERE ${this.expr(rel.predicate, true)}`;
-      case 'project':
-        return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`);
+      case 'project': {
+        const outer = this.over;
+        this.over = rel.order ? this.orderBy(rel.order) : undefined;
+        try {
+          return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`);
+        } finally {
+          this.over = outer;
+        }
+      }
       case 'distinct':
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`, true);
       case 'summarize':
         return this.summarize(rel.input, rel.keys, rel.aggregates.map((a) => a.agg), rel.columns);
-      case 'sort': {
-        const keys = rel.keys.map(
-          (k) => `${this.expr(k.expr, false)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`,
-        );
-        return `SELECT * FROM (${this.relation(rel.input)}) AS __t ORDER BY ${keys.join(', ')}`;
-      }
+      case 'sort':
+        return `SELECT * FROM (${this.relation(rel.input)}) AS __t ${this.orderBy(rel.keys)}`;
       case 'limit':
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t LIMIT ${rel.count}`;
       case 'union':
@@ -121,7 +126,16 @@ class Generator {
         return this.mvExpand(rel);
       case 'makeseries':
         return this.makeSeries(rel);
+      case 'render':
+        return this.relation(rel.input);
+      case 'range':
+        return this.range(rel);
     }
+  }
+
+  private orderBy(keys: readonly SortKey[]): string {
+    const terms = keys.map((k) => `${this.expr(k.expr, false)} ${k.descending ? 'DESC' : 'ASC'} NULLS ${k.nullsFirst ? 'FIRST' : 'LAST'}`);
+    return `ORDER BY ${terms.join(', ')}`;
   }
 
   /** `SELECT e0 AS __c0, … <from>` wrapped in `SELECT __c0 AS name0, …`. */
@@ -181,11 +195,11 @@ class Generator {
     const rightSql = this.relation(rel.right);
     const leftTypes = new Map(rel.left.columns.map((c) => [c.name, c.type]));
     const condition = rel.on
-      .map(({ left, right }) => {
+      .map(({ left, right, strict }) => {
         const a = `__l.${this.q(left)}`;
         const b = `__r.${this.q(right)}`;
-        // Strings are never null: a plain equality; other keys match null to null (§15 Q2).
-        return leftTypes.get(left) === 'string' ? `${a} = ${b}` : d.nullSafeEquals(a, b);
+        // Strings are never null: a plain equality; other keys match null to null (§15 Q2), except `where` pairs.
+        return leftTypes.get(left) === 'string' || strict ? `${a} = ${b}` : d.nullSafeEquals(a, b);
       })
       .join(' AND ');
     if (rel.kind === 'innerunique') {
@@ -305,6 +319,27 @@ class Generator {
     return this.renamed(values, rel.columns, ` FROM (${located}) AS __a${nonempty}`);
   }
 
+  /**
+   * range: n = ⌊(to − from) / step⌋ + 1 values (none when the step points away from `to`), computed in numbers
+   * (datetimes as microseconds).
+   */
+  private range(rel: Extract<Rel, { k: 'range' }>): string {
+    const d = this.d;
+    const column = rel.columns[0];
+    if (!column) return this.unsupported('range without a column');
+    const integral = [rel.from, rel.to, rel.step].every((e) => e.type !== 'real');
+    const units = (e: Expr): string => {
+      const sql = e.type === 'datetime' ? d.datetimeToMicros(this.expr(e, false)) : this.expr(e, false);
+      return d.cast(sql, integral ? 'long' : 'real');
+    };
+    const [from, to, step] = [units(rel.from), units(rel.to), units(rel.step)];
+    const quotient = integral ? d.intDiv(`${to} - ${from}`, step) : `floor((${to} - ${from}) / ${step})`;
+    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * sign(${step}) < 0 THEN 0 ELSE ${quotient} + 1 END`;
+    const value = `${from} + ${this.q('__i')} * ${step}`;
+    const typed = column.type === 'datetime' ? d.microsToDatetime(value) : d.cast(value, column.type);
+    return `SELECT ${typed} AS ${this.q(column.name)} FROM (SELECT ${d.unnestRange(n)} AS ${this.q('__i')}) AS __range`;
+  }
+
   /** A bin's start as the axis array holds it: datetimes as Kusto's dynamic text, timespans as text, else numbers. */
   private seriesAxisValue(units: string, type: Expr['type']): string {
     const d = this.d;
@@ -340,6 +375,11 @@ class Generator {
         const whens = e.whens.map(([w, v]) => `WHEN ${this.expr(w, true)} THEN ${this.d.cast(this.expr(v, false), e.type)}`);
         return `CASE ${whens.join(' ')} ELSE ${this.d.cast(this.expr(e.otherwise, false), e.type)} END`;
       }
+      case 'subquery': {
+        // toscalar: the first column of the first row; null (or "" for strings) without rows.
+        const value = `(${this.firstColumn(e.rel)} LIMIT 1)`;
+        return e.type === 'string' ? `coalesce(${value}, '')` : value;
+      }
       case 'call': {
         const def = scalarFunction(e.fn);
         if (!def) return this.unsupported(`function '${e.fn}'`);
@@ -358,7 +398,20 @@ class Generator {
 
   private context(type: Expr['type'], truth: boolean): SqlContext {
     const span = this.span;
-    return { d: this.d, type, truth, unsupported: (what) => this.unsupported(what, span), sql: (e, t) => this.expr(e, t) };
+    return {
+      d: this.d, type, truth,
+      ...(this.over === undefined ? {} : { over: this.over }),
+      unsupported: (what) => this.unsupported(what, span),
+      sql: (e, t) => this.expr(e, t),
+      firstColumn: (rel, transform) => this.firstColumn(rel, transform),
+    };
+  }
+
+  /** SELECT of a relation's first column. */
+  private firstColumn(rel: Rel, transform: (column: string) => string = (c) => c): string {
+    const first = rel.columns[0];
+    if (!first) return this.unsupported('a tabular expression without columns');
+    return `SELECT ${transform(this.q(first.name))} FROM (${this.relation(rel)}) AS __sq`;
   }
 
   private lazyArg(e: Expr): Arg {

@@ -3,7 +3,7 @@
  * Templates live in the function registry (src/kql/functions/); a dialect may replace one by name
  * (`Dialect.overrides`) when its engine needs a different spelling of the whole function.
  */
-import type { Expr } from '../ir.js';
+import type { Expr, Rel } from '../ir.js';
 import type { ScalarType } from '../types.js';
 import type { Dialect } from './dialect.js';
 
@@ -22,10 +22,14 @@ export interface SqlContext {
    * false where Kusto gives null, which keeps predicates in the shape the engines push down.
    */
   readonly truth: boolean;
+  /** The rows' order as an OVER clause body (`ORDER BY …`), where the operator has one (window functions). */
+  readonly over?: string;
   /** Refuses a form the template cannot translate exactly (SMB001 at the call's position). */
   unsupported(what: string): never;
   /** SQL of any expression, e.g. an argument in a truth position. */
   sql(e: Expr, truth: boolean): string;
+  /** A SELECT of a relation's first column (for `x in (T)`), optionally transformed (`lower`). */
+  firstColumn(rel: Rel, transform?: (column: string) => string): string;
 }
 
 export type SqlTemplate = (args: readonly Arg[], c: SqlContext) => string;
