@@ -1,12 +1,12 @@
 /**
  * The ingest baseline: DuckDB's own CSV reader loading the same Zeek conn.log into a typed table, in its own
- * process (argv: database path, log path). Prints wall time, rows and peak memory as JSON.
+ * process (argv: database path, log path, memory limit). Reports its usage and the rows on fd 3 (processes.ts).
  */
 import { DuckDBInstance } from '@duckdb/node-api';
-import { BENCH_MEMORY_LIMIT } from './ingest-bench.js';
+import { reportUsage } from './processes.js';
 
-const [db, log] = process.argv.slice(2);
-if (!db || !log) throw new Error('usage: baseline-child DB LOG');
+const [db, log, memoryLimit] = process.argv.slice(2);
+if (!db || !log || !memoryLimit) throw new Error('usage: baseline-child DB LOG MEMORY_LIMIT');
 const COLUMNS = {
   ts: 'DOUBLE', uid: 'VARCHAR', 'id.orig_h': 'VARCHAR', 'id.orig_p': 'INTEGER', 'id.resp_h': 'VARCHAR', 'id.resp_p': 'INTEGER',
   proto: 'VARCHAR', service: 'VARCHAR', duration: 'DOUBLE', orig_bytes: 'BIGINT', resp_bytes: 'BIGINT', conn_state: 'VARCHAR',
@@ -15,15 +15,13 @@ const COLUMNS = {
 };
 const columns = `{${Object.entries(COLUMNS).map(([name, type]) => `'${name}': '${type}'`).join(', ')}}`;
 // The same settings as smbwatch's store (memory limit, no insertion order), so the comparison is like for like.
-const instance = await DuckDBInstance.create(db, { memory_limit: BENCH_MEMORY_LIMIT, preserve_insertion_order: 'false' });
+const instance = await DuckDBInstance.create(db, { memory_limit: memoryLimit, preserve_insertion_order: 'false' });
 const connection = await instance.connect();
-const started = performance.now();
 await connection.run(
   `CREATE TABLE conn AS SELECT * FROM read_csv($path, delim = '\t', header = false, comment = '#', quote = '', escape = '', nullstr = '-', auto_detect = false, columns = ${columns})`,
   { path: log },
 );
-const seconds = (performance.now() - started) / 1000;
 const rows = Number((await connection.runAndReadAll('SELECT count(*) FROM conn')).getRows()[0]![0]);
 connection.closeSync();
 instance.closeSync();
-process.stdout.write(JSON.stringify({ seconds, records: rows, maxRssBytes: process.resourceUsage().maxRSS * 1024 }));
+reportUsage({ records: rows });

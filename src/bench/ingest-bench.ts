@@ -1,65 +1,148 @@
 /**
- * Ingest benchmark: smbwatch's Zeek conn.log ingest against DuckDB's own read_csv of the same file, and peak
- * memory at two file sizes (bounded memory means the larger file needs no more than the smaller one).
+ * Ingest benchmark (issues 2 and 13): whole `smbwatch ingest` processes, as a user runs them.
+ *   - one big Zeek conn.log against DuckDB's own read_csv of it into a typed table (goal ≤ 1.2×);
+ *   - the same records as hourly gzipped files, and as a directory of thousands of small files, against the one big
+ *     plain file, in records per second (goal ≥ 0.8);
+ *   - peak memory for 10× the records (goal: flat).
+ * Every pair runs in turn (A B A B…), each process on a fresh store; the ratio is taken pair by pair.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdirSync, rmSync, statSync, mkdtempSync } from 'node:fs';
+import { once } from 'node:events';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { createInterface } from 'node:readline';
+import { createGzip } from 'node:zlib';
+import { child, count, median, mib, pairRuns, runChild, secs, type Child, type Pairing } from './processes.js';
 import { writeZeekConnLog } from './zeek-generator.js';
 
-interface ChildFigures {
-  seconds: number;
-  records: number;
-  maxRssBytes: number;
-  rejects?: number;
-}
-
-function runChild(script: string, args: string[]): ChildFigures {
-  const path = fileURLToPath(new URL(script, import.meta.url));
-  const output = execFileSync(process.execPath, [path, ...args], { encoding: 'utf8', maxBuffer: 1 << 20 });
-  return JSON.parse(output) as ChildFigures;
-}
-
-const MiB = 1024 * 1024;
 /** Both processes run DuckDB with the same memory limit, so peak memory compares like for like. */
-export const BENCH_MEMORY_LIMIT = '1GB';
+const MEMORY_LIMIT = '1GB';
+const PAIRS = 3;
+const HOURLY_FILES = 48;
+const SMALL_FILE_RECORDS = 1000;
 
-export async function ingestBenchmark(records: number, smallRecords: number): Promise<string> {
-  const dir = mkdtempSync(join(tmpdir(), 'smbwatch-bench-'));
+/**
+ * The records of a conn.log split into `parts` files, each with the header and a #close trailer, as Zeek rotates
+ * them; gzipped or plain. Returns the directory.
+ */
+async function splitZeekLog(log: string, dir: string, parts: number, records: number, gzip: boolean): Promise<string> {
+  mkdirSync(dir, { recursive: true });
+  const header: string[] = [];
+  let trailer = '';
+  let part = -1;
+  let written = 0;
+  let out: NodeJS.WritableStream | undefined;
+  let sink: ReturnType<typeof createWriteStream> | undefined;
+  const close = async () => {
+    if (!out || !sink) return;
+    out.write(`${trailer || '#close\t2024-03-15-00-00-00'}\n`);
+    out.end();
+    await once(sink, 'finish');
+  };
+  for await (const line of createInterface({ input: createReadStream(log, { highWaterMark: 1 << 20 }), crlfDelay: Infinity })) {
+    if (line.startsWith('#')) {
+      if (line.startsWith('#close')) trailer = line;
+      else header.push(line);
+      continue;
+    }
+    const wanted = Math.floor((written * parts) / records);
+    if (wanted !== part) {
+      await close();
+      part = wanted;
+      sink = createWriteStream(join(dir, `conn.${String(part).padStart(5, '0')}.log${gzip ? '.gz' : ''}`));
+      if (gzip) {
+        const zip = createGzip();
+        zip.pipe(sink);
+        out = zip;
+      } else {
+        out = sink;
+      }
+      out.write(`${header.join('\n')}\n`);
+    }
+    if (!out!.write(`${line}\n`)) await once(out!, 'drain');
+    written++;
+  }
+  await close();
+  return dir;
+}
+
+function directorySize(dir: string, files: number, gzip: boolean): number {
+  let bytes = 0;
+  for (let part = 0; part < files; part++) bytes += statSync(join(dir, `conn.${String(part).padStart(5, '0')}.log${gzip ? '.gz' : ''}`)).size;
+  return bytes;
+}
+
+function ingest(db: string, input: string): Child {
+  return child('./cli-child.js', 'ingest', '--db', db, '--memory-limit', MEMORY_LIMIT, '--progress', 'none', '--output', 'json', input);
+}
+
+function checkRecords(what: string, pairing: Pairing, records: number): void {
+  for (const figures of pairing.a) {
+    const summary = JSON.parse(figures.stdout) as { inputs: Array<{ records: number; status: string }> };
+    const stored = summary.inputs.reduce((sum, input) => sum + input.records, 0);
+    if (stored !== records) throw new Error(`ingest benchmark, ${what}: ${stored} records stored of ${records}`);
+  }
+}
+
+export async function ingestBenchmark(records: number): Promise<string> {
+  const dir = mkdtempSync(join(process.env.BENCH_DIR ?? tmpdir(), 'smbwatch-bench-'));
+  const fresh = (db: string) => () => {
+    rmSync(db, { force: true });
+    rmSync(`${db}.wal`, { force: true });
+  };
   try {
     const big = join(dir, 'conn.log');
-    const small = join(dir, 'conn-small.log');
-    process.stderr.write(`generating ${records.toLocaleString('en-US')} Zeek conn records…\n`);
+    const huge = join(dir, 'conn-10x.log');
+    process.stderr.write(`ingest: generating ${count(records)} Zeek conn records, and their splits…\n`);
     await writeZeekConnLog(big, records);
-    await writeZeekConnLog(small, smallRecords);
+    const hourly = await splitZeekLog(big, join(dir, 'hourly'), HOURLY_FILES, records, true);
+    const smallFiles = Math.max(1, Math.round(records / SMALL_FILE_RECORDS));
+    const small = await splitZeekLog(big, join(dir, 'small'), smallFiles, records, false);
     const size = statSync(big).size;
+    const gzBytes = directorySize(hourly, HOURLY_FILES, true);
+    const ours = join(dir, 'ours.duckdb');
+    const theirs = join(dir, 'theirs.duckdb');
+    const prepare = (which: 'a' | 'b'): void => fresh(which === 'a' ? ours : theirs)();
 
-    process.stderr.write('baseline: DuckDB read_csv…\n');
-    const baseline = runChild('./baseline-child.js', [join(dir, 'baseline.duckdb'), big]);
-    process.stderr.write('smbwatch ingest…\n');
-    const ours = runChild('./ingest-child.js', [join(dir, 'ours.duckdb'), big]);
-    process.stderr.write('smbwatch ingest of the small file (memory bound)…\n');
-    const oursSmall = runChild('./ingest-child.js', [join(dir, 'small.duckdb'), small]);
-    if (ours.records !== records || baseline.records !== records) {
-      throw new Error(`record counts differ: generated ${records}, smbwatch ${ours.records}, DuckDB ${baseline.records}`);
-    }
-    const ratio = ours.seconds / baseline.seconds;
-    const memoryGrowth = ours.maxRssBytes / oursSmall.maxRssBytes;
-    return `## Ingest: Zeek conn.log (issue 2)
+    process.stderr.write('ingest: one plain file vs DuckDB read_csv…\n');
+    const plain = pairRuns(ingest(ours, big), child('./baseline-child.js', theirs, big, MEMORY_LIMIT), PAIRS, prepare);
+    checkRecords('one plain file', plain, records);
+    process.stderr.write(`ingest: ${HOURLY_FILES} gzipped files vs the plain file…\n`);
+    const gz = pairRuns(ingest(ours, hourly), ingest(theirs, big), PAIRS, prepare);
+    checkRecords('hourly gzipped files', gz, records);
+    process.stderr.write(`ingest: ${count(smallFiles)} small files vs the plain file…\n`);
+    const many = pairRuns(ingest(ours, small), ingest(theirs, big), PAIRS, prepare);
+    checkRecords('small files', many, records);
+
+    process.stderr.write(`ingest: ${count(records * 10)} records (memory)…\n`);
+    rmSync(join(dir, 'hourly'), { recursive: true, force: true });
+    rmSync(join(dir, 'small'), { recursive: true, force: true });
+    await writeZeekConnLog(huge, records * 10);
+    fresh(ours)();
+    const tenfold = runChild(ingest(ours, huge));
+
+    const oursPlain = median(plain.a.map((f) => f.seconds));
+    const baseline = median(plain.b.map((f) => f.seconds));
+    const speed = (pairing: Pairing) => median(pairing.ratios.map((ratio) => 1 / ratio));
+    const memory = median(plain.a.map((f) => f.maxRssBytes));
+    const rate = (seconds: number) => count(records / seconds);
+    const gzSeconds = median(gz.a.map((f) => f.seconds));
+    const manySeconds = median(many.a.map((f) => f.seconds));
+    return `## Ingest: Zeek conn.log, whole processes (issues 2 and 13)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}.
-Input: ${records.toLocaleString('en-US')} generated conn records, ${(size / MiB).toFixed(0)} MiB of TSV. DuckDB memory_limit ${BENCH_MEMORY_LIMIT} and preserve_insertion_order false in both processes.
+Input: ${count(records)} generated conn records, ${(size / 1024 ** 2).toFixed(0)} MiB of TSV; the same records as ${HOURLY_FILES} hourly gzipped files
+(${(gzBytes / 1024 ** 2).toFixed(0)} MiB, as Zeek rotates them) and as ${count(smallFiles)} plain files of ${count(SMALL_FILE_RECORDS)} records. Every process whole (start-up to exit), on a
+fresh store, DuckDB memory_limit ${MEMORY_LIMIT} and preserve_insertion_order false in all; ${PAIRS} pairs in turn after a warm-up
+pair, medians, ratios pair by pair.
 
-| | time | records/s | peak memory |
-|---|---:|---:|---:|
-| baseline: DuckDB \`read_csv\` into a typed table | ${baseline.seconds.toFixed(1)} s | ${Math.round(records / baseline.seconds).toLocaleString('en-US')} | ${(baseline.maxRssBytes / MiB).toFixed(0)} MiB |
-| smbwatch ingest (parse, map to ASIM, store, ledger) | ${ours.seconds.toFixed(1)} s | ${Math.round(records / ours.seconds).toLocaleString('en-US')} | ${(ours.maxRssBytes / MiB).toFixed(0)} MiB |
-| smbwatch ingest of ${smallRecords.toLocaleString('en-US')} records | ${oursSmall.seconds.toFixed(1)} s | ${Math.round(smallRecords / oursSmall.seconds).toLocaleString('en-US')} | ${(oursSmall.maxRssBytes / MiB).toFixed(0)} MiB |
-
-- **Throughput ratio** (smbwatch time / baseline time): **${ratio.toFixed(2)}×** (goal: ≤ 1.5×).
-- **Memory bound**: peak memory at ${(records / smallRecords).toFixed(0)}× the records is ${memoryGrowth.toFixed(2)}× the smaller run's (goal: bounded, ≈ 1×).
+| | time | records/s | peak memory | ratio | goal |
+|---|---:|---:|---:|---:|---:|
+| baseline: DuckDB \`read_csv\` into a typed table | ${secs(baseline)} | ${rate(baseline)} | ${mib(median(plain.b.map((f) => f.maxRssBytes)))} | | |
+| smbwatch ingest, one plain file | ${secs(oursPlain)} | ${rate(oursPlain)} | ${mib(memory)} | **${median(plain.ratios).toFixed(2)}×** the baseline's time | ≤ 1.2× |
+| smbwatch ingest, ${HOURLY_FILES} hourly .gz files | ${secs(gzSeconds)} | ${rate(gzSeconds)} | ${mib(median(gz.a.map((f) => f.maxRssBytes)))} | **${speed(gz).toFixed(2)}×** the plain file's records/s | ≥ 0.8× |
+| smbwatch ingest, ${count(smallFiles)} small files | ${secs(manySeconds)} | ${rate(manySeconds)} | ${mib(median(many.a.map((f) => f.maxRssBytes)))} | **${speed(many).toFixed(2)}×** the plain file's records/s | ≥ 0.8× |
+| smbwatch ingest, one plain file of ${count(records * 10)} records | ${secs(tenfold.seconds)} | ${count((records * 10) / tenfold.seconds)} | ${mib(tenfold.maxRssBytes)} | **${(tenfold.maxRssBytes / memory).toFixed(2)}×** the peak memory at ${count(records)} | ≈ 1× |
 `;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -16,6 +16,7 @@ import type { ScalarType } from '../kql/types.js';
 import { ChdbEngine } from '../store/chdb.js';
 import { openDuckDbStore, SESSIONS_TABLE } from '../store/duckdb.js';
 import type { QueryResult } from '../store/engine.js';
+import { handClickHouseSql, handDuckDbSql } from './hand-sql.js';
 
 const DAY_US = 86_400_000_000;
 /** The evaluation instant: the end of the generated period. */
@@ -51,38 +52,6 @@ INSERT INTO ${SESSIONS_TABLE} (${GENERATED_COLUMNS.join(', ')})
 SELECT make_timestamp(CASE WHEN j = 0 THEN ${BENCH_NOW_US - 5 * DAY_US} ELSE ${BENCH_NOW_US - DAY_US / 2} + j * 1000000 END),
   '10.250.0.' || k::VARCHAR, '10.200.0.1', 445, 1
 FROM range(10) a(k), range(100 + 10 * 51) b(j);`;
-}
-
-const PRIVATE_IPV4 =
-  '^(10\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])|172\\.(1[6-9]|2[0-9]|3[01])|192\\.168)(\\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){2}(/(3[0-2]|[12]?[0-9]))?$';
-
-/** The seed rule as an expert would write it by hand for DuckDB (seed-rule.md §3). */
-function handDuckDbSql(threshold: number): string {
-  const ts = (micros: number) => `make_timestamp(${micros})`;
-  return `WITH smb AS (
-  SELECT TimeGenerated, SrcIpAddr, DstPortNumber FROM ${ASIM_TABLE}
-  WHERE TimeGenerated BETWEEN ${ts(BENCH_NOW_US - 14 * DAY_US)} AND ${ts(BENCH_NOW_US)}
-    AND abs(DstPortNumber) IN (139, 445) AND SrcIpAddr <> DstIpAddr
-    AND regexp_full_match(SrcIpAddr, '${PRIVATE_IPV4}')),
-base AS (SELECT SrcIpAddr, DstPortNumber, count(*)::DOUBLE AS total FROM smb WHERE TimeGenerated <= ${ts(BENCH_NOW_US - DAY_US)} GROUP BY ALL),
-recent AS (SELECT SrcIpAddr, DstPortNumber, count(*) AS recent FROM smb WHERE TimeGenerated >= ${ts(BENCH_NOW_US - DAY_US)} GROUP BY ALL)
-SELECT SrcIpAddr, DstPortNumber, abs(recent - total) / total AS Deviation, recent AS Count
-FROM base JOIN recent USING (SrcIpAddr, DstPortNumber) WHERE abs(recent - total) / total > ${threshold}`;
-}
-
-/** The same by hand for ClickHouse. */
-function handClickHouseSql(threshold: number): string {
-  const ts = (micros: number) => `fromUnixTimestamp64Micro(toInt64(${micros}), 'UTC')`;
-  return `WITH smb AS (
-  SELECT TimeGenerated, SrcIpAddr, DstPortNumber FROM ${ASIM_TABLE}
-  WHERE TimeGenerated BETWEEN ${ts(BENCH_NOW_US - 14 * DAY_US)} AND ${ts(BENCH_NOW_US)}
-    AND abs(DstPortNumber) IN (139, 445) AND SrcIpAddr != DstIpAddr
-    AND match(SrcIpAddr, '${PRIVATE_IPV4.replaceAll('\\', '\\\\')}')),
-base AS (SELECT SrcIpAddr, DstPortNumber, toFloat64(count()) AS total FROM smb WHERE TimeGenerated <= ${ts(BENCH_NOW_US - DAY_US)} GROUP BY SrcIpAddr, DstPortNumber),
-recent AS (SELECT SrcIpAddr, DstPortNumber, count() AS recent FROM smb WHERE TimeGenerated >= ${ts(BENCH_NOW_US - DAY_US)} GROUP BY SrcIpAddr, DstPortNumber)
-SELECT base.SrcIpAddr AS SrcIpAddr, base.DstPortNumber AS DstPortNumber, abs(recent - total) / total AS Deviation, recent AS Count
-FROM base INNER JOIN recent ON base.SrcIpAddr = recent.SrcIpAddr AND base.DstPortNumber = recent.DstPortNumber
-WHERE abs(recent - total) / total > ${threshold}`;
 }
 
 async function timed(runner: SqlRunner, sql: string, repeats: number): Promise<{ seconds: number; result: QueryResult }> {
@@ -127,7 +96,7 @@ async function compareOnDuckDb(dir: string, records: number, seedRule: string, r
     await store.query(`COPY (SELECT ${GENERATED_COLUMNS.join(', ')} FROM ${SESSIONS_TABLE}) TO '${join(dir, 'sessions.parquet').replaceAll("'", "''")}' (FORMAT parquet)`);
     const compiled = compileKql(seedRule, { engine: 'duckdb', now: BENCH_NOW_US, lookback: 14 * DAY_US });
     const ours = await timed(store, compiled.sql, repeats);
-    const hand = await timed(store, handDuckDbSql(50), repeats);
+    const hand = await timed(store, handDuckDbSql(BENCH_NOW_US, 50), repeats);
     assertSameRows('DuckDB', ours.result, hand.result);
     return { compiled: ours.seconds, hand: hand.seconds, rows: ours.result.rows.length };
   } finally {
@@ -146,7 +115,7 @@ async function compareOnClickHouse(dir: string, seedRule: string, repeats: numbe
     await engine.exec(`OPTIMIZE TABLE ${clickhouse.ident(ASIM_TABLE)} FINAL`);
     const compiled = compileKql(seedRule, { engine: 'clickhouse', now: BENCH_NOW_US, lookback: 14 * DAY_US });
     const ours = await timed(engine, compiled.sql, repeats);
-    const hand = await timed(engine, handClickHouseSql(50), repeats);
+    const hand = await timed(engine, handClickHouseSql(BENCH_NOW_US, 50), repeats);
     assertSameRows('ClickHouse', ours.result, hand.result);
     return { compiled: ours.seconds, hand: hand.seconds, rows: ours.result.rows.length };
   } finally {

@@ -1,7 +1,7 @@
 /**
  * Options shared by several commands.
  */
-import { Option } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
 import { DEFAULT_DB, QUERY_ENGINES } from '../store/engines.js';
 
 export { DEFAULT_DB };
@@ -18,4 +18,16 @@ export function engineOption(): Option {
   return new Option('--engine <engine>', "SQL engine for the query: the store's own (default), or clickhouse (embedded chdb) over a DuckDB store's records").choices([
     ...QUERY_ENGINES,
   ]);
+}
+
+/** --memory-limit: DuckDB's memory limit for the command (larger work spills to disk instead of growing). */
+export function memoryLimitOption(what: string): Option {
+  return new Option('--memory-limit <size>', `DuckDB's memory limit for this ${what}, e.g. 2GB (default: DuckDB's, 80% of RAM)`).argParser(
+    (value: string) => {
+      if (!/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(value)) {
+        throw new InvalidArgumentError(`must be a size such as 512MB or 2GB, got "${value}"`);
+      }
+      return value;
+    },
+  );
 }

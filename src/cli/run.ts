@@ -18,7 +18,7 @@ import type { Rule } from '../rules/rule.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, engineOption } from './options.js';
+import { dbOption, engineOption, memoryLimitOption } from './options.js';
 import { renderAlertTable } from '../alerts/render.js';
 
 type Output = 'table' | 'json' | 'jsonl';
@@ -31,6 +31,7 @@ interface RunOptions {
   param: string[];
   output: Output;
   engine?: QueryEngine;
+  memoryLimit?: string;
   verbose?: boolean;
 }
 
@@ -60,6 +61,7 @@ export function register(program: Command): void {
     .option('--param <name=value>', "override a top-level `let` of the rule's query (repeatable)", collect, [])
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
     .addOption(engineOption())
+    .addOption(memoryLimitOption('run'))
     .option('--verbose', 'say on stderr where the plan came from (cache or compile) and whether Kusto.Language was loaded')
     .addHelpText(
       'after',
@@ -138,8 +140,8 @@ export function parseTimeOption(name: string, text: string): Date {
 }
 
 /** Opens the store named by --db, which must exist (a run never creates an empty store). */
-export async function openExistingStore(db: string | undefined): Promise<Store> {
-  return openStore(storeAddress(db));
+export async function openExistingStore(db: string | undefined, memoryLimit?: string): Promise<Store> {
+  return openStore(storeAddress(db), memoryLimit ? { memoryLimit } : {});
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -156,7 +158,7 @@ interface RunReport {
 async function runCommand(options: RunOptions): Promise<number> {
   const { rule, parameters } = selectRuleAndParameters(options);
   const at = options.at === undefined ? new Date() : parseTimeOption('--at', options.at);
-  const store = await openExistingStore(options.db);
+  const store = await openExistingStore(options.db, options.memoryLimit);
   let report: RunReport;
   try {
     report = await withQueryEngine(store, options.engine, async (sql, dialect) => {

@@ -120,7 +120,6 @@ export interface BulkSource {
  * ASIM column names are returned so the caller can make them physical first.
  */
 export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { sql: string; columns: string[] } {
-  const columns = Object.keys(plan.mapping);
   const readerColumns = `{${plan.columns.map((name) => `${quoteString(name)}: 'VARCHAR'`).join(', ')}}`;
   const options = [
     `delim = ${quoteString(plan.delimiter)}`,
@@ -136,11 +135,19 @@ export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { 
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     `columns = ${readerColumns}`,
   ];
+  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`);
+}
+
+/**
+ * The plan's mapping over any relation whose columns are the plan's columns as text, exactly as a file read by
+ * bulkInsertSql would be mapped (generators use it to make the records ingest would store, without a file).
+ */
+export function mappedInsertSql(target: string, plan: BulkPlan, source: string): { sql: string; columns: string[] } {
+  const columns = Object.keys(plan.mapping);
   const converted = [...fieldKinds(plan)].map(([field, kind]) => `${cellSql(plan, field, kind)} AS ${quoteIdentifier(field)}`);
   const select = columns.map((column) => `${valueSql(plan.mapping[column]!)} AS ${quoteIdentifier(column)}`).join(',\n  ');
   const sql =
     `INSERT INTO ${quoteIdentifier(target)} (${columns.map(quoteIdentifier).join(', ')})\nSELECT ${select}\n` +
-    `FROM (SELECT ${converted.join(',\n  ')}\n  FROM read_csv($path, ${options.join(', ')}))`;
+    `FROM (SELECT ${converted.join(',\n  ')}\n  FROM ${source})`;
   return { sql, columns };
 }
-

@@ -122,6 +122,19 @@ describe('smbwatch run: the seed rule over the edge-case fixture', () => {
     expect(duck).toHaveLength(12);
   });
 
+  it('--memory-limit bounds DuckDB for the run: the same alerts within 64MB; a limit too small to work fails', async () => {
+    const db = await seedStore();
+    const bounded = runCli(['run', '--db', db, '--at', T, '--output', 'jsonl', '--memory-limit', '64MB']);
+    expect(bounded.status).toBe(0);
+    expect(sortedRows(jsonl(bounded.stdout))).toEqual(seedExpectedRows('seed rule 1.0.0').map(rowKey).sort());
+    const starved = runCli(['run', '--db', await seedStore(), '--at', T, '--memory-limit', '1KB']);
+    expect(starved.status).toBe(1);
+    expect(starved.stderr).toMatch(/Out of Memory/);
+    const wrong = runCli(['run', '--db', db, '--at', T, '--memory-limit', 'lots']);
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--memory-limit.*must be a size such as 512MB or 2GB, got "lots"/);
+  });
+
   it('suppression: a rule that alerted at T does not run at T+1h; at T+5h it runs', async () => {
     const db = await seedStore();
     const rule = join(tempDir(), 'suppressed.yaml');
