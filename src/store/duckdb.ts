@@ -11,7 +11,8 @@ import {
 } from '@duckdb/node-api';
 import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
 import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
-import { bulkInsertSql } from './duckdb-bulk.js';
+import { bulkInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk.js';
+import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPES_DDL, SHAPES_TABLE, splitMapping, type Derivations, type Shape } from './duckdb-shapes.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
@@ -56,11 +57,14 @@ export function asimTableDdl(): string {
 
 const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')})`;
 
-export function asimViewDdl(physical: ReadonlySet<string>): string {
+/**
+ * The view: every schema column with its schema type — stored, derived for the rows of a shape that derives it
+ * (duckdb-shapes.ts), or what a never-set column shows ('' for strings, a typed null otherwise).
+ */
+export function asimViewDdl(physical: ReadonlySet<string>, shapes: readonly Shape[] = []): string {
   const columns = ASIM_COLUMNS.map(({ name, type }) => {
-    if (physical.has(name)) return quoteIdentifier(name);
-    const absent = type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
-    return `${absent} AS ${quoteIdentifier(name)}`;
+    const base = physical.has(name) ? quoteIdentifier(name) : type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
+    return `${derivedColumnSql(name, DUCKDB_TYPES[type], shapes, base)} AS ${quoteIdentifier(name)}`;
   });
   return `CREATE OR REPLACE VIEW ${quoteIdentifier(ASIM_TABLE)} AS SELECT\n  ${columns.join(',\n  ')}\nFROM ${SESSIONS_TABLE}`;
 }
@@ -128,7 +132,10 @@ export class DuckDbStore implements Store {
     await this.connection.run(REJECTS_DDL);
     await this.connection.run(ALERTS_DDL);
     await this.connection.run(PLANS_DDL);
-    await this.connection.run(asimViewDdl(await physicalColumns(this.connection)));
+    await this.connection.run(SHAPES_DDL);
+    // Stores made before shapes existed gain the column (NULL: their rows store every column they set).
+    await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(SHAPE_COLUMN)} INTEGER`);
+    await refreshView(this.connection, await physicalColumns(this.connection));
   }
 
   async query(sql: string): Promise<QueryResult> {
@@ -151,6 +158,14 @@ export class DuckDbStore implements Store {
    */
   async ensureColumns(names: readonly string[]): Promise<void> {
     await addPhysicalColumns(this.connection, await physicalColumns(this.connection), names);
+  }
+
+  /**
+   * Inserts the records a bulk plan maps from `source` (a relation with the plan's columns as text), as a bulk read
+   * of a file with that content would (generators: the scale benchmark). Returns the records added.
+   */
+  async appendMapped(plan: BulkPlan, source: string): Promise<number> {
+    return appendMappedRows(this.connection, await physicalColumns(this.connection), plan, (layout) => mappedInsertSql(SESSIONS_TABLE, plan, source, layout));
   }
 
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
@@ -256,10 +271,9 @@ class DuckDbIngest implements IngestTransaction {
   async appendBulk(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number> {
     await this.flush();
     await this.settle();
-    const { sql, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip);
-    await addPhysicalColumns(this.connection, this.physical, columns);
-    const result = await this.connection.runAndReadAll(sql, { path: file.path });
-    return Number(result.getRows()[0]?.[0] ?? 0);
+    return appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout), {
+      path: file.path,
+    });
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
@@ -328,9 +342,55 @@ class DuckDbIngest implements IngestTransaction {
   }
 }
 
+/**
+ * A bulk plan's INSERT: the columns its shape derives are not written (duckdb-shapes.ts); the shape is registered
+ * first, inside the caller's transaction if any. Returns the records added.
+ */
+async function appendMappedRows(
+  connection: DuckDBConnection,
+  physical: Set<string>,
+  plan: BulkPlan,
+  insertSql: (layout: StoredLayout) => { sql: string; columns: string[] },
+  parameters?: Record<string, string>,
+): Promise<number> {
+  const { stored, derived } = splitMapping(plan.mapping);
+  const shapeId = Object.keys(derived).length === 0 ? undefined : await shapeIdOf(connection, physical, derived);
+  const { sql, columns } = insertSql({ stored, ...(shapeId === undefined ? {} : { shapeId }) });
+  await addPhysicalColumns(connection, physical, columns);
+  const result = await connection.runAndReadAll(sql, parameters);
+  return Number(result.getRows()[0]?.[0] ?? 0);
+}
+
+/** The id of the shape with these derivations, registered (and shown by the view) when it is new. */
+async function shapeIdOf(connection: DuckDBConnection, physical: Set<string>, derived: Derivations): Promise<number> {
+  const key = derivationsKey(derived);
+  const known = await connection.runAndReadAll(`SELECT id FROM ${SHAPES_TABLE} WHERE derivations = ${quoteString(key)}`);
+  const found = known.getRows()[0]?.[0];
+  if (found !== undefined && found !== null) return Number(found);
+  const next = await connection.runAndReadAll(`INSERT INTO ${SHAPES_TABLE} SELECT coalesce(max(id), 0) + 1, ${quoteString(key)} FROM ${SHAPES_TABLE} RETURNING id`);
+  const id = Number(next.getRows()[0]![0]);
+  // Columns a derivation reads are stored by the same INSERT; the view may only name them once they exist.
+  await addPhysicalColumns(connection, physical, referencedColumns(derived), false);
+  await refreshView(connection, physical);
+  return id;
+}
+
+function referencedColumns(derived: Derivations): string[] {
+  return Object.values(derived).flatMap((derivation) => (derivation.kind === 'const' ? [] : [derivation.of]));
+}
+
+async function shapes(connection: DuckDBConnection): Promise<Shape[]> {
+  const reader = await connection.runAndReadAll(`SELECT id, derivations FROM ${SHAPES_TABLE} ORDER BY id`);
+  return reader.getRows().map(([id, derivations]) => ({ id: Number(id), derivations: parseDerivations(String(derivations)) }));
+}
+
+async function refreshView(connection: DuckDBConnection, physical: ReadonlySet<string>): Promise<void> {
+  await connection.run(asimViewDdl(physical, await shapes(connection)));
+}
+
 /** Schema columns stored for the first time join the physical table (inside the caller's transaction, if any). */
-async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[]): Promise<void> {
-  const missing = names.filter((name) => !physical.has(name));
+async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[], updateView = true): Promise<void> {
+  const missing = [...new Set(names)].filter((name) => !physical.has(name));
   if (missing.length === 0) return;
   for (const name of missing) {
     const type = ASIM_COLUMN_TYPES.get(name);
@@ -338,7 +398,7 @@ async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<st
     await connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN ${physicalColumnDdl(name, type)}`);
     physical.add(name);
   }
-  await connection.run(asimViewDdl(physical));
+  if (updateView) await refreshView(connection, physical);
 }
 
 async function physicalColumns(connection: DuckDBConnection): Promise<Set<string>> {
