@@ -15,7 +15,7 @@ import { bulkInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk
 import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPES_DDL, SHAPES_TABLE, splitMapping, type Derivations, type Shape } from './duckdb-shapes.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import type { IngestGroup, IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -147,9 +147,19 @@ export class DuckDbStore implements Store {
     return { columns, rows };
   }
 
+  readonly bulkReads = true;
+  private group: DuckDbIngestGroup | undefined;
+
   async beginIngest(): Promise<IngestTransaction> {
+    if (this.group?.open) throw new Error('an ingest group is open: commit it before an input of its own');
     await this.connection.run('BEGIN TRANSACTION');
     return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
+  }
+
+  async beginIngestGroup(): Promise<IngestGroup> {
+    if (this.group?.open) throw new Error('an ingest group is already open');
+    this.group = new DuckDbIngestGroup(this.connection);
+    return this.group;
   }
 
   /**
@@ -248,6 +258,43 @@ export class DuckDbStore implements Store {
   }
 }
 
+/** One DuckDB transaction for many bulk inputs (engine.ts IngestGroup). */
+class DuckDbIngestGroup implements IngestGroup {
+  staged = 0;
+  aborted = false;
+  /** A transaction is open. */
+  open = false;
+  private physical: Set<string> = new Set();
+
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  async begin(): Promise<IngestTransaction> {
+    if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
+    if (!this.open) {
+      await this.connection.run('BEGIN TRANSACTION');
+      this.open = true;
+      this.physical = await physicalColumns(this.connection);
+    }
+    return new DuckDbIngest(this.connection, this.physical, this);
+  }
+
+  async commit(): Promise<void> {
+    if (!this.open) return;
+    if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
+    await this.connection.run('COMMIT');
+    this.open = false;
+    this.staged = 0;
+  }
+
+  async rollback(): Promise<void> {
+    const wasOpen = this.open;
+    this.open = false;
+    this.staged = 0;
+    this.aborted = false;
+    if (wasOpen) await this.connection.run('ROLLBACK');
+  }
+}
+
 class DuckDbIngest implements IngestTransaction {
   private pending: AsimRecord[] = [];
   private finished = false;
@@ -259,9 +306,12 @@ class DuckDbIngest implements IngestTransaction {
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly physical: Set<string>,
+    /** The group this input belongs to: its commit only stages; its failure ends the group. */
+    private readonly group?: DuckDbIngestGroup,
   ) {}
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
+    if (this.group) throw new Error('records from the line reader are not ingested in a group');
     for (const record of records) {
       this.pending.push(record);
       if (this.pending.length === BATCH_RECORDS) await this.flush();
@@ -271,9 +321,15 @@ class DuckDbIngest implements IngestTransaction {
   async appendBulk(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number> {
     await this.flush();
     await this.settle();
-    return appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout), {
-      path: file.path,
-    });
+    try {
+      return await appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout), {
+        path: file.path,
+      });
+    } catch (error) {
+      // A failed statement aborts DuckDB's whole transaction: with it, the group's other inputs.
+      if (this.group) this.group.aborted = true;
+      throw error;
+    }
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
@@ -296,6 +352,11 @@ class DuckDbIngest implements IngestTransaction {
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
         `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
     );
+    if (this.group) {
+      this.group.staged += entry.records;
+      this.finished = true;
+      return;
+    }
     await this.connection.run('COMMIT');
     this.finished = true;
   }
@@ -303,6 +364,11 @@ class DuckDbIngest implements IngestTransaction {
   async rollback(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    if (this.group) {
+      // Part of this input may be in the group's transaction, which cannot take back one input: end the group.
+      this.group.aborted = true;
+      return;
+    }
     await this.inserting?.catch(() => undefined);
     await this.connection.run('ROLLBACK');
   }
