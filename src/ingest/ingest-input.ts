@@ -12,8 +12,8 @@ import { Readable } from 'node:stream';
 import type { AsimRecord } from '../asim/record.js';
 import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
-import type { Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
-import { HEAD_BYTES, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
+import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
+import { HEAD_BYTES, type IngestGroup, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
 import type { RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
@@ -58,6 +58,22 @@ export interface IngestInputOptions {
    * records the content up to the last line end, and the next ingest reads the finished line.
    */
   readonly holdPartialLastLine?: boolean;
+  /**
+   * A group the bulk reads join (engine.ts IngestGroup): their ledger rows are staged, and the caller commits the
+   * group. A line-reader input commits the group first, then runs in a transaction of its own.
+   */
+  readonly group?: IngestGroup;
+}
+
+/** The engine refused a value of an input read in a group: the group is over, its inputs must be read again alone. */
+export class GroupAbortedError extends Error {
+  constructor(
+    readonly input: string,
+    readonly refusal: string,
+  ) {
+    super(`the bulk read of ${input} was refused (${refusal}); the group it was in is rolled back`);
+    this.name = 'GroupAbortedError';
+  }
 }
 
 const REJECT_BATCH = 1000;
@@ -107,61 +123,163 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   if (options.holdPartialLastLine && !format.lineBased && raw.plainPath && !(await endsWithNewline(raw.plainPath))) {
     return { ...base, status: 'skipped', format: format.name, reason: `still being written, and ${format.name} is read as a whole`, seconds: elapsed(), detection };
   }
-  const tap = new ContentTap(raw, options.onBytes, options.holdPartialLastLine === true && format.lineBased);
-  let tx = await store.beginIngest();
+  const holdPartial = options.holdPartialLastLine === true && format.lineBased;
+  const context = { base, format, detection, headHash, resumeAfterLine, continues, known, started };
+  let tap = new ContentTap(raw, options.onBytes, holdPartial);
+  let refusal: string | undefined;
   try {
-    const bulk = options.bulk === false ? undefined : await tryBulk(format, raw, tap, tx, resumeAfterLine);
-    let counts: Counts;
-    if (bulk?.records !== undefined) {
-      counts = { records: bulk.records, rejects: 0, ignored: 0 };
-      options.onRecords?.(bulk.records);
+    const bulk = options.bulk === false || !store.bulkReads ? undefined : await planBulkRead(format, raw, tap, resumeAfterLine);
+    if (bulk?.plan) {
+      const outcome = await ingestInBulk(store, raw, tap, bulk.plan, bulk.file, context, options);
+      if (outcome.status !== 'refused') return outcome;
+      // The engine refused a value: the line reader reads the input (and keeps the rejects with their lines).
+      refusal = outcome.reason;
+      await tap.cleanup();
+      tap = new ContentTap(raw, undefined, holdPartial);
     } else {
-      if (bulk?.aborted) {
-        await tx.rollback();
-        tx = await store.beginIngest();
-      }
-      counts = await parseLines(format, raw.name, tap.input, tx, resumeAfterLine, options);
+      refusal = bulk?.refusal;
     }
-    const reader = bulk?.records !== undefined ? ('bulk' as const) : ('lines' as const);
-    const content = await tap.finish();
-
-    const sameContent = known ? undefined : await store.ledgerEntryByHash(content.hash);
-    if (sameContent && sameContent.name !== raw.name && sameContent.offsetReached === content.consumed) {
-      await tx.rollback();
-      return { ...base, status: 'duplicate', format: format.name, reason: `same content as ${sameContent.name}, already ingested`, bytes: content.bytes, seconds: elapsed(), detection };
-    }
-    const entry: LedgerEntry = {
-      name: raw.name,
-      format: format.name,
-      size: content.bytes,
-      offsetReached: content.consumed,
-      lineReached: content.lines,
-      contentHash: content.hash,
-      headHash: content.bytes >= HEAD_BYTES ? headHash : '',
-      resumedAfterLine: resumeAfterLine,
-      ...counts,
-      ingestedAt: new Date(),
-    };
-    await tx.commit(entry);
-    return {
-      ...base,
-      ...counts,
-      reader,
-      ...(bulk?.refusal ? { bulkRefusal: bulk.refusal } : {}),
-      status: 'ingested',
-      format: format.name,
-      bytes: content.bytes,
-      seconds: elapsed(),
-      detection,
-      ...(resumeAfterLine > 0 ? { resumedAfterLine: resumeAfterLine } : {}),
-      ...(continues ? { continues } : {}),
-    };
-  } catch (error) {
-    await tx.rollback();
-    throw error;
+    return await ingestByLines(store, raw, tap, context, refusal, options);
   } finally {
     await tap.cleanup();
   }
+}
+
+/** What ingestInput decided before reading: the outcome's base, the format, and where the ledger says to start. */
+interface InputContext {
+  readonly base: Pick<InputOutcome, 'name' | 'container' | 'records' | 'rejects' | 'ignored' | 'bytes'>;
+  readonly format: SourceFormat;
+  readonly detection: Detection;
+  readonly headHash: string;
+  readonly resumeAfterLine: number;
+  readonly continues: string | undefined;
+  readonly known: { entry: LedgerEntry; check: 'unchanged' | 'grown' } | undefined;
+  readonly started: number;
+}
+
+/**
+ * A bulk read, in the caller's group when there is one: the content was planned and hashed already, so a duplicate
+ * is found before anything is written. `refused`: the engine refused a value (outside a group; in a group that
+ * ends the group: GroupAbortedError).
+ */
+async function ingestInBulk(
+  store: Store,
+  raw: RawInput,
+  tap: ContentTap,
+  plan: BulkPlan,
+  file: string,
+  context: InputContext,
+  options: IngestInputOptions,
+): Promise<InputOutcome | { status: 'refused'; reason: string }> {
+  tap.setLines(plan.lines);
+  const content = await tap.finish();
+  const duplicate = await duplicateOutcome(store, raw, content, context);
+  if (duplicate) return duplicate;
+  const tx = options.group ? await options.group.begin() : await store.beginIngest();
+  let records: number;
+  try {
+    records = await tx.appendBulk!(plan, { path: file, gzip: raw.container === 'gzip' });
+  } catch (error) {
+    await tx.rollback();
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    if (options.group) throw new GroupAbortedError(raw.name, reason);
+    return { status: 'refused', reason };
+  }
+  try {
+    options.onRecords?.(records);
+    return await commitInput(tx, raw, content, { records, rejects: 0, ignored: 0 }, 'bulk', undefined, context);
+  } catch (error) {
+    await tx.rollback();
+    throw error;
+  }
+}
+
+/** The line reader, in a transaction of the input's own (a group's staged inputs are committed first). */
+async function ingestByLines(
+  store: Store,
+  raw: RawInput,
+  tap: ContentTap,
+  context: InputContext,
+  refusal: string | undefined,
+  options: IngestInputOptions,
+): Promise<InputOutcome> {
+  await options.group?.commit();
+  const tx = await store.beginIngest();
+  try {
+    const counts = await parseLines(context.format, raw.name, tap.input, tx, context.resumeAfterLine, options);
+    const content = await tap.finish();
+    const duplicate = await duplicateOutcome(store, raw, content, context);
+    if (duplicate) {
+      await tx.rollback();
+      return duplicate;
+    }
+    return await commitInput(tx, raw, content, counts, 'lines', refusal, context);
+  } catch (error) {
+    await tx.rollback();
+    throw error;
+  }
+}
+
+interface Content {
+  hash: string;
+  bytes: number;
+  consumed: number;
+  lines: number;
+}
+
+/** A new input whose content another input already brought, whole: a duplicate, nothing to add. */
+async function duplicateOutcome(store: Store, raw: RawInput, content: Content, context: InputContext): Promise<InputOutcome | undefined> {
+  if (context.known) return undefined;
+  const sameContent = await store.ledgerEntryByHash(content.hash);
+  if (!sameContent || sameContent.name === raw.name || sameContent.offsetReached !== content.consumed) return undefined;
+  return {
+    ...context.base,
+    status: 'duplicate',
+    format: context.format.name,
+    reason: `same content as ${sameContent.name}, already ingested`,
+    bytes: content.bytes,
+    seconds: (performance.now() - context.started) / 1000,
+    detection: context.detection,
+  };
+}
+
+/** Writes the ledger entry with the records (commit, or staging in a group) and says what was ingested. */
+async function commitInput(
+  tx: IngestTransaction,
+  raw: RawInput,
+  content: Content,
+  counts: Counts,
+  reader: 'bulk' | 'lines',
+  refusal: string | undefined,
+  context: InputContext,
+): Promise<InputOutcome> {
+  const { format, headHash, resumeAfterLine, continues } = context;
+  const entry: LedgerEntry = {
+    name: raw.name,
+    format: format.name,
+    size: content.bytes,
+    offsetReached: content.consumed,
+    lineReached: content.lines,
+    contentHash: content.hash,
+    headHash: content.bytes >= HEAD_BYTES ? headHash : '',
+    resumedAfterLine: resumeAfterLine,
+    ...counts,
+    ingestedAt: new Date(),
+  };
+  await tx.commit(entry);
+  return {
+    ...context.base,
+    ...counts,
+    reader,
+    ...(refusal ? { bulkRefusal: refusal } : {}),
+    status: 'ingested',
+    format: format.name,
+    bytes: content.bytes,
+    seconds: (performance.now() - context.started) / 1000,
+    detection: context.detection,
+    ...(resumeAfterLine > 0 ? { resumedAfterLine: resumeAfterLine } : {}),
+    ...(continues ? { continues } : {}),
+  };
 }
 
 interface Counts {
@@ -206,34 +324,23 @@ async function parseLines(
   return counts;
 }
 
-interface BulkAttempt {
-  /** Records added by the engine's own reader, when the bulk read went through. */
-  readonly records?: number;
-  /** Why the bulk read was not used (the line reader reads the input). */
-  readonly refusal?: string;
-  /** The engine started and failed: the transaction must be rolled back. */
-  readonly aborted?: boolean;
-}
-
 /**
- * The bulk path, when the format offers one and the content is a file the engine can open itself: the
- * format's plan is made in one pass over the content (which the tap also hashes), then the engine reads the
- * file. Any value that does not fit aborts it, and the line reader takes over.
+ * The bulk path's plan, when the format offers one and the content is a file the engine can open itself: made in
+ * one pass over the content, which the tap hashes on the way. Otherwise why the line reader reads it.
  */
-async function tryBulk(format: SourceFormat, raw: RawInput, tap: ContentTap, tx: IngestTransaction, resumeAfterLine: number): Promise<BulkAttempt | undefined> {
-  if (!format.planBulk || !tx.appendBulk) return undefined;
+async function planBulkRead(
+  format: SourceFormat,
+  raw: RawInput,
+  tap: ContentTap,
+  resumeAfterLine: number,
+): Promise<{ plan: BulkPlan; file: string; refusal?: undefined } | { plan?: undefined; refusal: string } | undefined> {
+  if (!format.planBulk) return undefined;
   const file = raw.plainPath ?? (raw.container === 'gzip' ? raw.file : undefined);
   if (!file) return { refusal: `${raw.container} members are read by the line reader` };
   const verdict = await format.planBulk(tap.input.bytes(), resumeAfterLine);
   if (!verdict.plan) return { refusal: verdict.reason };
   if (tap.holdsPartialLine()) return { refusal: 'its last line is still being written' };
-  try {
-    const records = await tx.appendBulk(verdict.plan, { path: file, gzip: raw.container === 'gzip' });
-    tap.setLines(verdict.plan.lines);
-    return { records };
-  } catch (error) {
-    return { refusal: error instanceof Error ? error.message.split('\n')[0] : String(error), aborted: true };
-  }
+  return { plan: verdict.plan, file };
 }
 
 /**

@@ -11,10 +11,11 @@ import {
 } from '@duckdb/node-api';
 import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
 import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
-import { bulkInsertSql } from './duckdb-bulk.js';
+import { bulkInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk.js';
+import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPES_DDL, SHAPES_TABLE, splitMapping, type Derivations, type Shape } from './duckdb-shapes.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import type { IngestGroup, IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -56,11 +57,14 @@ export function asimTableDdl(): string {
 
 const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')})`;
 
-export function asimViewDdl(physical: ReadonlySet<string>): string {
+/**
+ * The view: every schema column with its schema type — stored, derived for the rows of a shape that derives it
+ * (duckdb-shapes.ts), or what a never-set column shows ('' for strings, a typed null otherwise).
+ */
+export function asimViewDdl(physical: ReadonlySet<string>, shapes: readonly Shape[] = []): string {
   const columns = ASIM_COLUMNS.map(({ name, type }) => {
-    if (physical.has(name)) return quoteIdentifier(name);
-    const absent = type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
-    return `${absent} AS ${quoteIdentifier(name)}`;
+    const base = physical.has(name) ? quoteIdentifier(name) : type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
+    return `${derivedColumnSql(name, DUCKDB_TYPES[type], shapes, base)} AS ${quoteIdentifier(name)}`;
   });
   return `CREATE OR REPLACE VIEW ${quoteIdentifier(ASIM_TABLE)} AS SELECT\n  ${columns.join(',\n  ')}\nFROM ${SESSIONS_TABLE}`;
 }
@@ -128,7 +132,10 @@ export class DuckDbStore implements Store {
     await this.connection.run(REJECTS_DDL);
     await this.connection.run(ALERTS_DDL);
     await this.connection.run(PLANS_DDL);
-    await this.connection.run(asimViewDdl(await physicalColumns(this.connection)));
+    await this.connection.run(SHAPES_DDL);
+    // Stores made before shapes existed gain the column (NULL: their rows store every column they set).
+    await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(SHAPE_COLUMN)} INTEGER`);
+    await refreshView(this.connection, await physicalColumns(this.connection));
   }
 
   async query(sql: string): Promise<QueryResult> {
@@ -140,9 +147,19 @@ export class DuckDbStore implements Store {
     return { columns, rows };
   }
 
+  readonly bulkReads = true;
+  private group: DuckDbIngestGroup | undefined;
+
   async beginIngest(): Promise<IngestTransaction> {
+    if (this.group?.open) throw new Error('an ingest group is open: commit it before an input of its own');
     await this.connection.run('BEGIN TRANSACTION');
     return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
+  }
+
+  async beginIngestGroup(): Promise<IngestGroup> {
+    if (this.group?.open) throw new Error('an ingest group is already open');
+    this.group = new DuckDbIngestGroup(this.connection);
+    return this.group;
   }
 
   /**
@@ -151,6 +168,14 @@ export class DuckDbStore implements Store {
    */
   async ensureColumns(names: readonly string[]): Promise<void> {
     await addPhysicalColumns(this.connection, await physicalColumns(this.connection), names);
+  }
+
+  /**
+   * Inserts the records a bulk plan maps from `source` (a relation with the plan's columns as text), as a bulk read
+   * of a file with that content would (generators: the scale benchmark). Returns the records added.
+   */
+  async appendMapped(plan: BulkPlan, source: string): Promise<number> {
+    return appendMappedRows(this.connection, await physicalColumns(this.connection), plan, (layout) => mappedInsertSql(SESSIONS_TABLE, plan, source, layout));
   }
 
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
@@ -233,6 +258,43 @@ export class DuckDbStore implements Store {
   }
 }
 
+/** One DuckDB transaction for many bulk inputs (engine.ts IngestGroup). */
+class DuckDbIngestGroup implements IngestGroup {
+  staged = 0;
+  aborted = false;
+  /** A transaction is open. */
+  open = false;
+  private physical: Set<string> = new Set();
+
+  constructor(private readonly connection: DuckDBConnection) {}
+
+  async begin(): Promise<IngestTransaction> {
+    if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
+    if (!this.open) {
+      await this.connection.run('BEGIN TRANSACTION');
+      this.open = true;
+      this.physical = await physicalColumns(this.connection);
+    }
+    return new DuckDbIngest(this.connection, this.physical, this);
+  }
+
+  async commit(): Promise<void> {
+    if (!this.open) return;
+    if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
+    await this.connection.run('COMMIT');
+    this.open = false;
+    this.staged = 0;
+  }
+
+  async rollback(): Promise<void> {
+    const wasOpen = this.open;
+    this.open = false;
+    this.staged = 0;
+    this.aborted = false;
+    if (wasOpen) await this.connection.run('ROLLBACK');
+  }
+}
+
 class DuckDbIngest implements IngestTransaction {
   private pending: AsimRecord[] = [];
   private finished = false;
@@ -244,9 +306,12 @@ class DuckDbIngest implements IngestTransaction {
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly physical: Set<string>,
+    /** The group this input belongs to: its commit only stages; its failure ends the group. */
+    private readonly group?: DuckDbIngestGroup,
   ) {}
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
+    if (this.group) throw new Error('records from the line reader are not ingested in a group');
     for (const record of records) {
       this.pending.push(record);
       if (this.pending.length === BATCH_RECORDS) await this.flush();
@@ -256,10 +321,15 @@ class DuckDbIngest implements IngestTransaction {
   async appendBulk(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number> {
     await this.flush();
     await this.settle();
-    const { sql, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip);
-    await addPhysicalColumns(this.connection, this.physical, columns);
-    const result = await this.connection.runAndReadAll(sql, { path: file.path });
-    return Number(result.getRows()[0]?.[0] ?? 0);
+    try {
+      return await appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout), {
+        path: file.path,
+      });
+    } catch (error) {
+      // A failed statement aborts DuckDB's whole transaction: with it, the group's other inputs.
+      if (this.group) this.group.aborted = true;
+      throw error;
+    }
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
@@ -282,6 +352,11 @@ class DuckDbIngest implements IngestTransaction {
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
         `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
     );
+    if (this.group) {
+      this.group.staged += entry.records;
+      this.finished = true;
+      return;
+    }
     await this.connection.run('COMMIT');
     this.finished = true;
   }
@@ -289,6 +364,11 @@ class DuckDbIngest implements IngestTransaction {
   async rollback(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    if (this.group) {
+      // Part of this input may be in the group's transaction, which cannot take back one input: end the group.
+      this.group.aborted = true;
+      return;
+    }
     await this.inserting?.catch(() => undefined);
     await this.connection.run('ROLLBACK');
   }
@@ -328,9 +408,55 @@ class DuckDbIngest implements IngestTransaction {
   }
 }
 
+/**
+ * A bulk plan's INSERT: the columns its shape derives are not written (duckdb-shapes.ts); the shape is registered
+ * first, inside the caller's transaction if any. Returns the records added.
+ */
+async function appendMappedRows(
+  connection: DuckDBConnection,
+  physical: Set<string>,
+  plan: BulkPlan,
+  insertSql: (layout: StoredLayout) => { sql: string; columns: string[] },
+  parameters?: Record<string, string>,
+): Promise<number> {
+  const { stored, derived } = splitMapping(plan.mapping);
+  const shapeId = Object.keys(derived).length === 0 ? undefined : await shapeIdOf(connection, physical, derived);
+  const { sql, columns } = insertSql({ stored, ...(shapeId === undefined ? {} : { shapeId }) });
+  await addPhysicalColumns(connection, physical, columns);
+  const result = await connection.runAndReadAll(sql, parameters);
+  return Number(result.getRows()[0]?.[0] ?? 0);
+}
+
+/** The id of the shape with these derivations, registered (and shown by the view) when it is new. */
+async function shapeIdOf(connection: DuckDBConnection, physical: Set<string>, derived: Derivations): Promise<number> {
+  const key = derivationsKey(derived);
+  const known = await connection.runAndReadAll(`SELECT id FROM ${SHAPES_TABLE} WHERE derivations = ${quoteString(key)}`);
+  const found = known.getRows()[0]?.[0];
+  if (found !== undefined && found !== null) return Number(found);
+  const next = await connection.runAndReadAll(`INSERT INTO ${SHAPES_TABLE} SELECT coalesce(max(id), 0) + 1, ${quoteString(key)} FROM ${SHAPES_TABLE} RETURNING id`);
+  const id = Number(next.getRows()[0]![0]);
+  // Columns a derivation reads are stored by the same INSERT; the view may only name them once they exist.
+  await addPhysicalColumns(connection, physical, referencedColumns(derived), false);
+  await refreshView(connection, physical);
+  return id;
+}
+
+function referencedColumns(derived: Derivations): string[] {
+  return Object.values(derived).flatMap((derivation) => (derivation.kind === 'const' ? [] : [derivation.of]));
+}
+
+async function shapes(connection: DuckDBConnection): Promise<Shape[]> {
+  const reader = await connection.runAndReadAll(`SELECT id, derivations FROM ${SHAPES_TABLE} ORDER BY id`);
+  return reader.getRows().map(([id, derivations]) => ({ id: Number(id), derivations: parseDerivations(String(derivations)) }));
+}
+
+async function refreshView(connection: DuckDBConnection, physical: ReadonlySet<string>): Promise<void> {
+  await connection.run(asimViewDdl(physical, await shapes(connection)));
+}
+
 /** Schema columns stored for the first time join the physical table (inside the caller's transaction, if any). */
-async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[]): Promise<void> {
-  const missing = names.filter((name) => !physical.has(name));
+async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[], updateView = true): Promise<void> {
+  const missing = [...new Set(names)].filter((name) => !physical.has(name));
   if (missing.length === 0) return;
   for (const name of missing) {
     const type = ASIM_COLUMN_TYPES.get(name);
@@ -338,7 +464,7 @@ async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<st
     await connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN ${physicalColumnDdl(name, type)}`);
     physical.add(name);
   }
-  await connection.run(asimViewDdl(physical));
+  if (updateView) await refreshView(connection, physical);
 }
 
 async function physicalColumns(connection: DuckDBConnection): Promise<Set<string>> {

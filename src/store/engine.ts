@@ -65,6 +65,25 @@ export interface IngestTransaction {
   rollback(): Promise<void>;
 }
 
+/**
+ * Inputs applied by one commit. A commit has a fixed cost (the log write, a checkpoint now and then) that dominated
+ * the ingest of many small files; a group pays it once for many. Each input stays all or nothing (the group is), and
+ * its ledger row commits with its records. Only inputs whose records one statement appends (a bulk read, checked
+ * for duplicates before it runs) join a group: a failed statement ends the whole group, whose inputs the caller then
+ * ingests again one by one (GroupAbortedError).
+ */
+export interface IngestGroup {
+  /** A transaction for one input inside the group: its commit() stages the ledger row; the group commits it. */
+  begin(): Promise<IngestTransaction>;
+  /** Records staged since the group last committed. */
+  readonly staged: number;
+  /** True when a statement failed: the group can only be rolled back. */
+  readonly aborted: boolean;
+  /** Commits what is staged (nothing to do when nothing is); the group goes on. */
+  commit(): Promise<void>;
+  rollback(): Promise<void>;
+}
+
 /** One alert as the alert table holds it: the fields it is searched by, and the whole alert as JSON. */
 export interface AlertRow {
   readonly alertId: string;
@@ -127,6 +146,10 @@ export interface Store {
   /** Runs SQL in the store's engine (KQL's compiled queries read the ASIM table `ASimNetworkSessionLogs`). */
   query(sql: string): Promise<QueryResult>;
   beginIngest(): Promise<IngestTransaction>;
+  /** The store's engine reads delimited files itself: its transactions implement appendBulk. */
+  readonly bulkReads?: boolean;
+  /** Optional: a group in which many bulk inputs commit at once (see IngestGroup). */
+  beginIngestGroup?(): Promise<IngestGroup>;
   /** The latest ledger entry for an input name, if it was ever ingested. */
   lastLedgerEntry(name: string): Promise<LedgerEntry | undefined>;
   /** A ledger entry whose consumed content has this hash (the same content ingested under any name). */
