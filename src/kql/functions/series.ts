@@ -74,7 +74,51 @@ function fillDirection(a: readonly Arg[], c: SqlContext, forward: boolean): stri
   return whenArrays([arg(a, 0, c)], d, d.bind(d.jsonArrayElements(arg(a, 0, c).sql), '__fe', d.bind(present, '__fp', d.jsonArrayFrom(filled))));
 }
 
+/**
+ * series_add(a, b) and relatives: element by element over the longer array; an element that is missing (a shorter
+ * array) or not a number gives null (series-add-function). Arithmetic is in doubles.
+ */
+function elementWise(name: string, op: (x: string, y: string) => string, bool = false): ScalarFunction {
+  return scalar({
+    name,
+    sql: (a, c) => {
+      const { d } = c;
+      const [first, second] = [arg(a, 0, c), arg(a, 1, c)];
+      const body = d.arrayMap(d.arrayRange(`greatest(${d.arrayLength('__ea')}, ${d.arrayLength('__eb')})`), '__ei',
+        bool ? d.cast(op(d.arrayAt('__ea', '__ei'), d.arrayAt('__eb', '__ei')), 'bool') : op(d.arrayAt('__ea', '__ei'), d.arrayAt('__eb', '__ei')));
+      return whenArrays([first, second], d, d.bind(d.jsonArrayNumbers(first.sql), '__ea', d.bind(d.jsonArrayNumbers(second.sql), '__eb', d.arrayToJson(body))));
+    },
+  });
+}
+
+/** series_abs(a) and relatives: a function of each element (null for an element that is not a number). */
+function elementMap(name: string, op: (x: string) => string): ScalarFunction {
+  return scalar({
+    name,
+    sql: (a, c) => whenArrays([arg(a, 0, c)], c.d, c.d.arrayToJson(c.d.arrayMap(c.d.jsonArrayNumbers(arg(a, 0, c).sql), '__em', op('__em')))),
+  });
+}
+
 export const SERIES_FUNCTIONS: readonly ScalarFunction[] = [
+  elementWise('series_add', (x, y) => `(${x} + ${y})`),
+  elementWise('series_subtract', (x, y) => `(${x} - ${y})`),
+  elementWise('series_multiply', (x, y) => `(${x} * ${y})`),
+  elementWise('series_divide', (x, y) => `(${x} / ${y})`),
+  elementWise('series_greater', (x, y) => `(${x} > ${y})`, true),
+  elementWise('series_greater_equals', (x, y) => `(${x} >= ${y})`, true),
+  elementWise('series_less', (x, y) => `(${x} < ${y})`, true),
+  elementWise('series_less_equals', (x, y) => `(${x} <= ${y})`, true),
+  elementWise('series_equals', (x, y) => `(${x} = ${y})`, true),
+  elementWise('series_not_equals', (x, y) => `(${x} <> ${y})`, true),
+  elementMap('series_abs', (x) => `abs(${x})`),
+  elementMap('series_sign', (x) => `sign(${x})`),
+  elementMap('series_floor', (x) => `floor(${x})`),
+  elementMap('series_ceiling', (x) => `ceil(${x})`),
+  scalar({
+    // The sum of the numbers of an array (non-numbers skipped); 0 for none.
+    name: 'series_sum',
+    sql: (a, c) => whenArrays([arg(a, 0, c)], c.d, `coalesce(${c.d.arrayAggregate('sum', c.d.jsonArrayNumbers(arg(a, 0, c).sql))}, 0)`),
+  }),
   scalar({ name: 'series_stats', columns: statsColumns }),
   operator({
     name: 'series_stat',

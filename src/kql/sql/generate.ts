@@ -130,6 +130,8 @@ class Generator {
         return this.relation(rel.input);
       case 'range':
         return this.range(rel);
+      case 'topnested':
+        return this.topNested(rel);
     }
   }
 
@@ -317,6 +319,37 @@ class Generator {
     const values = [...keyNames, ...arrays, d.arrayToJson(axisValues)];
     const nonempty = rel.keys.length === 0 && !rel.nonempty ? ` WHERE ${this.q('__rows')} > 0` : '';
     return this.renamed(values, rel.columns, ` FROM (${located}) AS __a${nonempty}`);
+  }
+
+  /**
+   * top-nested, level by level: group by the keys so far, aggregate, number the groups within their parent by the
+   * aggregate (ties by the key, so that the engines agree) and keep the first n; then join the levels on their
+   * common keys, so that a level keeps only children of kept parents.
+   */
+  private topNested(rel: Extract<Rel, { k: 'topnested' }>): string {
+    const d = this.d;
+    if (!d.capabilities.windowFunctions) return this.unsupported(`top-nested on ${d.label} (needs windowFunctions)`);
+    const input = this.relation(rel.input);
+    const key = (i: number): string => this.q(`__k${i}`);
+    const keyed = `SELECT *, ${rel.levels.map((l, i) => `${this.typedValue(l.key)} AS ${key(i)}`).join(', ')} FROM (${input}) AS __s`;
+    const levels = rel.levels.map((level, i) => {
+      const keys = rel.levels.slice(0, i + 1).map((_, j) => key(j));
+      const parents = keys.slice(0, i);
+      const aggregate = `${d.cast(this.aggregate(level.agg), level.agg.type)} AS ${this.q('__a')}`;
+      const grouped = `SELECT ${keys.join(', ')}, ${aggregate} FROM (${keyed}) AS __g GROUP BY ${keys.join(', ')}`;
+      const order = `${this.q('__a')} ${level.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}, ${key(i)} ASC NULLS FIRST`;
+      const partition = parents.length ? `PARTITION BY ${parents.join(', ')} ` : '';
+      const ranked = `SELECT *, row_number() OVER (${partition}ORDER BY ${order}) AS ${this.q('__r')} FROM (${grouped}) AS __h`;
+      return level.count === undefined ? ranked : `SELECT * FROM (${ranked}) AS __n WHERE ${this.q('__r')} <= ${level.count}`;
+    });
+    const from = levels.map((sql, i) => {
+      const alias = `__t${i}`;
+      if (i === 0) return `(${sql}) AS ${alias}`;
+      const on = rel.levels.slice(0, i).map((_, j) => d.nullSafeEquals(`__t${i - 1}.${key(j)}`, `${alias}.${key(j)}`)).join(' AND ');
+      return `INNER JOIN (${sql}) AS ${alias} ON ${on}`;
+    }).join(' ');
+    const values = rel.levels.flatMap((_, i) => [`__t${i}.${key(i)}`, `__t${i}.${this.q('__a')}`]);
+    return this.renamed(values, rel.columns, ` FROM ${from}`);
   }
 
   /**
