@@ -49,7 +49,8 @@ interface Located {
 
 export type Expr = Located & (
   | { readonly k: 'col'; readonly type: ScalarType; readonly name: string }
-  | { readonly k: 'lit'; readonly type: ScalarType; readonly value: LiteralValue }
+  /** A value; a dynamic literal also keeps its exact JSON text (`json`: a whole real keeps its `.0`). */
+  | { readonly k: 'lit'; readonly type: ScalarType; readonly value: LiteralValue; readonly json?: string }
   /** A Kusto operator or function by name; the function registry (src/kql/functions/) says how to write it. */
   | { readonly k: 'call'; readonly type: ScalarType; readonly fn: string; readonly args: readonly Expr[] }
   | { readonly k: 'case'; readonly type: ScalarType; readonly whens: ReadonlyArray<readonly [Expr, Expr]>; readonly otherwise: Expr }

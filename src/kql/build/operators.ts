@@ -11,7 +11,7 @@ import { isNumeric, type Column } from '../types.js';
 import { columnsRead, forEachExpr } from '../ir-walk.js';
 import { asimScan } from './asim.js';
 import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
-import { buildColumns, typeArgumentOf } from './scalars.js';
+import { buildColumns, callSite, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
 
 export type OperatorBuilder = (b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env) => Rel;
@@ -88,6 +88,7 @@ function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], e
   return { k: 'project', input, columns, items };
 }
 
+/** project: each item reads the input's columns (unlike extend, a later item does not see an earlier one). */
 function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
   const scope = new Map<string, Expr>();
   const items: NamedExpr[] = [];
@@ -98,7 +99,6 @@ function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], 
     for (const expr of exprs) {
       const name = columns[next++]?.name;
       if (!name) return b.unsupported('a project item the binder did not type', item);
-      scope.set(name, expr);
       items.push({ name, expr });
     }
   }
@@ -152,22 +152,8 @@ function summarize(b: Builder, op: KNode, input: Rel, columns: readonly Column[]
 }
 
 function aggregateSite(b: Builder, node: KNode, name: string, input: Rel, keys: readonly NamedExpr[], env: Env): Omit<AggregateSite, 'names' | 'types'> {
-  const argNodes = elements(must(node, 'ArgumentList'), 'Expressions').map(unnamed);
-  const build = (n: KNode): Expr => b.scalar(n, env, new Map());
-  return {
-    name,
-    node,
-    type: scalarOf(resultType(node)) ?? 'dynamic',
-    argNodes,
-    args: () => argNodes.map(build),
-    scalar: build,
-    unsupported: (what, at) => b.unsupported(what, at ?? node),
-    now: b.options.now,
-    constantText: (n) => constantOf(n)?.value,
-    typeArgument: typeArgumentOf,
-    input: input.columns,
-    keys: keys.map((k) => k.name),
-  };
+  const { column: _column, ...site } = callSite(b, node, name, scalarOf(resultType(node)) ?? 'dynamic', env, new Map());
+  return { ...site, input: input.columns, keys: keys.map((k) => k.name) };
 }
 
 function distinct(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {

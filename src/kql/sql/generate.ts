@@ -14,7 +14,7 @@
 import { UnsupportedKqlError } from '../errors.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
-import { dynamicDatetimeText } from '../functions/dynamic.js';
+import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
 import type { Column } from '../types.js';
 import type { Capability, Dialect } from './dialect.js';
@@ -313,10 +313,10 @@ class Generator {
     const arrays = rel.aggregates.map((a, j) => {
       const fill = d.cast(this.expr(a.fill, false), a.agg.type);
       const value = d.tupleGet(d.arrayAt(this.q('__g'), '__sp'), j + 1);
-      return d.arrayToJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`));
+      return typedArrayJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`), a.agg.type, d);
     });
     const axisValues = d.arrayMap(d.arrayRange(this.q('__n')), '__sa', this.seriesAxisValue(`${this.q('__st')} + __sa * ${step}`, axisType));
-    const values = [...keyNames, ...arrays, d.arrayToJson(axisValues)];
+    const values = [...keyNames, ...arrays, typedArrayJson(axisValues, axisType === 'real' ? 'real' : 'string', d)];
     const nonempty = rel.keys.length === 0 && !rel.nonempty ? ` WHERE ${this.q('__rows')} > 0` : '';
     return this.renamed(values, rel.columns, ` FROM (${located}) AS __a${nonempty}`);
   }
@@ -479,7 +479,7 @@ class Generator {
       case 'datetime':
         return d.datetime(Number(v));
       case 'dynamic':
-        return d.json(JSON.stringify(v));
+        return d.json(e.json ?? JSON.stringify(v));
       default:
         return this.unsupported(`a ${e.type} literal`);
     }
