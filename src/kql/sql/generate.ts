@@ -16,6 +16,7 @@ import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
 import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
+import { forEachExpr } from '../ir-walk.js';
 import type { Column } from '../types.js';
 import type { Capability, Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
@@ -53,6 +54,8 @@ class Generator {
   private span: Span | undefined;
   /** The rows' order while a project's items are written (for next, prev, row_number). */
   private over: string | undefined;
+  /** The running-count column of each row_number(start, restart) of the project being written, by its restart. */
+  private restartGroups = new Map<Expr, string>();
 
   constructor(options: GenerateOptions) {
     this.d = options.dialect;
@@ -101,15 +104,8 @@ class Generator {
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, '');
       case 'filter':
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t WHERE ${this.expr(rel.predicate, true)}`;
-      case 'project': {
-        const outer = this.over;
-        this.over = rel.order ? this.orderBy(rel.order) : undefined;
-        try {
-          return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`);
-        } finally {
-          this.over = outer;
-        }
-      }
+      case 'project':
+        return this.project(rel);
       case 'distinct':
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`, true);
       case 'summarize':
@@ -132,6 +128,37 @@ class Generator {
         return this.range(rel);
       case 'topnested':
         return this.topNested(rel);
+    }
+  }
+
+  /**
+   * A project; with the input's row order when its items use it (next, prev, row_number). `row_number(start,
+   * restart)` numbers rows from `start` again wherever `restart` is true: the restart condition is computed first
+   * (`__rs`), then a running count of restarts (`__rg`) partitions the numbering.
+   */
+  private project(rel: Extract<Rel, { k: 'project' }>): string {
+    const outerOver = this.over;
+    const outerGroups = this.restartGroups;
+    this.over = rel.order ? this.orderBy(rel.order) : undefined;
+    try {
+      let from = this.relation(rel.input);
+      const restarts: Expr[] = [];
+      if (this.over !== undefined) {
+        for (const item of rel.items) {
+          forEachExpr(item.expr, (e) => (e.k === 'call' && e.fn === 'row_number' && e.args[1] ? restarts.push(e.args[1]) : undefined));
+        }
+      }
+      this.restartGroups = new Map(restarts.map((e, i) => [e, this.q(`__rg${i}`)]));
+      if (restarts.length > 0) {
+        const conditions = restarts.map((e, i) => `${this.expr(e, false)} AS ${this.q(`__rs${i}`)}`);
+        const groups = restarts.map((_, i) =>
+          `sum(CASE WHEN ${this.q(`__rs${i}`)} THEN 1 ELSE 0 END) OVER (${this.over} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${this.q(`__rg${i}`)}`);
+        from = `SELECT *, ${groups.join(', ')} FROM (SELECT *, ${conditions.join(', ')} FROM (${from}) AS __w) AS __v`;
+      }
+      return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${from}) AS __t`);
+    } finally {
+      this.over = outerOver;
+      this.restartGroups = outerGroups;
     }
   }
 
@@ -434,6 +461,7 @@ class Generator {
     return {
       d: this.d, type, truth,
       ...(this.over === undefined ? {} : { over: this.over }),
+      partitionOf: (e) => this.restartGroups.get(e),
       unsupported: (what) => this.unsupported(what, span),
       sql: (e, t) => this.expr(e, t),
       firstColumn: (rel, transform) => this.firstColumn(rel, transform),
