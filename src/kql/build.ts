@@ -16,13 +16,13 @@ import { UnsupportedKqlError } from './errors.js';
 import { located, type Expr, type Rel } from './ir.js';
 import {
   ASIM_FUNCTIONS, analyzeKql, callArguments, descendantsOfKind, elements, expansionOf, must, referencedSymbol, resultType,
-  signatureParameters, textOf, unresolvedTables, type KNode,
+  isExtraTable, signatureParameters, textOf, unresolvedTables, type KNode,
 } from './kusto.js';
 import { asimRead, asimScan } from './build/asim.js';
 import {
   isTabularType, spanOf, unnamed, type Binding, type BuildOptions, type Builder, type Env, type Scope,
 } from './build/context.js';
-import { OPERATORS, union } from './build/operators.js';
+import { OPERATORS, search, union } from './build/operators.js';
 import { buildScalar } from './build/scalars.js';
 import { scalarTypeOf, type Column, type ScalarType } from './types.js';
 
@@ -103,6 +103,8 @@ class QueryBuilder implements Builder {
       }
       case 'UnionOperator':
         return union(this, node, undefined, env);
+      case 'SearchOperator':
+        return search(this, node, undefined, this.columnsOf(node), env);
       case 'MaterializeExpression':
         // materialize() evaluates once; results are the same as evaluating each time (deterministic queries).
         return this.tabular(must(node, 'Expression'), env);
@@ -132,7 +134,9 @@ class QueryBuilder implements Builder {
     if (named && !bound && referencedSymbol(node)?.symbolKind === 'Variable') return named;
     const symbol = referencedSymbol(node);
     if (symbol?.symbolKind === 'Table' && name === ASIM_TABLE) return asimScan(this.columnsOf(node), this.options, node);
+    if (symbol?.symbolKind === 'Table' && isExtraTable(name)) return { k: 'scan', table: name, columns: this.columnsOf(node) };
     if (symbol?.symbolKind === 'Function' && ASIM_FUNCTIONS.includes(name) && !bound) return this.asimRead(node, new Map());
+    if (symbol?.symbolKind === 'Function' && !bound) return this.expandFunctionReference(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
     return this.unsupported(`reference to '${name}'`, node);
   }
 
@@ -145,6 +149,10 @@ class QueryBuilder implements Builder {
     }
     if (!bound && ASIM_FUNCTIONS.includes(name)) return this.asimRead(node, this.argumentValues(node, env));
     if (bound?.k === 'function') return this.expandFunction(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    // A function of the database (kusto.ts extendSchema): expanded like a let function.
+    if (!bound && referencedSymbol(node)?.symbolKind === 'Function' && expansionOf(node)) {
+      return this.expandFunction(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    }
     return this.unsupported(`tabular function '${name}'`, node);
   }
 

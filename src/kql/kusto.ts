@@ -45,6 +45,41 @@ export const ASIM_FUNCTIONS: readonly string[] = [...ASIM_FILTERING_FUNCTIONS, .
 
 let globalState: Bridged | undefined;
 
+/** A table the database holds besides the ASIM table (a watchlist, a summary table): its name and columns. */
+export interface ExtraTable {
+  readonly name: string;
+  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
+}
+
+/**
+ * A function of the database written in KQL (`parameters` as Kusto declares them, e.g. `(alias:string)`; `body`
+ * as `{ … }`): calls are expanded like `let` functions, with the arguments bound to the parameters.
+ */
+export interface ExtraFunction {
+  readonly name: string;
+  readonly parameters: string;
+  readonly body: string;
+}
+
+const extraTables = new Map<string, ExtraTable>();
+const extraFunctions = new Map<string, ExtraFunction>();
+
+/**
+ * Adds tables and functions to the database queries are bound against (e.g. `_GetWatchlist`, summary tables).
+ * A name registered again replaces the earlier one. Queries read a table as a scan of the store's table of that
+ * name; the store must hold it.
+ */
+export function extendSchema(extension: { readonly tables?: readonly ExtraTable[]; readonly functions?: readonly ExtraFunction[] }): void {
+  for (const table of extension.tables ?? []) extraTables.set(table.name, table);
+  for (const fn of extension.functions ?? []) extraFunctions.set(fn.name, fn);
+  globalState = undefined;
+}
+
+/** Whether a name is a table added by extendSchema. */
+export function isExtraTable(name: string): boolean {
+  return extraTables.has(name);
+}
+
 /**
  * The global schema: the ASIM table and the ASIM functions. The function bodies only serve the binder (they give
  * the result schema); the IR builder expands calls to them itself with the parsers' filtering semantics.
@@ -60,7 +95,12 @@ function schemaGlobals(): Bridged {
     ...ASIM_FILTERING_FUNCTIONS.map((name) => new S.FunctionSymbol.$ctor16(name, IM_NETWORK_SESSION_PARAMETERS, body, null)),
     ...ASIM_PACK_ONLY_FUNCTIONS.map((name) => new S.FunctionSymbol.$ctor16(name, '(pack:bool=false)', body, null)),
   ];
-  const database = new S.DatabaseSymbol.ctor('smbwatch', [table, ...functions]);
+  const quoted = (c: { name: string; type: string }): string => `['${c.name.replace(/'/g, "\\'")}']:${c.type}`;
+  const extras = [
+    ...[...extraTables.values()].map((t) => S.TableSymbol.From(`(${t.columns.map(quoted).join(', ')})`).WithName(t.name)),
+    ...[...extraFunctions.values()].map((f) => new S.FunctionSymbol.$ctor16(f.name, f.parameters, f.body, null)),
+  ];
+  const database = new S.DatabaseSymbol.ctor('smbwatch', [table, ...functions, ...extras]);
   globalState = Kusto.Language.GlobalState.Default.WithDatabase(database);
   return globalState;
 }

@@ -3,14 +3,15 @@
  * operator without an entry is refused (SMB001) by name. Each builder gets the operator node, its input relation,
  * the binder's output columns and the lexical environment.
  */
-import { call, col, lit, type Aggregate, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
+import { call, col, lit, or, type Aggregate, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
 import { child, elements, must, resultType, textOf, unresolvedTables, type KNode } from '../kusto.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import type { AggregateSite } from '../functions/types.js';
 import { isNumeric, type Column } from '../types.js';
 import { columnsRead, forEachExpr } from '../ir-walk.js';
+import { asimScan } from './asim.js';
 import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
-import { buildColumns, typeArgumentOf } from './scalars.js';
+import { buildColumns, callSite, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
 
 export type OperatorBuilder = (b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env) => Rel;
@@ -44,6 +45,8 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
   UnionOperator: (b, op, input, _columns, env) => union(b, op, input, env),
   MvExpandOperator: mvExpand,
   GetSchemaOperator: getSchema,
+  TopNestedOperator: topNested,
+  SearchOperator: (b, op, input, columns, env) => search(b, op, input, columns, env),
   RenderOperator: render,
   MakeSeriesOperator: makeSeries,
   AsOperator: (b, op, input) => {
@@ -85,6 +88,7 @@ function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], e
   return { k: 'project', input, columns, items };
 }
 
+/** project: each item reads the input's columns (unlike extend, a later item does not see an earlier one). */
 function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
   const scope = new Map<string, Expr>();
   const items: NamedExpr[] = [];
@@ -95,7 +99,6 @@ function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], 
     for (const expr of exprs) {
       const name = columns[next++]?.name;
       if (!name) return b.unsupported('a project item the binder did not type', item);
-      scope.set(name, expr);
       items.push({ name, expr });
     }
   }
@@ -149,22 +152,8 @@ function summarize(b: Builder, op: KNode, input: Rel, columns: readonly Column[]
 }
 
 function aggregateSite(b: Builder, node: KNode, name: string, input: Rel, keys: readonly NamedExpr[], env: Env): Omit<AggregateSite, 'names' | 'types'> {
-  const argNodes = elements(must(node, 'ArgumentList'), 'Expressions').map(unnamed);
-  const build = (n: KNode): Expr => b.scalar(n, env, new Map());
-  return {
-    name,
-    node,
-    type: scalarOf(resultType(node)) ?? 'dynamic',
-    argNodes,
-    args: () => argNodes.map(build),
-    scalar: build,
-    unsupported: (what, at) => b.unsupported(what, at ?? node),
-    now: b.options.now,
-    constantText: (n) => constantOf(n)?.value,
-    typeArgument: typeArgumentOf,
-    input: input.columns,
-    keys: keys.map((k) => k.name),
-  };
+  const { column: _column, ...site } = callSite(b, node, name, scalarOf(resultType(node)) ?? 'dynamic', env, new Map());
+  return { ...site, input: input.columns, keys: keys.map((k) => k.name) };
 }
 
 function distinct(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
@@ -535,4 +524,101 @@ function ordered(b: Builder, op: KNode, rel: Rel): Rel {
   const order = rowOrder(rel.input);
   if (!order) return b.unsupported('next(), prev() or row_number() over rows in no defined order (sort them first: smbwatch keeps no arbitrary order)', op);
   return { ...rel, order };
+}
+
+// ---------------------------------------------------------------- top-nested
+
+/** top-nested [N] of Expr by Aggregation [asc|desc], … (top-nested-operator); `with others` is refused. */
+function topNested(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
+  const levels = elements(op, 'Clauses').map((clause, i) => {
+    if (child(clause, 'WithOthersClause')) return b.unsupported('top-nested … with others', clause);
+    const countNode = child(clause, 'Expression');
+    const count = countNode ? rowCount(b, countNode, env) : undefined;
+    const key = b.scalar(unnamed(must(clause, 'OfExpression')), env, new Map());
+    const byNode = must(clause, 'ByExpression');
+    const ordering = byNode.kind === 'OrderedExpression' ? child(byNode, 'Ordering') : undefined;
+    const descending = ordering ? child(ordering, 'AscOrDescKeyword')?.text.toLowerCase() !== 'asc' : true;
+    const callNode = unnamed(byNode.kind === 'OrderedExpression' ? must(byNode, 'Expression') : byNode);
+    const name = columns[2 * i + 1]?.name;
+    if (!name || callNode.kind !== 'FunctionCallExpression') return b.unsupported('a top-nested aggregation that is not one aggregate call', byNode);
+    const agg = seriesAggregate(b, callNode, name, input, [], env);
+    if (!agg) return b.unsupported('this top-nested aggregation', byNode);
+    return { key, agg: { ...agg, span: spanOf(callNode) }, descending, ...(count === undefined ? {} : { count }) };
+  });
+  if (columns.length !== 2 * levels.length) return b.unsupported('this top-nested form', op);
+  return { k: 'topnested', input, columns, levels };
+}
+
+// ---------------------------------------------------------------- search
+
+/** The term operator a search literal stands for (search-operator: `err` has, `err*` hasprefix, …). */
+function searchTerm(term: string, caseSensitive: boolean): (text: Expr) => Expr {
+  const cs = caseSensitive ? '_cs' : '';
+  const inner = term.replace(/^\*|\*$/g, '');
+  if (term === '*') return () => lit(true, 'bool');
+  if (!inner.includes('*')) {
+    const starts = term.startsWith('*');
+    const ends = term.endsWith('*') && term.length > 1;
+    // hasprefix/hassuffix have no case-sensitive forms among the IR operators: those searches use a regex.
+    if (starts && ends) return (t) => call(`contains${cs}`, 'bool', t, lit(inner, 'string'));
+    if (!starts && !ends) return (t) => call(caseSensitive ? 'has_cs' : 'has', 'bool', t, lit(inner, 'string'));
+    if (!caseSensitive) return (t) => call(ends ? 'hasprefix' : 'hassuffix', 'bool', t, lit(inner, 'string'));
+  }
+  // `Lab*PC`: matches regex \bLab.*PC\b (docs), each part taken literally.
+  const body = term.split('*').map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, (ch) => `\\${ch}`)).join('.*');
+  const pattern = `${caseSensitive ? '' : '(?i)'}${term.startsWith('*') ? '' : '\\b'}${body}${term.endsWith('*') ? '' : '\\b'}`;
+  return (t) => call('matches_regex', 'bool', t, lit(pattern, 'string'));
+}
+
+/**
+ * search [kind=…] Predicate over the input (or, without one, the ASIM table — the only table of the database): a
+ * string literal searches every column as text (`where * has "err"`), `Col:"x"` one column; other expressions are
+ * ordinary predicates. The output starts with `$table`: the name of the table read (search-operator).
+ */
+export function search(b: Builder, op: KNode, input: Rel | undefined, columns: readonly Column[], env: Env): Rel {
+  let caseSensitive = false;
+  for (const parameter of elements(op, 'Parameters')) {
+    const name = textOf(must(parameter, 'Name'), 'SimpleName');
+    const value = must(parameter, 'Expression').text.toLowerCase();
+    if (name === 'kind' && ['default', 'case_insensitive', 'case_sensitive'].includes(value)) caseSensitive = value === 'case_sensitive';
+    else return b.unsupported(`search parameter '${name}'`, parameter);
+  }
+  if (child(op, 'InClause') || child(op, 'DataScope')) return b.unsupported('search in (…)', op);
+  const source = input ?? asimScan(columns.slice(1), b.options, op);
+  const table = tableOf(source);
+  if (!table) return b.unsupported('search over a computed input (Kusto names its $table in an undocumented way)', op);
+  const asText = (c: Column): Expr => (c.type === 'string' ? col(c.name, 'string') : call('tostring', 'string', col(c.name, c.type)));
+  const predicate = (node: KNode): Expr => {
+    switch (node.kind) {
+      case 'AndExpression':
+      case 'OrExpression':
+        return call(node.kind === 'AndExpression' ? 'and' : 'or', 'bool', predicate(must(node, 'Left')), predicate(must(node, 'Right')));
+      case 'ParenthesizedExpression':
+        return predicate(must(node, 'Expression'));
+      case 'StringLiteralExpression': {
+        const term = constantOf(node)?.value ?? '';
+        const test = searchTerm(term, caseSensitive);
+        return or(...source.columns.map((c) => test(asText(c))));
+      }
+      case 'StarExpression':
+        return lit(true, 'bool');
+      case 'SearchExpression': {
+        const column = b.scalar(must(node, 'Left'), env, new Map());
+        const term = constantOf(must(node, 'Right'))?.value ?? '';
+        return searchTerm(term, caseSensitive)(column.type === 'string' ? column : call('tostring', 'string', column));
+      }
+      default:
+        return b.scalar(node, env, new Map());
+    }
+  };
+  const filtered: Rel = { k: 'filter', input: source, columns: source.columns, predicate: predicate(must(op, 'Condition')) };
+  const items = columns.map((c, i) => ({ name: c.name, expr: i === 0 ? lit(table, 'string') : col(c.name, c.type) }));
+  return { k: 'project', input: filtered, columns, items };
+}
+
+/** The table a relation reads when it is a read of one table, possibly filtered (its rows are that table's). */
+function tableOf(rel: Rel): string | undefined {
+  if (rel.k === 'scan') return rel.table;
+  if (rel.k === 'filter') return tableOf(rel.input);
+  return undefined;
 }

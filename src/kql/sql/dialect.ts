@@ -138,6 +138,11 @@ export interface Dialect {
   arrayToJson(array: string): string;
   /** The text of a number (NULL for NULL): an integer's digits, a double's shortest round-trip text. */
   numberText(sql: string): string;
+  /**
+   * A double as JSON writes it in a Kusto dynamic value: a whole value keeps its `.0` (`4.0`, as the docs print
+   * make-series averages); NULL for NULL and for NaN and ±inf, which JSON cannot hold.
+   */
+  realJson(sql: string): string;
   /** A string → its JSON text (quoted, escaped). */
   jsonQuote(sql: string): string;
   /** Whether a string is valid JSON text. */

@@ -148,6 +148,8 @@ export const duckdb: Dialect = {
     `CASE WHEN json_type(__n) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(__n AS DOUBLE) END) ELSE CAST([] AS DOUBLE[]) END`,
   arrayToJson: (a) => `CAST(to_json(${a}) AS JSON)`,
   numberText: (s) => `CAST(${s} AS VARCHAR)`,
+  // DuckDB's text of a double keeps the `.0` of a whole value.
+  realJson: (s) => `CASE WHEN isfinite(CAST(${s} AS DOUBLE)) THEN CAST(CAST(${s} AS DOUBLE) AS VARCHAR) END`,
   jsonQuote: (s) => `CAST(to_json(CAST(${s} AS VARCHAR)) AS VARCHAR)`,
   jsonValid: (s) => `coalesce(json_valid(${s}), false)`,
   jsonShape: (j) => `CASE json_type(${j}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN NULL THEN NULL ELSE 'scalar' END`,

@@ -14,8 +14,9 @@
 import { UnsupportedKqlError } from '../errors.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
-import { dynamicDatetimeText } from '../functions/dynamic.js';
+import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
+import { forEachExpr } from '../ir-walk.js';
 import type { Column } from '../types.js';
 import type { Capability, Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
@@ -53,6 +54,8 @@ class Generator {
   private span: Span | undefined;
   /** The rows' order while a project's items are written (for next, prev, row_number). */
   private over: string | undefined;
+  /** The running-count column of each row_number(start, restart) of the project being written, by its restart. */
+  private restartGroups = new Map<Expr, string>();
 
   constructor(options: GenerateOptions) {
     this.d = options.dialect;
@@ -101,15 +104,8 @@ class Generator {
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, '');
       case 'filter':
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t WHERE ${this.expr(rel.predicate, true)}`;
-      case 'project': {
-        const outer = this.over;
-        this.over = rel.order ? this.orderBy(rel.order) : undefined;
-        try {
-          return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`);
-        } finally {
-          this.over = outer;
-        }
-      }
+      case 'project':
+        return this.project(rel);
       case 'distinct':
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`, true);
       case 'summarize':
@@ -130,6 +126,39 @@ class Generator {
         return this.relation(rel.input);
       case 'range':
         return this.range(rel);
+      case 'topnested':
+        return this.topNested(rel);
+    }
+  }
+
+  /**
+   * A project; with the input's row order when its items use it (next, prev, row_number). `row_number(start,
+   * restart)` numbers rows from `start` again wherever `restart` is true: the restart condition is computed first
+   * (`__rs`), then a running count of restarts (`__rg`) partitions the numbering.
+   */
+  private project(rel: Extract<Rel, { k: 'project' }>): string {
+    const outerOver = this.over;
+    const outerGroups = this.restartGroups;
+    this.over = rel.order ? this.orderBy(rel.order) : undefined;
+    try {
+      let from = this.relation(rel.input);
+      const restarts: Expr[] = [];
+      if (this.over !== undefined) {
+        for (const item of rel.items) {
+          forEachExpr(item.expr, (e) => (e.k === 'call' && e.fn === 'row_number' && e.args[1] ? restarts.push(e.args[1]) : undefined));
+        }
+      }
+      this.restartGroups = new Map(restarts.map((e, i) => [e, this.q(`__rg${i}`)]));
+      if (restarts.length > 0) {
+        const conditions = restarts.map((e, i) => `${this.expr(e, false)} AS ${this.q(`__rs${i}`)}`);
+        const groups = restarts.map((_, i) =>
+          `sum(CASE WHEN ${this.q(`__rs${i}`)} THEN 1 ELSE 0 END) OVER (${this.over} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${this.q(`__rg${i}`)}`);
+        from = `SELECT *, ${groups.join(', ')} FROM (SELECT *, ${conditions.join(', ')} FROM (${from}) AS __w) AS __v`;
+      }
+      return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${from}) AS __t`);
+    } finally {
+      this.over = outerOver;
+      this.restartGroups = outerGroups;
     }
   }
 
@@ -311,12 +340,43 @@ class Generator {
     const arrays = rel.aggregates.map((a, j) => {
       const fill = d.cast(this.expr(a.fill, false), a.agg.type);
       const value = d.tupleGet(d.arrayAt(this.q('__g'), '__sp'), j + 1);
-      return d.arrayToJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`));
+      return typedArrayJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`), a.agg.type, d);
     });
     const axisValues = d.arrayMap(d.arrayRange(this.q('__n')), '__sa', this.seriesAxisValue(`${this.q('__st')} + __sa * ${step}`, axisType));
-    const values = [...keyNames, ...arrays, d.arrayToJson(axisValues)];
+    const values = [...keyNames, ...arrays, typedArrayJson(axisValues, axisType === 'real' ? 'real' : 'string', d)];
     const nonempty = rel.keys.length === 0 && !rel.nonempty ? ` WHERE ${this.q('__rows')} > 0` : '';
     return this.renamed(values, rel.columns, ` FROM (${located}) AS __a${nonempty}`);
+  }
+
+  /**
+   * top-nested, level by level: group by the keys so far, aggregate, number the groups within their parent by the
+   * aggregate (ties by the key, so that the engines agree) and keep the first n; then join the levels on their
+   * common keys, so that a level keeps only children of kept parents.
+   */
+  private topNested(rel: Extract<Rel, { k: 'topnested' }>): string {
+    const d = this.d;
+    if (!d.capabilities.windowFunctions) return this.unsupported(`top-nested on ${d.label} (needs windowFunctions)`);
+    const input = this.relation(rel.input);
+    const key = (i: number): string => this.q(`__k${i}`);
+    const keyed = `SELECT *, ${rel.levels.map((l, i) => `${this.typedValue(l.key)} AS ${key(i)}`).join(', ')} FROM (${input}) AS __s`;
+    const levels = rel.levels.map((level, i) => {
+      const keys = rel.levels.slice(0, i + 1).map((_, j) => key(j));
+      const parents = keys.slice(0, i);
+      const aggregate = `${d.cast(this.aggregate(level.agg), level.agg.type)} AS ${this.q('__a')}`;
+      const grouped = `SELECT ${keys.join(', ')}, ${aggregate} FROM (${keyed}) AS __g GROUP BY ${keys.join(', ')}`;
+      const order = `${this.q('__a')} ${level.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}, ${key(i)} ASC NULLS FIRST`;
+      const partition = parents.length ? `PARTITION BY ${parents.join(', ')} ` : '';
+      const ranked = `SELECT *, row_number() OVER (${partition}ORDER BY ${order}) AS ${this.q('__r')} FROM (${grouped}) AS __h`;
+      return level.count === undefined ? ranked : `SELECT * FROM (${ranked}) AS __n WHERE ${this.q('__r')} <= ${level.count}`;
+    });
+    const from = levels.map((sql, i) => {
+      const alias = `__t${i}`;
+      if (i === 0) return `(${sql}) AS ${alias}`;
+      const on = rel.levels.slice(0, i).map((_, j) => d.nullSafeEquals(`__t${i - 1}.${key(j)}`, `${alias}.${key(j)}`)).join(' AND ');
+      return `INNER JOIN (${sql}) AS ${alias} ON ${on}`;
+    }).join(' ');
+    const values = rel.levels.flatMap((_, i) => [`__t${i}.${key(i)}`, `__t${i}.${this.q('__a')}`]);
+    return this.renamed(values, rel.columns, ` FROM ${from}`);
   }
 
   /**
@@ -401,6 +461,7 @@ class Generator {
     return {
       d: this.d, type, truth,
       ...(this.over === undefined ? {} : { over: this.over }),
+      partitionOf: (e) => this.restartGroups.get(e),
       unsupported: (what) => this.unsupported(what, span),
       sql: (e, t) => this.expr(e, t),
       firstColumn: (rel, transform) => this.firstColumn(rel, transform),
@@ -446,7 +507,7 @@ class Generator {
       case 'datetime':
         return d.datetime(Number(v));
       case 'dynamic':
-        return d.json(JSON.stringify(v));
+        return d.json(e.json ?? JSON.stringify(v));
       default:
         return this.unsupported(`a ${e.type} literal`);
     }
