@@ -1,0 +1,73 @@
+/**
+ * `smbwatch explain ALERT_ID`: the evidence behind a stored alert (src/explain/), read from the store at the
+ * alert's run time with the rule's own plan.
+ */
+import { Option, type Command } from 'commander';
+import { AlertLookupError, findAlert } from '../explain/find.js';
+import { explainAlert } from '../explain/explain.js';
+import { renderExplanationText } from '../explain/render.js';
+import { loadRuleSet, RuleLoadError } from '../rules/load.js';
+import { openDuckDbStore } from '../store/duckdb.js';
+import { dbOption, resolveDbPath } from './options.js';
+import { CommandError, EXIT_FAILED, reportErrors } from './run.js';
+import { existsSync } from 'node:fs';
+
+interface ExplainOptions {
+  db?: string;
+  rules?: string;
+  output: 'text' | 'json';
+}
+
+export function register(program: Command): void {
+  program
+    .command('explain')
+    .description("Explain a stored alert: its source's daily series, the destinations behind it, how the rule scored it")
+    .argument('<alert-id>', 'an alert id, or a unique prefix of one (the id column of `smbwatch alerts`)')
+    .addOption(dbOption())
+    .option('--rules <path>', "where the alert's rule is, when it is not built in (a rule YAML file or directory)")
+    .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      `
+Example:
+  smbwatch alerts --db ./smbwatch-demo/demo.duckdb
+  smbwatch explain e653a5af --db ./smbwatch-demo/demo.duckdb
+
+Everything is counted over the store at the alert's run time T with the rule's own query plan: the measured
+count of the alert's group per day over the look-back (zero days included), the recent window's destinations
+(sessions, failures, first and last time, whether the baseline saw them), the formulas of the computed fields
+with the row's values, and rows in and out of each stage. The store is only read.`,
+    )
+    .action(async (id: string, options: ExplainOptions) => {
+      process.exitCode = await reportErrors('explain', () => explainCommand(id, options));
+    });
+}
+
+async function explainCommand(id: string, options: ExplainOptions): Promise<number> {
+  const path = resolveDbPath(options.db);
+  if (!existsSync(path)) throw new CommandError(`no store at ${path} (give --db)`, EXIT_FAILED);
+  let rules;
+  try {
+    rules = loadRuleSet(options.rules);
+  } catch (error) {
+    if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
+    throw error;
+  }
+  const store = await openDuckDbStore(path, { readOnly: true });
+  try {
+    let alert;
+    try {
+      alert = await findAlert(store, id);
+    } catch (error) {
+      if (error instanceof AlertLookupError) throw new CommandError(error.message, EXIT_FAILED);
+      throw error;
+    }
+    const rule = rules.find((r) => r.id === alert.ruleId);
+    if (!rule) throw new CommandError(`the alert's rule ${alert.ruleId} (${alert.ruleName}) is not loaded; give its file with --rules`, EXIT_FAILED);
+    const explanation = await explainAlert(store, rule, alert);
+    process.stdout.write(options.output === 'json' ? `${JSON.stringify(explanation, null, 2)}\n` : renderExplanationText(explanation));
+    return 0;
+  } finally {
+    await store.close();
+  }
+}
