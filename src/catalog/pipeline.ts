@@ -13,7 +13,8 @@ import { aggregateText, kqlName, kqlText } from './kql-text.js';
 import { inputsOf, nowCall, nowOffset } from './plan.js';
 
 export type StageKind =
-  | 'source' | 'where' | 'extend' | 'project' | 'summarize' | 'join' | 'union' | 'sort' | 'take' | 'distinct' | 'datatable' | 'print';
+  | 'source' | 'where' | 'extend' | 'project' | 'summarize' | 'join' | 'union' | 'sort' | 'take' | 'distinct' | 'datatable' | 'print'
+  | 'mv-expand' | 'make-series';
 
 /** A time window on TimeGenerated, as offsets from now (microseconds); absent bounds are open. */
 export interface TimeWindow {
@@ -149,6 +150,10 @@ function stageKind(n: Rel, below: Rel | undefined): StageKind {
       return 'take';
     case 'scan':
       return 'source';
+    case 'mvexpand':
+      return 'mv-expand';
+    case 'makeseries':
+      return 'make-series';
     default:
       return n.k;
   }
@@ -193,6 +198,13 @@ function stageText(n: Rel, below: Rel | undefined, inputs: readonly Pipeline[]):
       return `print ${n.items.map((i) => `${kqlName(i.name)} = ${kqlText(i.expr)}`).join(', ')}`;
     case 'scan':
       return n.table;
+    case 'mvexpand':
+      return `mv-expand ${n.expansions.map((e) => (e.expr.k === 'col' && e.expr.name === e.name ? kqlName(e.name) : `${kqlName(e.name)} = ${kqlText(e.expr)}`)).join(', ')}`;
+    case 'makeseries': {
+      const aggregates = n.aggregates.map((a) => `${kqlName(a.name)} = ${aggregateText(a.agg)}`).join(', ');
+      const keys = n.keys.map((k) => kqlName(k.name));
+      return `make-series ${aggregates} on ${kqlText(n.axis.expr)} step ${kqlText(n.step)}${keys.length > 0 ? ` by ${keys.join(', ')}` : ''}`;
+    }
   }
 }
 

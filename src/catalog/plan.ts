@@ -8,6 +8,7 @@
  */
 import { buildQuery } from '../kql/build.js';
 import { call, lit, type Expr, type Rel } from '../kql/ir.js';
+import { inputsOf } from '../kql/ir-walk.js';
 import { buildTemplate, instantiateIr, isNowMarker, NotTemplatableError, type Json, type QueryTemplate } from '../rules/cache/template.js';
 
 const MICROS_PER_MS = 1000;
@@ -85,18 +86,4 @@ export function nodeAt(root: Rel, path: readonly number[]): Rel {
   return node;
 }
 
-/** The relations a node reads, left to right. */
-export function inputsOf(rel: Rel): Rel[] {
-  switch (rel.k) {
-    case 'scan':
-    case 'datatable':
-    case 'print':
-      return [];
-    case 'join':
-      return [rel.left, rel.right];
-    case 'union':
-      return [...rel.inputs];
-    default:
-      return [rel.input];
-  }
-}
+export { inputsOf };

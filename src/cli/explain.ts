@@ -7,10 +7,9 @@ import { AlertLookupError, findAlert } from '../explain/find.js';
 import { explainAlert } from '../explain/explain.js';
 import { renderExplanationText } from '../explain/render.js';
 import { loadRuleSet, RuleLoadError } from '../rules/load.js';
-import { openDuckDbStore } from '../store/duckdb.js';
-import { dbOption, resolveDbPath } from './options.js';
+import { dbOption } from './options.js';
+import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
 import { CommandError, EXIT_FAILED, reportErrors } from './run.js';
-import { existsSync } from 'node:fs';
 
 interface ExplainOptions {
   db?: string;
@@ -44,8 +43,6 @@ with the row's values, and rows in and out of each stage. The store is only read
 }
 
 async function explainCommand(id: string, options: ExplainOptions): Promise<number> {
-  const path = resolveDbPath(options.db);
-  if (!existsSync(path)) throw new CommandError(`no store at ${path} (give --db)`, EXIT_FAILED);
   let rules;
   try {
     rules = loadRuleSet(options.rules);
@@ -53,7 +50,7 @@ async function explainCommand(id: string, options: ExplainOptions): Promise<numb
     if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
     throw error;
   }
-  const store = await openDuckDbStore(path, { readOnly: true });
+  const store = await openReadOnly(options.db);
   try {
     let alert;
     try {
@@ -69,5 +66,15 @@ async function explainCommand(id: string, options: ExplainOptions): Promise<numb
     return 0;
   } finally {
     await store.close();
+  }
+}
+
+/** The store named by --db, read-only; a missing or unreachable store is a CommandError. */
+export async function openReadOnly(db: string | undefined) {
+  try {
+    return await openStore(storeAddress(db), { readOnly: true });
+  } catch (error) {
+    if (isStoreError(error)) throw new CommandError(error.message, storeErrorStatus(error));
+    throw error;
   }
 }

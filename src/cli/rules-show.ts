@@ -3,15 +3,14 @@
  * lets, the main pipeline's stages, indicators, output fields, MITRE, schedule and entities; with `--at` (or
  * `--db`), how many rows enter and leave each stage when the rule runs at that time over the store.
  */
-import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { liveFigures, type LiveFigures } from '../catalog/live.js';
 import { catalogPage } from '../catalog/page.js';
 import { renderPageMarkdown, renderPageText } from '../catalog/render.js';
 import { applyParameters } from '../rules/parameters.js';
-import { openDuckDbStore } from '../store/duckdb.js';
-import { dbOption, resolveDbPath } from './options.js';
-import { collect, CommandError, EXIT_FAILED, parseTimeOption, reportErrors, selectRuleAndParameters } from './run.js';
+import { dbOption } from './options.js';
+import { openReadOnly } from './explain.js';
+import { collect, parseTimeOption, reportErrors, selectRuleAndParameters } from './run.js';
 
 interface ShowOptions {
   rules?: string;
@@ -55,9 +54,7 @@ async function showRule(id: string, options: ShowOptions): Promise<number> {
   const page = catalogPage(rule, parameters);
   let live: LiveFigures | undefined;
   if (at) {
-    const path = resolveDbPath(options.db);
-    if (!existsSync(path)) throw new CommandError(`no store at ${path} (give --db, or ingest logs first)`, EXIT_FAILED);
-    const store = await openDuckDbStore(path, { readOnly: true });
+    const store = await openReadOnly(options.db);
     try {
       live = await liveFigures(store, applyParameters(rule, parameters), rule.queryPeriodMs, page.pipeline, at);
     } finally {
