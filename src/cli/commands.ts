@@ -23,6 +23,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'backtest', load: () => import('./backtest.js') },
   { name: 'alerts', load: () => import('./alerts.js') },
   { name: 'explain', load: () => import('./explain.js') },
+  { name: 'report', load: () => import('./report.js') },
   { name: 'watch', load: () => import('./watch.js') },
   { name: 'demo', load: () => import('./demo.js') },
 ];

@@ -37,3 +37,29 @@ export async function findAlert(store: Pick<Store, 'query'>, prefix: string): Pr
   }
   return alerts[0]!;
 }
+
+export interface StoredAlertFilter {
+  /** Run times (query end) in [from, to], both included, when given. */
+  readonly from?: Date;
+  readonly to?: Date;
+  readonly ruleId?: string;
+}
+
+/** Stored alerts, oldest run first, without writing to the store (a store without alerts has none). */
+export async function storedAlerts(store: Pick<Store, 'query' | 'engine' | 'alerts'>, filter: StoredAlertFilter = {}): Promise<Alert[]> {
+  let alerts: Alert[];
+  if (store.engine === 'duckdb') {
+    if (!(await hasAlertsTable(store))) return [];
+    const result = await store.query(`SELECT alert_json FROM ${ALERTS_TABLE} ORDER BY query_end, display_name, alert_id`);
+    alerts = result.rows.map((row) => JSON.parse(String(row[0])) as Alert);
+  } else {
+    alerts = (await store.alerts.list({})).map((text) => JSON.parse(text) as Alert);
+  }
+  const from = filter.from?.getTime() ?? -Infinity;
+  const to = filter.to?.getTime() ?? Infinity;
+  const rule = filter.ruleId?.toLowerCase();
+  return alerts.filter((a) => {
+    const at = Date.parse(a.queryEndTime);
+    return at >= from && at <= to && (rule === undefined || a.ruleId === rule);
+  });
+}
