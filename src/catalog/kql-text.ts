@@ -98,6 +98,8 @@ export function kqlText(e: Expr): string {
       return `case(${[...e.whens.flatMap(([when, then]) => [kqlText(when), kqlText(then)]), kqlText(e.otherwise)].join(', ')})`;
     case 'call':
       return callText(e);
+    case 'subquery':
+      return `toscalar(… ${e.rel.k} …)`;
   }
 }
 

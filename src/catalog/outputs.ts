@@ -56,6 +56,7 @@ function trace(root: Rel, path: readonly number[], name: string): Origin {
     case 'filter':
     case 'sort':
     case 'limit':
+    case 'render':
       return trace(root, [...path, 0], name);
     case 'project':
     case 'distinct': {

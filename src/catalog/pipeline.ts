@@ -14,7 +14,7 @@ import { inputsOf, nowCall, nowOffset } from './plan.js';
 
 export type StageKind =
   | 'source' | 'where' | 'extend' | 'project' | 'summarize' | 'join' | 'union' | 'sort' | 'take' | 'distinct' | 'datatable' | 'print'
-  | 'mv-expand' | 'make-series';
+  | 'mv-expand' | 'make-series' | 'range' | 'render';
 
 /** A time window on TimeGenerated, as offsets from now (microseconds); absent bounds are open. */
 export interface TimeWindow {
@@ -200,6 +200,10 @@ function stageText(n: Rel, below: Rel | undefined, inputs: readonly Pipeline[]):
       return n.table;
     case 'mvexpand':
       return `mv-expand ${n.expansions.map((e) => (e.expr.k === 'col' && e.expr.name === e.name ? kqlName(e.name) : `${kqlName(e.name)} = ${kqlText(e.expr)}`)).join(', ')}`;
+    case 'range':
+      return `range ${kqlName(n.columns[0]?.name ?? 'x')} from ${kqlText(n.from)} to ${kqlText(n.to)} step ${kqlText(n.step)}`;
+    case 'render':
+      return `render ${n.visualization}`;
     case 'makeseries': {
       const aggregates = n.aggregates.map((a) => `${kqlName(a.name)} = ${aggregateText(a.agg)}`).join(', ');
       const keys = n.keys.map((k) => kqlName(k.name));

@@ -24,6 +24,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'alerts', load: () => import('./alerts.js') },
   { name: 'explain', load: () => import('./explain.js') },
   { name: 'report', load: () => import('./report.js') },
+  { name: 'ui', load: () => import('./ui.js') },
   { name: 'watch', load: () => import('./watch.js') },
   { name: 'demo', load: () => import('./demo.js') },
 ];

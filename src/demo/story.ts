@@ -128,6 +128,7 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
   if (context.commands.has('rules')) {
     next.push(`  smbwatch rules show ${alert?.ruleId ?? '8717e498-7b5d-4e23-9e7c-fa4913dbfd79'} --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the rule's stages, with counts`);
   }
+  if (context.commands.has('ui')) next.push(`  smbwatch ui --db ${db}  # a local web app: alerts, charts, rules with stage counts, backtest tuning`);
   if (context.commands.has('report')) next.push(`  smbwatch report --db ${db} -o smbwatch-report.html  # one HTML file: the alert, its charts, the rule`);
   next.push(`  smbwatch status --db ${db}`);
   lines.push('', 'Continue', ...next);

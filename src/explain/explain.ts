@@ -291,6 +291,7 @@ function withValues(e: Expr, row: Readonly<Record<string, KustoValue>>): Expr {
       return lit(typeof value === 'number' && !Number.isInteger(value) ? Math.round(value * 1000) / 1000 : value, e.type === 'real' && typeof value === 'number' && Number.isInteger(value) ? 'long' : e.type);
     }
     case 'lit':
+    case 'subquery':
       return e;
     case 'call':
       return { ...e, args: e.args.map((a) => withValues(a, row)) };

@@ -97,7 +97,7 @@ h1 { font-size: 22px; } h2 { font-size: 18px; border-bottom: 1px solid var(--lin
 h3 { font-size: 16px; margin-bottom: 4px; } h4 { font-size: 14px; margin: 16px 0 6px; color: var(--muted); }
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px 3px 0; text-align: left; vertical-align: top; }
-th { color: var(--muted); font-weight: 600; } td.num, th.num { text-align: right; }
+th { color: var(--muted); font-weight: 600; } td.num, th.num { text-align: right; white-space: nowrap; }
 table.stages td:nth-child(3) { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 .meta { color: var(--muted); margin-top: 0; }

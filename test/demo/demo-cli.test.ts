@@ -35,6 +35,7 @@ describe('smbwatch demo (CLI)', () => {
     // It ends by pointing at the commands that explain the alert and show it.
     expect(first.stdout).toMatch(/smbwatch explain [0-9a-f]{8} --db /);
     expect(first.stdout).toMatch(/smbwatch report --db \S+ -o smbwatch-report\.html/);
+    expect(first.stdout).toMatch(/smbwatch ui --db \S+ /);
 
     const second = runCli(['demo', '--dir', dir, '--seed', '5', ...SMALL]);
     expect(second.status).toBe(0);
