@@ -139,3 +139,26 @@ function listText(left: Expr, op: string, values: readonly Expr[]): string {
 export function aggregateText(agg: Aggregate): string {
   return `${agg.fn}(${agg.args.map(kqlText).join(', ')})`;
 }
+
+/** The text on one line, `//` comments (outside string literals) removed. */
+export function collapse(text: string): string {
+  let out = '';
+  let quote: string | undefined;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      out += c;
+      if (c === '\\' && i + 1 < text.length) out += text[++i];
+      else if (c === quote) quote = undefined;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      out += c;
+    } else if (c === '/' && text[i + 1] === '/') {
+      while (i < text.length && text[i] !== '\n') i++;
+      out += ' ';
+    } else {
+      out += c;
+    }
+  }
+  return out.replace(/\s+/g, ' ').trim();
+}

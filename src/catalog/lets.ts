@@ -3,6 +3,7 @@
  * earlier lets, tables and functions it derives from. The IR inlines lets, so they are read off Kusto.Language's
  * bound syntax tree (through kql/kusto.ts, the one module that touches it).
  */
+import { collapse } from './kql-text.js';
 import { analyzeKql, ASIM_FUNCTIONS, children, must, referencedSymbol, resultType, textOf, type KNode } from '../kql/kusto.js';
 
 export interface LetBinding {
@@ -18,6 +19,8 @@ export interface LetBinding {
   readonly derivesFrom: readonly string[];
   /** Tables and functions of the schema it reads (`_Im_NetworkSession`). */
   readonly reads: readonly string[];
+  /** Where its value is in the query text. */
+  readonly span: { readonly start: number; readonly length: number };
 }
 
 export function letBindings(query: string): LetBinding[] {
@@ -43,6 +46,7 @@ export function letBindings(query: string): LetBinding[] {
       kql: collapse(value.text),
       derivesFrom,
       reads,
+      span: { start: value.start, length: value.length },
     });
   }
   return lets;
@@ -63,25 +67,4 @@ function names(node: KNode): Array<{ name: string; external: boolean }> {
   return found;
 }
 
-/** The text on one line, `//` comments (outside string literals) removed. */
-export function collapse(text: string): string {
-  let out = '';
-  let quote: string | undefined;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      out += c;
-      if (c === '\\' && i + 1 < text.length) out += text[++i];
-      else if (c === quote) quote = undefined;
-    } else if (c === "'" || c === '"') {
-      quote = c;
-      out += c;
-    } else if (c === '/' && text[i + 1] === '/') {
-      while (i < text.length && text[i] !== '\n') i++;
-      out += ' ';
-    } else {
-      out += c;
-    }
-  }
-  return out.replace(/\s+/g, ' ').trim();
-}
+export { collapse };

@@ -10,8 +10,8 @@ import type { Rule } from '../rules/rule.js';
 import { indicatorsOf, type Indicator } from './indicators.js';
 import { letBindings, type LetBinding } from './lets.js';
 import { outputFieldsOf, type OutputField } from './outputs.js';
-import { mainPipeline, type Pipeline } from './pipeline.js';
-import { rulePlan } from './plan.js';
+import { mainPipeline, withLets, type Pipeline } from './pipeline.js';
+import { nodeAt, rulePlan } from './plan.js';
 
 export const CATALOG_FORMAT = 'smbwatch.catalog/1';
 
@@ -49,7 +49,8 @@ export interface CatalogPage {
 export function catalogPage(rule: Rule, overrides: Readonly<Record<string, string>> = {}): CatalogPage {
   const query = applyParameters(rule, overrides);
   const plan = rulePlan(query, rule.queryPeriodMs);
-  const pipeline = mainPipeline(plan.symbolic);
+  const lets = letBindings(query);
+  const pipeline = withLets(mainPipeline(plan.symbolic, query), lets, (stage) => nodeAt(plan.symbolic, stage.bottomPath).span);
   return {
     format: CATALOG_FORMAT,
     rule: {
@@ -73,7 +74,7 @@ export function catalogPage(rule: Rule, overrides: Readonly<Record<string, strin
     customDetails: rule.customDetails,
     overrides,
     parameters: ruleParameters(rule).map((p) => ({ ...p, value: overrides[p.name] ?? p.defaultText })),
-    lets: letBindings(query),
+    lets,
     pipeline,
     indicators: indicatorsOf(plan.symbolic, pipeline),
     outputFields: outputFieldsOf(plan.symbolic, pipeline),

@@ -9,7 +9,7 @@
  */
 import type { Expr, Rel } from '../kql/ir.js';
 import type { Column } from '../kql/types.js';
-import { aggregateText, kqlName, kqlText } from './kql-text.js';
+import { aggregateText, collapse, kqlName, kqlText } from './kql-text.js';
 import { inputsOf, nowCall, nowOffset } from './plan.js';
 
 export type StageKind =
@@ -28,6 +28,10 @@ export interface Stage {
   readonly kind: StageKind;
   /** The stage as KQL, written from the IR (inlined lets appear as their values). */
   readonly kql: string;
+  /** The rule's own text of the stage, when the IR knows where it came from (a source's function call, an operator). */
+  readonly text?: string;
+  /** The top-level `let` whose value holds the stage (the seed rule's stages 1–4 come from `userBaseline`). */
+  readonly let?: string;
   /** Path (input indexes from the root) of the stage's topmost IR node: its output is the stage's output. */
   readonly path: readonly number[];
   /** Path of the stage's lowest IR node: its inputs are the stage's inputs. */
@@ -44,12 +48,23 @@ export interface Pipeline {
   readonly stages: readonly Stage[];
 }
 
-/** The main pipeline of a plan, stages numbered from the source. */
-export function mainPipeline(root: Rel): Pipeline {
-  return pipelineAt(root, [], '');
+/** The main pipeline of a plan, stages numbered from the source; `query` is the text its spans point into. */
+export function mainPipeline(root: Rel, query?: string): Pipeline {
+  return pipelineAt(root, [], '', query);
 }
 
-function pipelineAt(top: Rel, topPath: readonly number[], prefix: string): Pipeline {
+/** The query's text at a node's span, on one line. */
+function spanText(node: Rel, query: string | undefined): string | undefined {
+  if (!node.span || query === undefined) return undefined;
+  return collapse(query.slice(node.span.start, node.span.start + node.span.length));
+}
+
+/** Filters the builder put over a read have the read's span, or none; a `where` of the query has its own. */
+function sameOrigin(filter: Rel, scan: Rel): boolean {
+  return filter.span === undefined || scan.span === undefined || (filter.span.start === scan.span.start && filter.span.length === scan.span.length);
+}
+
+function pipelineAt(top: Rel, topPath: readonly number[], prefix: string, query: string | undefined): Pipeline {
   // The chain from `top` down through first inputs, then bottom-up.
   const chain: Array<{ node: Rel; path: readonly number[] }> = [];
   let node: Rel | undefined = top;
@@ -69,7 +84,7 @@ function pipelineAt(top: Rel, topPath: readonly number[], prefix: string): Pipel
     // The source: the scan and the time-window filters directly above it.
     let j = 1;
     const windows: Expr[] = [];
-    for (let next = chain[j]?.node; next?.k === 'filter' && isWindowFilter(next); next = chain[j]?.node) {
+    for (let next = chain[j]?.node; next?.k === 'filter' && isWindowFilter(next) && sameOrigin(next, leaf.node); next = chain[j]?.node) {
       windows.push(...conjuncts(next.predicate));
       j++;
     }
@@ -79,6 +94,7 @@ function pipelineAt(top: Rel, topPath: readonly number[], prefix: string): Pipel
       number: number(),
       kind: 'source',
       kql: sourceText(leaf.node.table, windows),
+      ...optionalText(spanText(leaf.node, query)),
       path: topOfSource.path,
       bottomPath: leaf.path,
       columns: topOfSource.node.columns,
@@ -94,10 +110,34 @@ function pipelineAt(top: Rel, topPath: readonly number[], prefix: string): Pipel
     const inputs = inputsOf(n)
       .map((input, index) => ({ input, index }))
       .filter(({ index }) => n.k === 'union' || index > 0)
-      .map(({ input, index }, k) => pipelineAt(input, [...p, index], `${stageNumber}.${n.k === 'union' && inputsOf(n).length > 1 ? `${k + 1}.` : ''}`));
-    stages.push({ number: stageNumber, kind: stageKind(n, chain[i - 1]?.node), kql: stageText(n, chain[i - 1]?.node, inputs), path: p, bottomPath: p, columns: n.columns, inputs });
+      .map(({ input, index }, k) => pipelineAt(input, [...p, index], `${stageNumber}.${n.k === 'union' && inputsOf(n).length > 1 ? `${k + 1}.` : ''}`, query));
+    stages.push({
+      number: stageNumber,
+      kind: stageKind(n, chain[i - 1]?.node),
+      kql: stageText(n, chain[i - 1]?.node, inputs),
+      ...optionalText(spanText(n, query)),
+      path: p,
+      bottomPath: p,
+      columns: n.columns,
+      inputs,
+    });
   }
   return { stages };
+}
+
+function optionalText(text: string | undefined): { text?: string } {
+  return text === undefined ? {} : { text };
+}
+
+/** Each stage marked with the top-level let whose value holds its span. */
+export function withLets(pipeline: Pipeline, lets: ReadonlyArray<{ readonly name: string; readonly span?: { readonly start: number; readonly length: number } }>, spanOfStage: (stage: Stage) => { start: number; length: number } | undefined): Pipeline {
+  return {
+    stages: pipeline.stages.map((stage) => {
+      const span = spanOfStage(stage);
+      const owner = span && lets.find((l) => l.span && span.start >= l.span.start && span.start + span.length <= l.span.start + l.span.length);
+      return { ...stage, ...(owner ? { let: owner.name } : {}), inputs: stage.inputs.map((p) => withLets(p, lets, spanOfStage)) };
+    }),
+  };
 }
 
 /** Every stage of a pipeline and of its sub-pipelines, in reading order. */

@@ -13,7 +13,7 @@ export function pageTables(page: CatalogPage, live?: LiveFigures) {
   const figures = new Map((live?.stages ?? []).map((s) => [s.stage, s]));
   const stageRow = (stage: Stage): string[] => {
     const depth = stage.number.split('.').length - 1;
-    const row = [`${'  '.repeat(depth)}${stage.number}`, stage.kind, stage.kql];
+    const row = [`${'  '.repeat(depth)}${stage.number}`, stage.kind, stage.let ?? '', stage.kql];
     return live ? [...row, rowsIn(figures.get(stage.number)), outCount(figures.get(stage.number))] : row;
   };
   return {
@@ -26,7 +26,7 @@ export function pageTables(page: CatalogPage, live?: LiveFigures) {
       rows: page.lets.map((l) => [l.name, l.kind === 'scalar' ? l.type : l.kind, l.derivesFrom.join(', '), l.reads.join(', '), l.kql]),
     },
     stages: {
-      headers: live ? ['stage', 'kind', 'KQL', 'rows in', 'rows out'] : ['stage', 'kind', 'KQL'],
+      headers: live ? ['stage', 'kind', 'let', 'KQL', 'rows in', 'rows out'] : ['stage', 'kind', 'let', 'KQL'],
       rows: allStages(page.pipeline).map(stageRow),
     },
     indicators: {

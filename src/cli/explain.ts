@@ -6,10 +6,9 @@ import { Option, type Command } from 'commander';
 import { AlertLookupError, findAlert } from '../explain/find.js';
 import { explainAlert } from '../explain/explain.js';
 import { renderExplanationText } from '../explain/render.js';
-import { loadRuleSet, RuleLoadError } from '../rules/load.js';
 import { dbOption } from './options.js';
 import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
-import { CommandError, EXIT_FAILED, reportErrors } from './run.js';
+import { CommandError, EXIT_FAILED, loadRulesOption, reportErrors } from './run.js';
 
 interface ExplainOptions {
   db?: string;
@@ -43,13 +42,7 @@ with the row's values, and rows in and out of each stage. The store is only read
 }
 
 async function explainCommand(id: string, options: ExplainOptions): Promise<number> {
-  let rules;
-  try {
-    rules = loadRuleSet(options.rules);
-  } catch (error) {
-    if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
-    throw error;
-  }
+  const rules = loadRulesOption(options.rules);
   const store = await openReadOnly(options.db);
   try {
     let alert;

@@ -6,11 +6,9 @@ import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { buildReport } from '../report/report.js';
-import { loadRuleSet, RuleLoadError } from '../rules/load.js';
-import type { Rule } from '../rules/rule.js';
 import { openReadOnly } from './explain.js';
 import { dbOption } from './options.js';
-import { CommandError, EXIT_FAILED, parseTimeOption, reportErrors } from './run.js';
+import { CommandError, EXIT_FAILED, parseTimeOption, loadRulesOption, reportErrors } from './run.js';
 
 interface ReportOptions {
   db?: string;
@@ -50,13 +48,7 @@ first 50 of the period; the rest are listed). The store is only read.`,
 async function reportCommand(options: ReportOptions): Promise<number> {
   const from = options.from === undefined ? undefined : parseTimeOption('--from', options.from);
   const to = options.to === undefined ? undefined : parseTimeOption('--to', options.to);
-  let rules: Rule[];
-  try {
-    rules = loadRuleSet(options.rules);
-  } catch (error) {
-    if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
-    throw error;
-  }
+  const rules = loadRulesOption(options.rules);
   if (options.rule && !rules.some((r) => r.id === options.rule!.toLowerCase())) {
     throw new CommandError(`unknown rule id "${options.rule}"; known: ${rules.map((r) => r.id).join(', ')}`);
   }

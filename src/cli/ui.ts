@@ -2,12 +2,10 @@
  * `smbwatch ui`: the local web app over the store (src/ui/). Runs until interrupted.
  */
 import { InvalidArgumentError, type Command } from 'commander';
-import { loadRuleSet, RuleLoadError } from '../rules/load.js';
-import type { Rule } from '../rules/rule.js';
 import { storeAddress, storeMayExist, addressText } from '../store/engines.js';
 import { startUi } from '../ui/server.js';
 import { dbOption } from './options.js';
-import { CommandError, EXIT_FAILED, reportErrors } from './run.js';
+import { CommandError, EXIT_FAILED, loadRulesOption, reportErrors } from './run.js';
 
 interface UiOptions {
   db?: string;
@@ -48,13 +46,7 @@ requests) and nothing is stored; backtests run in memory. Listening on another a
 async function uiCommand(options: UiOptions): Promise<number> {
   const address = storeAddress(options.db);
   if (!storeMayExist(address)) throw new CommandError(`no store at ${addressText(address)} (give --db)`, EXIT_FAILED);
-  let rules: Rule[];
-  try {
-    rules = loadRuleSet(options.rules);
-  } catch (error) {
-    if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
-    throw error;
-  }
+  const rules = loadRulesOption(options.rules);
   const ui = await startUi({ address, rules, host: options.host, port: options.port });
   const open = ui.token ? `${ui.url}?token=${ui.token}` : ui.url;
   process.stdout.write(`smbwatch ui: ${open}  (store ${addressText(address)}; Ctrl-C stops it)\n`);

@@ -19,6 +19,11 @@ function seconds(iso: string): string {
   return iso.replace(/\.\d+Z$/, 'Z');
 }
 
+/** The alert's custom details (what the rule chose to carry), one line each. */
+export function customDetailLines(details: Readonly<Record<string, readonly KustoValue[]>>): string[] {
+  return Object.entries(details).map(([key, values]) => `${key}: ${values.map((v) => readable(v)).join(', ')}`);
+}
+
 /** Headline sentences about the measured group: what changed, where it went, how much failed. */
 export function measureSentences(m: MeasureEvidence): string[] {
   const group = Object.entries(m.keys).map(([k, v]) => `${k}=${readable(v)}`).join(', ');
@@ -77,6 +82,7 @@ export function renderExplanationText(e: Explanation): string {
     `  run at ${seconds(e.at)}, look-back [${seconds(e.window.start)}, ${seconds(e.window.end)}]; entities ${entities}`,
     ...a.rows.slice(0, 3).map((row) => `  row: ${Object.entries(row).map(([k, v]) => `${k}=${readable(v)}`).join(' ')}`),
     ...(a.rows.length > 3 ? [`  (+${a.rows.length - 3} more rows)`] : []),
+    ...customDetailLines(a.customDetails).map((l) => `  ${l}`),
     '',
   ];
   if (e.measure) {

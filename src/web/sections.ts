@@ -6,7 +6,7 @@ import type { LiveFigures } from '../catalog/live.js';
 import type { CatalogPage } from '../catalog/page.js';
 import { pageTables } from '../catalog/render.js';
 import type { Explanation } from '../explain/explain.js';
-import { measureSentences, readable, scoringSentences } from '../explain/render.js';
+import { customDetailLines, measureSentences, readable, scoringSentences } from '../explain/render.js';
 import { chartDiv, seriesChart } from './charts.js';
 import { count, esc, table } from './html.js';
 
@@ -30,6 +30,8 @@ export function alertSection(e: Explanation, links: SectionLinks, id: string): s
       ` · run at ${esc(seconds(e.at))} · look-back [${esc(seconds(e.window.start))}, ${esc(seconds(e.window.end))}] · ${esc(entities)}</p>`,
     table(Object.keys(a.rows[0] ?? {}), a.rows.slice(0, 10).map((row) => Object.values(row).map((v) => readable(v))), { className: 'row' }),
   ];
+  const details = customDetailLines(a.customDetails);
+  if (details.length > 0) parts.push(`<h4>Custom details</h4><ul class="details">${details.map((d) => `<li>${esc(d)}</li>`).join('')}</ul>`);
   if (e.measure) {
     const m = e.measure;
     parts.push(`<ul class="facts">${measureSentences(m).map((s) => `<li>${esc(s)}</li>`).join('')}</ul>`);
@@ -78,7 +80,7 @@ export function catalogSection(page: CatalogPage, live: LiveFigures | undefined,
     `<dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`,
     '<h4>Parameters</h4>', table(t.parameters.headers, t.parameters.rows, { className: 'parameters' }),
     `<h4>Stages${live ? ` — live at ${esc(seconds(live.at))}` : ''}</h4>`,
-    table(t.stages.headers, t.stages.rows.map((r) => r.map((c, i) => (i === stageIndex ? c : c.trim()))), { numeric: live ? [3, 4] : [], className: 'stages' }),
+    table(t.stages.headers, t.stages.rows.map((r) => r.map((c, i) => (i === stageIndex ? c : c.trim()))), { numeric: live ? [4, 5] : [], className: 'stages' }),
     '<h4>Indicators</h4>', table(t.indicators.headers, t.indicators.rows, { className: 'indicators' }),
     '<h4>Output fields</h4>', table(t.outputs.headers, t.outputs.rows, { className: 'outputs' }),
     '</section>',
@@ -98,7 +100,7 @@ h3 { font-size: 16px; margin-bottom: 4px; } h4 { font-size: 14px; margin: 16px 0
 table { border-collapse: collapse; margin: 6px 0 12px; font-size: 13px; }
 th, td { border-bottom: 1px solid var(--line); padding: 3px 10px 3px 0; text-align: left; vertical-align: top; }
 th { color: var(--muted); font-weight: 600; } td.num, th.num { text-align: right; white-space: nowrap; }
-table.stages td:nth-child(3) { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
+table.stages td:nth-child(4) { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 code { font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 12px; }
 .meta { color: var(--muted); margin-top: 0; }
 .sev { font-size: 12px; padding: 1px 6px; border-radius: 3px; background: #e4e7eb; }

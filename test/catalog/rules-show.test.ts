@@ -17,7 +17,7 @@ import { zeekConnTsv } from '../helpers/zeek.js';
 const tempDir = useTempDir();
 const seedRule = () => builtinRules().find((r) => r.id === DEFAULT_RULE_ID)!;
 
-describe('the seed rule catalog page', () => {
+describe('the seed rule catalog page', { timeout: 240_000 }, () => {
   const page = catalogPage(seedRule());
 
   it('has the main pipeline of 8 stages, the recent side numbered under the join', () => {
@@ -35,6 +35,12 @@ describe('the seed rule catalog page', () => {
     expect(page.pipeline.stages[5]!.kql).toBe('extend Deviation = abs(RecentCount - AvgCount) / AvgCount');
     expect(page.pipeline.stages[6]!.kql).toBe('where Deviation > 50');
     expect(page.pipeline.stages[7]!.kql).toBe('project SrcIpAddr, DstPortNumber, Deviation, Count = RecentCount');
+    // The rule's own words for each stage, and the let each comes from.
+    expect(page.pipeline.stages.map((s) => s.let ?? null)).toEqual(['userBaseline', 'userBaseline', 'userBaseline', 'userBaseline', 'UserBehaviorAnalysis', 'UserBehaviorAnalysis', null, null]);
+    expect(join.inputs[0]!.stages.map((s) => s.let)).toEqual(['recentUserActivity', 'recentUserActivity', 'recentUserActivity']);
+    expect(page.pipeline.stages[0]!.text).toBe('_Im_NetworkSession(starttime=ago(starttime), endtime=ago(endtime))');
+    expect(page.pipeline.stages[6]!.text).toBe('where Deviation > threshold');
+    expect(join.text).toBe('join kind=inner (recentUserActivity) on SrcIpAddr, DstPortNumber');
   });
 
   it('has the 4 indicators: Deviation gt; DstPortNumber match; SrcIpAddr cidr_match; SrcIpAddr ne', () => {
@@ -104,14 +110,16 @@ query: |
   | top 5 by Hosts desc
 `;
 
-describe('a catalog page for a rule of another shape', () => {
+describe('a catalog page for a rule of another shape', { timeout: 240_000 }, () => {
   it('numbers its stages, finds its indicators and the origin of its outputs', () => {
     const page = catalogPage(parseRule(FANOUT, 'fanout.yaml'));
-    // Time windows right over the table read (the look-back, and here the query's own `TimeGenerated > ago(1h)`)
-    // are the source's window, not indicators.
-    expect(page.pipeline.stages.map((s) => s.kind)).toEqual(['source', 'where', 'summarize', 'where', 'extend', 'sort', 'take']);
+    // The look-back is the source's window; the query's own `TimeGenerated > ago(1h)` is a stage, but a time window
+    // rather than an indicator.
+    expect(page.pipeline.stages.map((s) => s.kind)).toEqual(['source', 'where', 'where', 'summarize', 'where', 'extend', 'sort', 'take']);
     expect(page.pipeline.stages[0]!.kql).toBe('ASimNetworkSessionLogs | where TimeGenerated between (ago(1h) .. now())');
-    expect(page.pipeline.stages[1]!.kql).toBe('where DstPortNumber in (445) and SrcIpAddr != "10.0.0.9" and DstIpAddr !startswith "192.168."');
+    expect(page.pipeline.stages[1]!.kql).toBe('where TimeGenerated > ago(1h)');
+    expect(page.pipeline.stages[2]!.kql).toBe('where DstPortNumber in (445) and SrcIpAddr != "10.0.0.9" and DstIpAddr !startswith "192.168."');
+    expect(page.pipeline.stages[2]!.text).toBe('where DstPortNumber in (ports) and SrcIpAddr != backup and not(DstIpAddr startswith "192.168.")');
     expect(page.indicators.map((i) => [i.field, i.kind, i.values.join(',')])).toEqual([
       ['DstIpAddr', 'not_match', '192.168.'],
       ['DstPortNumber', 'in', '445'],
@@ -121,23 +129,23 @@ describe('a catalog page for a rule of another shape', () => {
     ]);
     expect(page.outputFields.map((f) => [f.name, f.stage, f.expression ?? null])).toEqual([
       ['SrcIpAddr', '1', null],
-      ['Hosts', '3', 'dcount(DstIpAddr)'],
-      ['Sessions', '3', 'count()'],
-      ['Ratio', '5', 'Sessions / Hosts'],
+      ['Hosts', '4', 'dcount(DstIpAddr)'],
+      ['Sessions', '4', 'count()'],
+      ['Ratio', '6', 'Sessions / Hosts'],
     ]);
     expect(page.mitre.tactics).toEqual(['LateralMovement', 'Discovery']);
-    expect(allStages(page.pipeline)).toHaveLength(7);
+    expect(allStages(page.pipeline)).toHaveLength(8);
   });
 });
 
-describe('smbwatch rules show (CLI)', () => {
+describe('smbwatch rules show (CLI)', { timeout: 240_000 }, () => {
   it('prints the page as text, Markdown and JSON; JSON is versioned', () => {
     const text = runCli(['rules', 'show', DEFAULT_RULE_ID]);
     expect(text.status).toBe(0);
     expect(text.stdout).toMatch(/^Anomaly in SMB Traffic\(ASIM Network Session schema\) v1\.0\.0/);
     expect(text.stdout).toMatch(/Indicators[^\n]*\n[^\n]*\n[^\n]*\n\s+Deviation\s+gt\s+>\s+50\s+7\n\s+DstPortNumber\s+match\s+has_any\s+139, 445/);
     const markdown = runCli(['rules', 'show', DEFAULT_RULE_ID, '--output', 'markdown']);
-    expect(markdown.stdout).toContain('| 5 | join | `join kind=inner (stages 5.1–5.3) on SrcIpAddr, DstPortNumber` |');
+    expect(markdown.stdout).toContain('| 5 | join | UserBehaviorAnalysis | `join kind=inner (stages 5.1–5.3) on SrcIpAddr, DstPortNumber` |');
     const json = JSON.parse(runCli(['rules', 'show', DEFAULT_RULE_ID, '--output', 'json']).stdout) as Record<string, unknown>;
     expect(json['format']).toBe('smbwatch.catalog/1');
     expect(Object.keys(json)).toEqual(['format', 'rule', 'mitre', 'schedule', 'trigger', 'entities', 'customDetails', 'overrides', 'parameters', 'lets', 'pipeline', 'indicators', 'outputFields']);
@@ -163,7 +171,7 @@ describe('smbwatch rules show (CLI)', () => {
     expect(by['8']!.rowsOut).toBe(0);
     const text = runCli(['rules', 'show', DEFAULT_RULE_ID, '--db', db, '--at', '2024-03-05T00:00:00Z']);
     expect(text.stdout).toMatch(/Live figures at 2024-03-05T00:00:00.000Z/);
-    expect(text.stdout).toMatch(/5\.3\s+summarize\s+summarize StartTimeUtc[^\n]+\s30\s+1\n/);
+    expect(text.stdout).toMatch(/5\.3\s+summarize\s+recentUserActivity\s+summarize StartTimeUtc[^\n]+\s30\s+1\n/);
   });
 
   it('refuses an unknown rule (2) and a missing store (1)', () => {

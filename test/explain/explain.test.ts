@@ -32,7 +32,7 @@ beforeAll(async () => {
 
 afterAll(() => rmSync(storeDir, { recursive: true, force: true }));
 
-describe('smbwatch explain on the demo alert', () => {
+describe('smbwatch explain on the demo alert', { timeout: 240_000 }, () => {
   it('states the planted facts in words: 243 sessions against a baseline of 3, 90 never-contacted destinations, the Deviation arithmetic', () => {
     const out = runCli(['explain', alertId.slice(0, 8), '--db', db]);
     expect(out.stderr).toBe('');
@@ -93,6 +93,8 @@ triggerOperator: gt
 triggerThreshold: 0
 eventGroupingSettings:
   aggregationKind: SingleAlert
+customDetails:
+  Licensee: SrcIpAddr
 query: |
   _Im_NetworkSession
   | where DstPortNumber == 1445
@@ -111,6 +113,7 @@ query: |
     expect(e.stages.stages[2]!.rowsOut).toBe(alerts[0]!.rows.length);
     const text = runCli(['explain', alerts[0]!.alertId.slice(0, 10), '--db', db, '--rules', rule]);
     expect(text.stdout).toMatch(/Stage counts at 2025-02-19T00:00:00Z/);
+    expect(text.stdout).toMatch(/\n  Licensee: 10\.10\.\d+\.\d+/);
 
     const unknown = runCli(['explain', 'ffffffff', '--db', db]);
     expect(unknown.status).toBe(1);

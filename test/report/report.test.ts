@@ -27,7 +27,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('smbwatch report', () => {
+describe('smbwatch report', { timeout: 240_000 }, () => {
   it('writes one self-contained file that renders every chart in Chromium without any request leaving it', async () => {
     const file = join(dir, 'report.html');
     const out = runCli(['report', '--db', db, '-o', file]);
