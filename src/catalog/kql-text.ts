@@ -100,6 +100,8 @@ export function kqlText(e: Expr): string {
       return callText(e);
     case 'subquery':
       return `toscalar(… ${e.rel.k} …)`;
+    default:
+      return `(${(e as { k: string }).k})`;
   }
 }
 

@@ -12,9 +12,11 @@ import type { Column } from '../kql/types.js';
 import { aggregateText, collapse, kqlName, kqlText } from './kql-text.js';
 import { inputsOf, nowCall, nowOffset } from './plan.js';
 
-export type StageKind =
-  | 'source' | 'where' | 'extend' | 'project' | 'summarize' | 'join' | 'union' | 'sort' | 'take' | 'distinct' | 'datatable' | 'print'
-  | 'mv-expand' | 'make-series' | 'range' | 'render';
+/**
+ * `source`, `where`, `extend`, `project`, `summarize`, `join`, `union`, `sort`, `take`, `distinct`, `datatable`,
+ * `print`, `mv-expand`, `make-series`, `range`, `render`; an IR node kind added later shows under its own name.
+ */
+export type StageKind = string;
 
 /** A time window on TimeGenerated, as offsets from now (microseconds); absent bounds are open. */
 export interface TimeWindow {
@@ -249,6 +251,8 @@ function stageText(n: Rel, below: Rel | undefined, inputs: readonly Pipeline[]):
       const keys = n.keys.map((k) => kqlName(k.name));
       return `make-series ${aggregates} on ${kqlText(n.axis.expr)} step ${kqlText(n.step)}${keys.length > 0 ? ` by ${keys.join(', ')}` : ''}`;
     }
+    default:
+      return (n as { k: string }).k;
   }
 }
 

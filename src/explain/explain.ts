@@ -292,6 +292,7 @@ function withValues(e: Expr, row: Readonly<Record<string, KustoValue>>): Expr {
     }
     case 'lit':
     case 'subquery':
+    default:
       return e;
     case 'call':
       return { ...e, args: e.args.map((a) => withValues(a, row)) };
