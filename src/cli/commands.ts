@@ -22,6 +22,9 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'run', load: () => import('./run.js') },
   { name: 'backtest', load: () => import('./backtest.js') },
   { name: 'alerts', load: () => import('./alerts.js') },
+  { name: 'explain', load: () => import('./explain.js') },
+  { name: 'report', load: () => import('./report.js') },
+  { name: 'ui', load: () => import('./ui.js') },
   { name: 'watch', load: () => import('./watch.js') },
   { name: 'demo', load: () => import('./demo.js') },
 ];

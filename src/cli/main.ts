@@ -15,6 +15,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Find abnormal SMB traffic (MITRE T1021.002) in your own network logs.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    // Options belong to the command they follow, so a subcommand (`rules show --output markdown`) can have an
+    // option of the same name as its parent's (`rules --output json`).
+    .enablePositionalOptions()
     .exitOverride();
   // argv is process.argv: node, the script, then the user's arguments.
   await registerCommands(program, argv.slice(2));

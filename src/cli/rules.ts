@@ -8,6 +8,7 @@ import { DEFAULT_RULE_ID, loadRuleSet, RuleLoadError } from '../rules/load.js';
 import { ruleParameters } from '../rules/parameters.js';
 import type { Rule } from '../rules/rule.js';
 import { renderTable } from '../util/table.js';
+import { registerShow } from './rules-show.js';
 
 interface RulesOptions {
   rules?: string;
@@ -16,8 +17,10 @@ interface RulesOptions {
 }
 
 export function register(program: Command): void {
-  program
+  const rules = program
     .command('rules')
+    // `rules show … --output markdown`: options after `show` are show's, not the list's.
+    .enablePositionalOptions()
     .description('List the rules: built-in ones and those in --rules, with schedule, trigger and parameters')
     .option('--rules <path>', 'a Sentinel rule YAML file, or a directory of them (.yaml/.yml)')
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json']).default('table'))
@@ -33,6 +36,7 @@ Parameters are the query's top-level \`let NAME = <literal>;\` statements; overr
     .action((options: RulesOptions) => {
       process.exitCode = listRules(options);
     });
+  registerShow(rules);
 }
 
 function listRules(options: RulesOptions): number {

@@ -109,15 +109,19 @@ export interface RuleSelection {
   readonly parameters: Record<string, string>;
 }
 
-/** The rule named by --rule/--rules and its --param values, checked against the query's lets. */
-export function selectRuleAndParameters(options: { rule?: string; rules?: string; param: readonly string[] }): RuleSelection {
-  let rules: Rule[];
+/** The built-in rules and those of --rules; rules that do not load are a CommandError naming every problem. */
+export function loadRulesOption(rulesPath: string | undefined): Rule[] {
   try {
-    rules = loadRuleSet(options.rules);
+    return loadRuleSet(rulesPath);
   } catch (error) {
     if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
     throw error;
   }
+}
+
+/** The rule named by --rule/--rules and its --param values, checked against the query's lets. */
+export function selectRuleAndParameters(options: { rule?: string; rules?: string; param: readonly string[] }): RuleSelection {
+  const rules = loadRulesOption(options.rules);
   let rule: Rule;
   try {
     rule = selectRule(rules, options.rule);

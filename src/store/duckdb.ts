@@ -96,6 +96,11 @@ const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
 export interface DuckDbOptions {
   /** DuckDB's memory_limit, e.g. '1GB' (default: DuckDB's own, 80% of RAM). Larger inputs spill, not grow. */
   readonly memoryLimit?: string;
+  /**
+   * Open an existing store for reading only (explain, report, ui): nothing is created or changed, and other
+   * readers may open the file at the same time. Writing through it fails.
+   */
+  readonly readOnly?: boolean;
 }
 
 /**
@@ -105,11 +110,15 @@ export interface DuckDbOptions {
 const INSTANCE_SETTINGS: Record<string, string> = { preserve_insertion_order: 'false' };
 
 export async function openDuckDbStore(path: string, options: DuckDbOptions = {}): Promise<DuckDbStore> {
-  const settings = { ...INSTANCE_SETTINGS, ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}) };
+  const settings = {
+    ...INSTANCE_SETTINGS,
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
+  };
   const instance = await DuckDBInstance.create(path, settings);
   const connection = await instance.connect();
   const store = new DuckDbStore(instance, connection, path);
-  await store.initialise();
+  if (!options.readOnly) await store.initialise();
   return store;
 }
 

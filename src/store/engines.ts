@@ -45,6 +45,8 @@ export interface OpenStoreOptions {
   readonly create?: boolean;
   /** DuckDB's memory limit (e.g. '1GB'). */
   readonly memoryLimit?: string;
+  /** Read only (explain, report, ui): a DuckDB file is opened read-only, so other readers may share it. */
+  readonly readOnly?: boolean;
 }
 
 /** Whether the store exists: a DuckDB file on disk; a server store is checked when it is opened. */
@@ -57,7 +59,10 @@ export async function openStore(address: StoreAddress, options: OpenStoreOptions
   if (!options.create && !existsSync(address.path)) {
     throw new StoreUnavailableError(`no store at ${address.path} (ingest logs first with \`smbwatch ingest\`, or give --db)`);
   }
-  return openDuckDbStore(address.path, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
+  return openDuckDbStore(address.path, {
+    ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+    ...(options.readOnly ? { readOnly: true } : {}),
+  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
