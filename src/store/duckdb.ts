@@ -15,6 +15,7 @@ import { bulkInsertSql } from './duckdb-bulk.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -111,6 +112,7 @@ export async function openDuckDbStore(path: string, options: DuckDbOptions = {})
 
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
+  readonly dialect = duckdb;
   readonly alerts = new DuckDbAlertTable((sql) => this.query(sql));
   readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
 
