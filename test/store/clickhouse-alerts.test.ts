@@ -63,7 +63,7 @@ describe('the same alerts on DuckDB and on a ClickHouse 18.16 cluster', () => {
     ingest(duck, paths);
     ingest(server, paths);
     const summary =
-      'ASimNetworkSessionLogs | summarize n = count(), bytes = sum(SrcBytes), first = min(TimeGenerated), last = max(TimeGenerated), ' +
+      'ASimNetworkSessionLogs | summarize n = count(), bytes = sum(SrcBytes), t0 = min(TimeGenerated), t1 = max(TimeGenerated), ' +
       'ports = dcount(DstPortNumber), smb = countif(DstPortNumber in (139, 445)) by SrcIpAddr, EventProduct | order by SrcIpAddr asc, EventProduct asc';
     const query = (db: string): string => {
       const result = runCli(['query', '--db', db, '--output', 'csv', summary]);
@@ -74,7 +74,7 @@ describe('the same alerts on DuckDB and on a ClickHouse 18.16 cluster', () => {
     expect(onDuck.split('\n').length).toBeGreaterThan(10);
     expect(query(server)).toBe(onDuck);
     // The rule at the day after the last record, with a threshold low enough to fire on these logs.
-    const last = runCli(['query', '--db', duck, '--output', 'csv', 'ASimNetworkSessionLogs | summarize t = startofday(max(TimeGenerated)) + 1d']);
+    const last = runCli(['query', '--db', duck, '--output', 'csv', 'ASimNetworkSessionLogs | summarize t = max(TimeGenerated) | extend t = startofday(t) + 1d']);
     const at = last.stdout.trim().split('\n')[1] ?? '';
     for (const threshold of ['0', '0.5']) {
       const param = ['--param', `threshold=${threshold}`];

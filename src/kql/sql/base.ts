@@ -9,6 +9,8 @@ const capabilities: Capabilities = {
   rightSemiJoin: true,
   semiJoins: true,
   joinKeysReadable: true,
+  unionAllKeepsOrder: true,
+  makeSeries: true,
   windowFunctions: true,
   commonTableExpressions: true,
   subsecondDatetimes: true,

@@ -108,6 +108,16 @@ function jsonValue(x: Arg, c: SqlContext): string {
 
 const jsonArray = (elements: string): string => `concat('[', arrayStringConcat(${elements}, ','), ']')`;
 
+/** make_set(_if) / make_list(_if) of scalar values, written as JSON without toJSONString. */
+function collection(kind: 'set' | 'list', x: Arg | undefined, predicate: Arg | undefined, limit: Arg | undefined, c: SqlContext): string {
+  if (!x || x.e.type === 'dynamic') return c.unsupported(`make_${kind}() of dynamic values on ${c.d.label} (no JSON functions)`);
+  const fn = kind === 'set' ? 'groupUniqArray' : 'groupArray';
+  const values = predicate ? `${fn}If(${x.sql}, ifNull(${c.sql(predicate.e, false)}, 0))` : `${fn}(${x.sql})`;
+  const ordered = kind === 'set' ? `arraySort(${values})` : values;
+  const kept = limit ? `arraySlice(${ordered}, 1, ${limit.sql})` : ordered;
+  return jsonArray(`arrayMap(__v -> ${jsonValue({ e: x.e, sql: '__v' }, c)}, ${kept})`);
+}
+
 /**
  * A case-insensitive pattern for 18.16's match(): it prefilters on the pattern's literal text case-sensitively,
  * ignoring `(?i)`, so letters outside classes become classes ([nN]) that give it no literal to require. The
@@ -176,7 +186,10 @@ const unavailable = (what: string) => (): never => {
 
 export const clickhouseOldServer: Dialect = extendDialect(clickhouse, {
   label: 'ClickHouse 18.16',
-  capabilities: { rightSemiJoin: false, semiJoins: false, joinKeysReadable: false, windowFunctions: false, commonTableExpressions: false },
+  capabilities: {
+    rightSemiJoin: false, semiJoins: false, joinKeysReadable: false, unionAllKeepsOrder: false, makeSeries: false,
+    windowFunctions: false, commonTableExpressions: false,
+  },
   overrides: {
     scalars: {
       and: threeValued('AND'),
@@ -201,14 +214,10 @@ export const clickhouseOldServer: Dialect = extendDialect(clickhouse, {
       // min/max over no values are null in Kusto: the old server's min of a non-null column gives 0 there.
       min: ([x]) => `if(count(${x?.sql}) = 0, NULL, min(${x?.sql}))`,
       max: ([x]) => `if(count(${x?.sql}) = 0, NULL, max(${x?.sql}))`,
-      make_set: ([x], c) => {
-        if (!x || x.e.type === 'dynamic') return c.unsupported(`make_set() of dynamic values on ${c.d.label} (no JSON functions)`);
-        return jsonArray(`arrayMap(__v -> ${jsonValue({ e: x.e, sql: '__v' }, c)}, arraySort(groupUniqArray(${x.sql})))`);
-      },
-      make_list: ([x], c) => {
-        if (!x || x.e.type === 'dynamic') return c.unsupported(`make_list() of dynamic values on ${c.d.label} (no JSON functions)`);
-        return jsonArray(`arrayMap(__v -> ${jsonValue({ e: x.e, sql: '__v' }, c)}, groupArray(${x.sql}))`);
-      },
+      make_set: (a, c) => collection('set', a[0], undefined, a[1], c),
+      make_set_if: (a, c) => collection('set', a[0], a[1], a[2], c),
+      make_list: (a, c) => collection('list', a[0], undefined, a[1], c),
+      make_list_if: (a, c) => collection('list', a[0], a[1], a[2], c),
     },
   },
 
@@ -271,6 +280,21 @@ export const clickhouseOldServer: Dialect = extendDialect(clickhouse, {
   },
   splitToJson: (s, d) => jsonArray(`arrayMap(__p -> ${jsonString('__p')}, splitByString(${d}, ${s}))`),
   jsonKind: unavailable('JSON functions'),
+  jsonArrayElements: unavailable('JSON functions'),
+  jsonArrayNumbers: unavailable('JSON functions'),
+  jsonValid: unavailable('JSON functions'),
+  jsonShape: unavailable('JSON functions'),
+  jsonObjectLength: unavailable('JSON functions'),
+  jsonKeyAt: unavailable('JSON functions'),
+  // No toJSONString: each element by its type name (numbers as their text, strings quoted, NULL as null).
+  arrayToJson: (a) =>
+    jsonArray(`arrayMap(__v -> ifNull(if(position(toTypeName(__v), 'String') > 0, ${jsonString('toString(__v)')}, toString(__v)), 'null'), ${a})`),
+  jsonQuote: (s) => jsonString(`toString(${s})`),
+  arrayRange: (n) => `range(toUInt64(greatest(ifNull(${n}, 0), 0)))`,
+  unnestRange: (n) => `arrayJoin(range(toUInt64(greatest(ifNull(${n}, 0), 0))))`,
+  // No -OrNull combinator: NULL when no element is set, as Kusto's series functions want.
+  arrayAggregate: (fn, a) =>
+    `if(length(arrayFilter(__x -> isNotNull(__x), ${a})) = 0, NULL, arrayReduce('${{ min: 'min', max: 'max', sum: 'sum', avg: 'avg', var_samp: 'varSamp', stddev_samp: 'stddevSamp' }[fn]}', ${a}))`,
   jsonArrayLength: unavailable('JSON functions'),
   jsonGet: unavailable('JSON functions'),
   jsonElementAt: unavailable('JSON functions'),

@@ -31,6 +31,13 @@ export interface Capabilities {
    * side's key or unset memory for them): both sides carry copies of their keys, and ON compares the copies.
    */
   readonly joinKeysReadable: boolean;
+  /**
+   * UNION ALL returns its branches in order. Without (ClickHouse 18.16 runs them in parallel): a datatable's rows
+   * carry their position and are sorted by it.
+   */
+  readonly unionAllKeepsOrder: boolean;
+  /** make-series can be written (ClickHouse 18.16 cannot resolve its per-group lambdas). */
+  readonly makeSeries: boolean;
   /** Window functions (`… OVER (…)`): `serialize`, `row_number()`, `next()`, `prev()` need them. */
   readonly windowFunctions: boolean;
   /** `WITH name AS (…)` common table expressions. */

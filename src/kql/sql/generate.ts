@@ -88,7 +88,14 @@ class Generator {
   // ---------------------------------------------------------------- relations
 
   relation(rel: Rel): string {
-    return this.at(rel.span, () => this.relationSql(rel));
+    return this.at(rel.span, () => {
+      try {
+        return this.relationSql(rel);
+      } catch (error) {
+        if (error instanceof PrimitiveUnavailableError) return this.unsupported(`${error.what} on ${this.d.label}`);
+        throw error;
+      }
+    });
   }
 
   private relationSql(rel: Rel): string {
@@ -150,9 +157,17 @@ class Generator {
       const nulls = columns.map((c) => `${c.type === 'string' ? "''" : this.d.typedNull(c.type)} AS ${this.q(c.name)}`);
       return `SELECT ${nulls.join(', ')} WHERE ${this.d.bool(false)}`;
     }
-    return rows
-      .map((row) => `SELECT ${row.map((v, i) => `${this.d.cast(this.expr(v, false), columns[i]?.type ?? v.type)} AS ${this.q(columns[i]?.name ?? `c${i}`)}`).join(', ')}`)
+    const ordered = !this.d.capabilities.unionAllKeepsOrder && rows.length > 1;
+    const union = rows
+      .map((row, r) => {
+        const values = row.map((v, i) => `${this.d.cast(this.expr(v, false), columns[i]?.type ?? v.type)} AS ${this.q(columns[i]?.name ?? `c${i}`)}`);
+        return `SELECT ${[...values, ...(ordered ? [`${this.d.cast(String(r), 'long')} AS ${this.q('__row')}`] : [])].join(', ')}`;
+      })
       .join(' UNION ALL ');
+    if (!ordered) return union;
+    // The rows keep the order they were written in (Kusto's datatable is ordered): sort by their position.
+    const names = columns.map((c, i) => this.q(c.name || `c${i}`)).join(', ');
+    return `SELECT ${names} FROM (${union}) AS __d ORDER BY ${this.q('__row')}`;
   }
 
   private unionBranch(input: Rel, columns: readonly Column[]): string {
@@ -286,6 +301,7 @@ class Generator {
    * values where it had rows and the fill elsewhere. The axis is computed in numbers: datetimes as microseconds.
    */
   private makeSeries(rel: Extract<Rel, { k: 'makeseries' }>): string {
+    if (!this.d.capabilities.makeSeries) return this.unsupported(`make-series on ${this.d.label}`);
     const d = this.d;
     const axisType = rel.axis.expr.type;
     const units = (e: Expr): string => (e.type === 'datetime' ? d.datetimeToMicros(this.expr(e, false)) : this.expr(e, false));
@@ -347,7 +363,7 @@ class Generator {
     };
     const [from, to, step] = [units(rel.from), units(rel.to), units(rel.step)];
     const quotient = integral ? d.intDiv(`${to} - ${from}`, step) : `floor((${to} - ${from}) / ${step})`;
-    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * sign(${step}) < 0 THEN 0 ELSE ${quotient} + 1 END`;
+    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * ${this.d.sign(step)} < 0 THEN 0 ELSE ${quotient} + 1 END`;
     const value = `${from} + ${this.q('__i')} * ${step}`;
     const typed = column.type === 'datetime' ? d.microsToDatetime(value) : d.cast(value, column.type);
     return `SELECT ${typed} AS ${this.q(column.name)} FROM (SELECT ${d.unnestRange(n)} AS ${this.q('__i')}) AS __range`;
