@@ -21,12 +21,15 @@ const DAY_US = 86_400_000_000;
 const CLIENT = '/usr/bin/clickhouse-client';
 const CLI = fileURLToPath(new URL('../../bin/smbwatch.js', import.meta.url));
 
-/** Pipes a file into `clickhouse-client --query`, on node `host:port`; resolves with the seconds it took. */
+/**
+ * Pipes a file into `clickhouse-client --query` on the first node; resolves with the seconds it took. Blocks of
+ * 64Ki rows: a block of a million rows of the ~170-column table needs more than the server's 4 GB query limit.
+ */
 function clientInsert(cluster: LocalCluster, query: string, file: string): Promise<number> {
   const node = cluster.nodes[0]!;
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(CLIENT, ['--host', node.host, '--port', String(node.tcpPort), '--insert_distributed_sync=1', '--query', query], {
+    const child = spawn(CLIENT, ['--host', node.host, '--port', String(node.tcpPort), '--insert_distributed_sync=1', '--max_insert_block_size=65536', '--query', query], {
       stdio: ['pipe', 'ignore', 'inherit'],
     });
     createReadStream(file).pipe(child.stdin);
