@@ -5,15 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { compileKql, runCompiled, type CompiledQuery, type KqlResult } from '../kql/compile.js';
+import { compileKql, runCompiled, type CompiledQuery, type DialectChoice, type KqlResult } from '../kql/compile.js';
 import { KqlError } from '../kql/errors.js';
 import type { Rel } from '../kql/ir.js';
 import { someRel } from '../kql/ir-walk.js';
 import { openMemoryDuckDb } from '../kql/memory-duckdb.js';
 import { parseTimespan } from '../kql/timespan.js';
 import type { KustoValue } from '../kql/values.js';
-import type { DialectName } from '../kql/sql/dialect.js';
-import { dialectOf, isStoreError, openStore, storeAddress, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
+import { isStoreError, openStore, storeAddress, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
 import { dbOption, engineOption } from './options.js';
 import { renderTable } from '../util/table.js';
@@ -66,7 +65,7 @@ async function query(kqlArgument: string | undefined, options: QueryOptions): Pr
   if (now === null) return fail(`--at: not an ISO 8601 time: ${options.at}`);
   const lookback = options.lookback === undefined ? undefined : parseTimespan(options.lookback);
   if (options.lookback !== undefined && lookback === undefined) return fail(`--lookback: not a timespan: ${options.lookback}`);
-  const compile = (dialect: DialectName): CompiledQuery | string => {
+  const compile = (dialect: DialectChoice): CompiledQuery | string => {
     try {
       const compiled = compileKql(text, { engine: dialect, now, ...(lookback === undefined ? {} : { lookback }) });
       if (options.showSql) process.stderr.write(`${compiled.sql}\n`);
@@ -92,29 +91,31 @@ function readsStore(rel: Rel): boolean {
 }
 
 /**
- * Compiles for the chosen engine and runs there; a string is a user-facing error. A query that reads no table
- * runs on an engine of its own (no store needed): in-memory DuckDB, or chdb.
+ * Compiles for the chosen engine and runs there; a string is a user-facing error. Over a DuckDB store, a query that
+ * reads no table needs no store: it runs on an engine of its own (in-memory DuckDB, or chdb).
  */
-async function execute(compile: (dialect: DialectName) => CompiledQuery | string, options: QueryOptions): Promise<KqlResult | string> {
+async function execute(compile: (dialect: DialectChoice) => CompiledQuery | string, options: QueryOptions): Promise<KqlResult | string> {
   const address = storeAddress(options.db);
-  const probeDialect = options.engine ?? dialectOf(address.engine);
-  const probe = compile(probeDialect);
-  if (typeof probe === 'string') return probe;
-  if (!readsStore(probe.ir)) {
-    if ((options.engine ?? address.engine) === 'duckdb') {
+  let probe: CompiledQuery | undefined;
+  if (address.engine === 'duckdb') {
+    const engine = options.engine ?? 'duckdb';
+    const compiled = compile(engine);
+    if (typeof compiled === 'string') return compiled;
+    if (!readsStore(compiled.ir)) {
+      if (engine === 'clickhouse') return withChdb((chdb) => runCompiled(compiled, chdb));
       const memory = await openMemoryDuckDb();
       try {
-        return await runCompiled(probe, memory);
+        return await runCompiled(compiled, memory);
       } finally {
         memory.close();
       }
     }
-    if (address.engine === 'duckdb') return withChdb((chdb) => runCompiled(probe, chdb));
+    probe = compiled;
   }
   const store = await openStore(address);
   try {
     return await withQueryEngine(store, options.engine, async (sql, dialect) => {
-      const compiled = dialect === probeDialect ? probe : compile(dialect);
+      const compiled = probe ?? compile(dialect);
       return typeof compiled === 'string' ? compiled : runCompiled(compiled, sql);
     });
   } finally {

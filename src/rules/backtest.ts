@@ -20,10 +20,8 @@ import { instantiate, type QueryTemplate } from './cache/template.js';
 import { planSharedInput, type SharedTable } from './backtest-input.js';
 import type { Rule } from './rule.js';
 import { runCompiled } from '../kql/compile.js';
-import { DIALECTS } from '../kql/compile.js';
-import type { DialectName } from '../kql/sql/dialect.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import type { Store } from '../store/engine.js';
-import { dialectOf } from '../store/engines.js';
 import { quoteIdentifier } from '../store/sql.js';
 import { gridCeil, gridFloor } from '../watch/schedule.js';
 
@@ -89,11 +87,11 @@ export async function backtest(
   if (!first || !last) return { times, runs: [], planOrigin: 'cache', sharedTables: 0 };
   const plan = await lookupPlan(store, queryText, lookback, first.getTime() * MICROS_PER_MS);
 
-  const dialect = dialectOf(store.engine);
+  const dialect = store.dialect;
   let tables: readonly SharedTable[] = [];
   let runner: QueryRunner;
   if (plan.template && options.shareInput !== false && store.engine === 'duckdb') {
-    const shared = planSharedInput(plan.template, first.getTime() * MICROS_PER_MS, last.getTime() * MICROS_PER_MS, DIALECTS[dialect], SHARED_TABLE_PREFIX);
+    const shared = planSharedInput(plan.template, first.getTime() * MICROS_PER_MS, last.getTime() * MICROS_PER_MS, dialect, SHARED_TABLE_PREFIX);
     tables = shared.tables;
     runner = templateRunner(store, shared.template, dialect);
   } else {
@@ -116,6 +114,6 @@ export async function backtest(
   return { times, runs, planOrigin: plan.origin, sharedTables: tables.length };
 }
 
-function templateRunner(store: Store, template: QueryTemplate, dialect: DialectName): QueryRunner {
+function templateRunner(store: Store, template: QueryTemplate, dialect: Dialect): QueryRunner {
   return { run: (_text, at) => runCompiled(instantiate(template, at.getTime() * MICROS_PER_MS, dialect), store) };
 }

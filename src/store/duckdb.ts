@@ -16,6 +16,7 @@ import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPE
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import type { IngestGroup, IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -124,6 +125,7 @@ export async function openDuckDbStore(path: string, options: DuckDbOptions = {})
 
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
+  readonly dialect = duckdb;
   readonly alerts = new DuckDbAlertTable((sql) => this.query(sql));
   readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
 

@@ -5,6 +5,7 @@
  * which one a `--db` value names is decided in engines.ts.
  */
 import type { AsimRecord } from '../asim/record.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import type { BulkPlan } from '../sources/types.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
@@ -143,6 +144,8 @@ export interface Store {
   readonly engine: EngineName;
   /** Where the data lives (a file path, or a server address without its password): safe to print. */
   readonly location: string;
+  /** The KQL dialect of the store's own engine (for a server: of its version). */
+  readonly dialect: Dialect;
   /** Runs SQL in the store's engine (KQL's compiled queries read the ASIM table `ASimNetworkSessionLogs`). */
   query(sql: string): Promise<QueryResult>;
   beginIngest(): Promise<IngestTransaction>;

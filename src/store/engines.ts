@@ -6,13 +6,13 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SqlRunner } from '../kql/compile.js';
-import type { DialectName } from '../kql/sql/dialect.js';
+import { DIALECTS, type SqlRunner } from '../kql/compile.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import { ChdbEngine } from './chdb.js';
 import { ClickHouseUrlError, isClickHouseUrl, parseClickHouseUrl, type ClickHouseAddress } from './clickhouse/url.js';
 import { ClickHouseStoreError, openClickHouseStore } from './clickhouse/server-store.js';
 import { openDuckDbStore, DuckDbStore } from './duckdb.js';
-import type { EngineName, Store } from './engine.js';
+import type { Store } from './engine.js';
 
 export const DEFAULT_DB = './smbwatch.duckdb';
 
@@ -71,11 +71,6 @@ export async function openStore(address: StoreAddress, options: OpenStoreOptions
 export const QUERY_ENGINES = ['duckdb', 'clickhouse'] as const;
 export type QueryEngine = (typeof QUERY_ENGINES)[number];
 
-/** The KQL dialect of a store's own engine. */
-export function dialectOf(engine: EngineName): DialectName {
-  return engine;
-}
-
 /**
  * Runs `body` with a SQL engine over the store's records: the store itself (its own engine, the default), or
  * chdb loaded from a Parquet copy of a DuckDB store's ASIM table (`--engine clickhouse` on a DuckDB store).
@@ -83,15 +78,15 @@ export function dialectOf(engine: EngineName): DialectName {
 export async function withQueryEngine<T>(
   store: Store,
   engine: QueryEngine | undefined,
-  body: (sql: SqlRunner, dialect: DialectName) => Promise<T>,
+  body: (sql: SqlRunner, dialect: Dialect) => Promise<T>,
 ): Promise<T> {
-  if (engine === undefined || engine === store.engine) return body(store, dialectOf(store.engine));
+  if (engine === undefined || engine === store.engine) return body(store, store.dialect);
   if (!(store instanceof DuckDbStore) || engine !== 'clickhouse') {
     throw new StoreUnavailableError(`--engine ${engine}: the store ${store.location} is ${store.engine}; --engine only moves a DuckDB store's records to embedded ClickHouse`);
   }
   return withChdb(async (chdb) => {
     await loadFromDuckDb(chdb, store);
-    return body(chdb, 'clickhouse');
+    return body(chdb, DIALECTS.clickhouse);
   });
 }
 

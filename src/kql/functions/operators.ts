@@ -31,8 +31,8 @@ function equality(nullable: NullableTest): SqlTemplate {
     const aNull = nullable(a.e);
     const bNull = nullable(b.e);
     if (c.truth || (!aNull && !bNull)) return plain;
-    if (!aNull || !bNull) return `coalesce(${a.sql} = ${b.sql}, false)`;
-    return `CASE WHEN ${a.sql} IS NULL AND ${b.sql} IS NULL THEN NULL ELSE coalesce(${a.sql} = ${b.sql}, false) END`;
+    if (!aNull || !bNull) return `coalesce(${a.sql} = ${b.sql}, ${c.d.bool(false)})`;
+    return `CASE WHEN ${a.sql} IS NULL AND ${b.sql} IS NULL THEN NULL ELSE coalesce(${a.sql} = ${b.sql}, ${c.d.bool(false)}) END`;
   };
 }
 
@@ -95,7 +95,7 @@ function inList(caseInsensitive: boolean, nullable: NullableTest): SqlTemplate {
         ? `(${values.map((v, i) => `${wrap(left.sql)} IN (${list[i]})`).join(' OR ')})`
         : `${wrap(left.sql)} IN (${list.join(', ')})`;
     // Kusto: a null left side is simply not in the list (false, so `!in` is true).
-    return c.truth || !nullable(left.e) ? `(${test})` : `coalesce(${test}, false)`;
+    return c.truth || !nullable(left.e) ? `(${test})` : `coalesce(${test}, ${c.d.bool(false)})`;
   };
 }
 
@@ -123,7 +123,7 @@ function integerTermRewrite(left: Expr, terms: readonly string[], c: SqlContext)
   const numbers = terms.filter((t) => /^(0|[1-9][0-9]{0,17})$/.test(t)).map(Number).filter(Number.isSafeInteger);
   if (numbers.length === 0) return c.d.bool(false);
   const test = c.d.integerMagnitudeIn(c.sql(inner, false), [...new Set(numbers)]);
-  return c.truth ? `(${test})` : `coalesce(${test}, false)`;
+  return c.truth ? `(${test})` : `coalesce(${test}, ${c.d.bool(false)})`;
 }
 
 function hasAnyAll(fn: 'has_any' | 'has_all'): SqlTemplate {

@@ -21,6 +21,23 @@ export type DialectName = 'duckdb' | 'clickhouse';
 export interface Capabilities {
   /** RIGHT SEMI / RIGHT ANTI JOIN. Without: the join is written as a left semi/anti join with the sides swapped. */
   readonly rightSemiJoin: boolean;
+  /**
+   * SEMI / ANTI JOIN at all. Without (ClickHouse 18.16): a left join to the right side's distinct keys with a marker
+   * column, kept where the marker is (semi) or is not (anti) set.
+   */
+  readonly semiJoins: boolean;
+  /**
+   * The columns a JOIN compares can be selected as they are. Without (ClickHouse 18.16, which returns the other
+   * side's key or unset memory for them): both sides carry copies of their keys, and ON compares the copies.
+   */
+  readonly joinKeysReadable: boolean;
+  /**
+   * UNION ALL returns its branches in order. Without (ClickHouse 18.16 runs them in parallel): a datatable's rows
+   * carry their position and are sorted by it.
+   */
+  readonly unionAllKeepsOrder: boolean;
+  /** make-series can be written (ClickHouse 18.16 cannot resolve its per-group lambdas). */
+  readonly makeSeries: boolean;
   /** Window functions (`… OVER (…)`): `serialize`, `row_number()`, `next()`, `prev()` need them. */
   readonly windowFunctions: boolean;
   /** `WITH name AS (…)` common table expressions. */
@@ -125,6 +142,10 @@ export interface Dialect {
    */
   bind(value: string, name: string, body: string): string;
   shiftRight(sql: string, bits: string): string;
+  /** −1, 0 or 1 (NULL for NULL). */
+  sign(sql: string): string;
+  /** The smallest of several values. */
+  least(values: readonly string[]): string;
 
   // Arrays. Kusto's dynamic arrays are JSON text; templates take them apart into SQL arrays and put them together
   // again with these. Indexes are 0-based, as in Kusto.
@@ -211,6 +232,17 @@ export function extendDialect(parent: Dialect, differences: DialectDifferences):
       aggregates: { ...parent.overrides.aggregates, ...differences.overrides?.aggregates },
     },
   };
+}
+
+/**
+ * Thrown by a primitive the engine cannot express at all (an old server without JSON functions): the generator
+ * turns it into SMB001 at the construct that needed it, naming the engine.
+ */
+export class PrimitiveUnavailableError extends Error {
+  constructor(readonly what: string) {
+    super(what);
+    this.name = 'PrimitiveUnavailableError';
+  }
 }
 
 /** Escapes `value` for use inside an RE2 pattern (both engines use RE2). */

@@ -18,7 +18,7 @@ import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
 import { forEachExpr } from '../ir-walk.js';
 import type { Column } from '../types.js';
-import type { Capability, Dialect } from './dialect.js';
+import { PrimitiveUnavailableError, type Capability, type Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
 
 export interface GenerateOptions {
@@ -91,7 +91,14 @@ class Generator {
   // ---------------------------------------------------------------- relations
 
   relation(rel: Rel): string {
-    return this.at(rel.span, () => this.relationSql(rel));
+    return this.at(rel.span, () => {
+      try {
+        return this.relationSql(rel);
+      } catch (error) {
+        if (error instanceof PrimitiveUnavailableError) return this.unsupported(`${error.what} on ${this.d.label}`);
+        throw error;
+      }
+    });
   }
 
   private relationSql(rel: Rel): string {
@@ -177,11 +184,19 @@ class Generator {
   private datatable(columns: readonly Column[], rows: ReadonlyArray<readonly Expr[]>): string {
     if (rows.length === 0) {
       const nulls = columns.map((c) => `${c.type === 'string' ? "''" : this.d.typedNull(c.type)} AS ${this.q(c.name)}`);
-      return `SELECT ${nulls.join(', ')} WHERE false`;
+      return `SELECT ${nulls.join(', ')} WHERE ${this.d.bool(false)}`;
     }
-    return rows
-      .map((row) => `SELECT ${row.map((v, i) => `${this.d.cast(this.expr(v, false), columns[i]?.type ?? v.type)} AS ${this.q(columns[i]?.name ?? `c${i}`)}`).join(', ')}`)
+    const ordered = !this.d.capabilities.unionAllKeepsOrder && rows.length > 1;
+    const union = rows
+      .map((row, r) => {
+        const values = row.map((v, i) => `${this.d.cast(this.expr(v, false), columns[i]?.type ?? v.type)} AS ${this.q(columns[i]?.name ?? `c${i}`)}`);
+        return `SELECT ${[...values, ...(ordered ? [`${this.d.cast(String(r), 'long')} AS ${this.q('__row')}`] : [])].join(', ')}`;
+      })
       .join(' UNION ALL ');
+    if (!ordered) return union;
+    // The rows keep the order they were written in (Kusto's datatable is ordered): sort by their position.
+    const names = columns.map((c, i) => this.q(c.name || `c${i}`)).join(', ');
+    return `SELECT ${names} FROM (${union}) AS __d ORDER BY ${this.q('__row')}`;
   }
 
   private unionBranch(input: Rel, columns: readonly Column[]): string {
@@ -221,23 +236,36 @@ class Generator {
   private join(rel: Extract<Rel, { k: 'join' }>): string {
     const d = this.d;
     let leftSql = this.relation(rel.left);
-    const rightSql = this.relation(rel.right);
+    let rightSql = this.relation(rel.right);
+    if (rel.kind === 'innerunique') {
+      leftSql = d.oneRowPerKey(leftSql, rel.on.map((o) => this.q(o.left)), rel.left.columns.map((c) => this.q(c.name)));
+    }
+    let leftKeys = rel.on.map((o) => o.left);
+    let rightKeys = rel.on.map((o) => o.right);
+    if (!d.capabilities.joinKeysReadable) {
+      // The compared columns come back wrong (18.16 returns the other side's key, or garbage): compare copies.
+      leftKeys = rel.on.map((_, i) => `__jl${i}`);
+      rightKeys = rel.on.map((_, i) => `__jr${i}`);
+      leftSql = `SELECT *, ${rel.on.map((o, i) => `${this.q(o.left)} AS ${this.q(`__jl${i}`)}`).join(', ')} FROM (${leftSql}) AS __a`;
+      rightSql = `SELECT *, ${rel.on.map((o, i) => `${this.q(o.right)} AS ${this.q(`__jr${i}`)}`).join(', ')} FROM (${rightSql}) AS __b`;
+    }
     const leftTypes = new Map(rel.left.columns.map((c) => [c.name, c.type]));
     const condition = rel.on
-      .map(({ left, right, strict }) => {
-        const a = `__l.${this.q(left)}`;
-        const b = `__r.${this.q(right)}`;
+      .map(({ left, strict }, i) => {
+        const a = `__l.${this.q(leftKeys[i] ?? left)}`;
+        const b = `__r.${this.q(rightKeys[i] ?? '')}`;
         // Strings are never null: a plain equality; other keys match null to null (§15 Q2), except `where` pairs.
         return leftTypes.get(left) === 'string' || strict ? `${a} = ${b}` : d.nullSafeEquals(a, b);
       })
       .join(' AND ');
-    if (rel.kind === 'innerunique') {
-      leftSql = d.oneRowPerKey(leftSql, rel.on.map((o) => this.q(o.left)), rel.left.columns.map((c) => this.q(c.name)));
-    }
     if (rel.kind === 'leftsemi' || rel.kind === 'leftanti' || rel.kind === 'rightsemi' || rel.kind === 'rightanti') {
       const keepLeft = rel.kind.startsWith('left');
       const kept = keepLeft ? '__l' : '__r';
       const items = rel.columns.map((c) => `${kept}.${this.q(c.name)} AS ${this.q(c.name)}`);
+      if (!d.capabilities.semiJoins) {
+        const other = keepLeft ? { sql: rightSql, alias: '__r', keys: rightKeys } : { sql: leftSql, alias: '__l', keys: leftKeys };
+        return this.markerJoin(rel.kind, { sql: keepLeft ? leftSql : rightSql, alias: kept }, other, items, condition);
+      }
       if (!keepLeft && !d.capabilities.rightSemiJoin) {
         // Only left semi/anti joins: swap the sides.
         return `SELECT ${items.join(', ')} FROM (${rightSql}) AS __r ${d.joinKeyword(rel.kind === 'rightsemi' ? 'leftsemi' : 'leftanti')} (${leftSql}) AS __l ON ${condition}`;
@@ -302,6 +330,7 @@ class Generator {
    * values where it had rows and the fill elsewhere. The axis is computed in numbers: datetimes as microseconds.
    */
   private makeSeries(rel: Extract<Rel, { k: 'makeseries' }>): string {
+    if (!this.d.capabilities.makeSeries) return this.unsupported(`make-series on ${this.d.label}`);
     const d = this.d;
     const axisType = rel.axis.expr.type;
     const units = (e: Expr): string => (e.type === 'datetime' ? d.datetimeToMicros(this.expr(e, false)) : this.expr(e, false));
@@ -394,7 +423,7 @@ class Generator {
     };
     const [from, to, step] = [units(rel.from), units(rel.to), units(rel.step)];
     const quotient = integral ? d.intDiv(`${to} - ${from}`, step) : `floor((${to} - ${from}) / ${step})`;
-    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * sign(${step}) < 0 THEN 0 ELSE ${quotient} + 1 END`;
+    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * ${this.d.sign(step)} < 0 THEN 0 ELSE ${quotient} + 1 END`;
     const value = `${from} + ${this.q('__i')} * ${step}`;
     const typed = column.type === 'datetime' ? d.microsToDatetime(value) : d.cast(value, column.type);
     return `SELECT ${typed} AS ${this.q(column.name)} FROM (SELECT ${d.unnestRange(n)} AS ${this.q('__i')}) AS __range`;
@@ -411,6 +440,24 @@ class Generator {
       default:
         return units;
     }
+  }
+
+  /**
+   * A semi/anti join without SEMI/ANTI JOIN: the kept side LEFT JOINs the other side's distinct keys, which carry a
+   * marker column; semi keeps the rows whose marker is set, anti the others. Null keys still match null keys.
+   */
+  private markerJoin(
+    kind: string,
+    kept: { sql: string; alias: string },
+    other: { sql: string; alias: string; keys: readonly string[] },
+    items: readonly string[],
+    condition: string,
+  ): string {
+    const marker = this.q('__m');
+    const distinctKeys = `SELECT DISTINCT ${other.keys.map((k) => this.q(k)).join(', ')}, 1 AS ${marker} FROM (${other.sql}) AS __x`;
+    const test = kind.endsWith('semi') ? 'IS NOT NULL' : 'IS NULL';
+    return `SELECT ${items.join(', ')} FROM (${kept.sql}) AS ${kept.alias} ${this.d.joinKeyword('left')} (${distinctKeys}) AS ${other.alias} ` +
+      `ON ${condition} WHERE ${other.alias}.${marker} ${test}`;
   }
 
   // ---------------------------------------------------------------- scalars
@@ -453,7 +500,13 @@ class Generator {
 
   /** Calls a template with lazily written arguments (a template may write an argument itself, in another position). */
   private apply(template: SqlTemplate, args: readonly Expr[], type: Expr['type'], truth: boolean): string {
-    return template(args.map((e) => this.lazyArg(e)), this.context(type, truth));
+    const span = this.span;
+    try {
+      return template(args.map((e) => this.lazyArg(e)), this.context(type, truth));
+    } catch (error) {
+      if (error instanceof PrimitiveUnavailableError) return this.unsupported(`${error.what} on ${this.d.label}`, span);
+      throw error;
+    }
   }
 
   private context(type: Expr['type'], truth: boolean): SqlContext {

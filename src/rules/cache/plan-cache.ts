@@ -14,7 +14,7 @@
  * Kusto.Language.
  */
 import { compileKql, runCompiled, type CompiledQuery, type SqlRunner } from '../../kql/compile.js';
-import type { DialectName } from '../../kql/sql/dialect.js';
+import type { DialectChoice } from '../../kql/compile.js';
 import type { Store } from '../../store/engine.js';
 import type { Lookback, QueryRunner, TypedResult } from '../evaluate.js';
 import { compilerFingerprint, planKey } from './key.js';
@@ -69,7 +69,7 @@ export async function lookupPlan(store: Store, queryText: string, lookbackMicros
 }
 
 /** The SQL of a plan at an instant (microseconds) for an engine. */
-export function planSql(plan: Plan, queryText: string, now: number, lookbackMicros: number, engine: DialectName): CompiledQuery {
+export function planSql(plan: Plan, queryText: string, now: number, lookbackMicros: number, engine: DialectChoice): CompiledQuery {
   if (plan.template) return instantiate(plan.template, now, engine);
   return compileKql(queryText, { engine, now, lookback: lookbackMicros });
 }
@@ -83,7 +83,7 @@ export interface CachedQueryRunner extends QueryRunner {
  * A QueryRunner (evaluate.ts) that takes plans from the cache in `plans` and runs their SQL on `sql` (the same
  * store, or chdb loaded from it) with the given engine's dialect.
  */
-export function cachedQueryRunner(plans: Store, sql: SqlRunner, engine: DialectName = 'duckdb'): CachedQueryRunner {
+export function cachedQueryRunner(plans: Store, sql: SqlRunner, engine: DialectChoice = 'duckdb'): CachedQueryRunner {
   let lastOrigin: PlanOrigin | undefined;
   return {
     get lastOrigin() {

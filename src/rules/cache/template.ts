@@ -17,9 +17,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { buildQuery } from '../../kql/build.js';
-import { DIALECTS, type CompiledQuery } from '../../kql/compile.js';
+import { dialectFor, type CompiledQuery, type DialectChoice } from '../../kql/compile.js';
 import type { Expr, Rel } from '../../kql/ir.js';
-import type { DialectName } from '../../kql/sql/dialect.js';
 import { resultSql } from '../../kql/sql/generate.js';
 import type { Column } from '../../kql/types.js';
 
@@ -69,9 +68,9 @@ export function instantiateIr(template: Pick<QueryTemplate, 'ir'>, now: number):
 }
 
 /** SQL for an engine at `now`: IR → SQL only, no Kusto.Language. */
-export function instantiate(template: QueryTemplate, now: number, engine: DialectName): CompiledQuery {
+export function instantiate(template: QueryTemplate, now: number, engine: DialectChoice): CompiledQuery {
   const ir = instantiateIr(template, now);
-  return { sql: resultSql(ir, { dialect: DIALECTS[engine], text: template.text }), columns: template.columns, ir };
+  return { sql: resultSql(ir, { dialect: dialectFor(engine), text: template.text }), columns: template.columns, ir };
 }
 
 export function isNowMarker(value: Json | undefined): value is Json & NowMarker {
