@@ -20,6 +20,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'query', load: () => import('./query.js') },
   { name: 'rules', load: () => import('./rules.js') },
   { name: 'run', load: () => import('./run.js') },
+  { name: 'hunt', load: () => import('./hunt.js') },
   { name: 'backtest', load: () => import('./backtest.js') },
   { name: 'alerts', load: () => import('./alerts.js') },
   { name: 'watch', load: () => import('./watch.js') },

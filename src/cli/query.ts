@@ -93,9 +93,12 @@ function readsStore(rel: Rel): boolean {
 
 /**
  * Compiles for the chosen engine and runs there; a string is a user-facing error. A query that reads no table
- * runs on an engine of its own (no store needed): in-memory DuckDB, or chdb.
+ * runs on an engine of its own (no store needed): in-memory DuckDB, or chdb. Also used by `smbwatch hunt`.
  */
-async function execute(compile: (dialect: DialectName) => CompiledQuery | string, options: QueryOptions): Promise<KqlResult | string> {
+export async function execute(
+  compile: (dialect: DialectName) => CompiledQuery | string,
+  options: { readonly db?: string; readonly engine?: QueryEngine },
+): Promise<KqlResult | string> {
   const address = storeAddress(options.db);
   const probeDialect = options.engine ?? dialectOf(address.engine);
   const probe = compile(probeDialect);
