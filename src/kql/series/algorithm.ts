@@ -20,12 +20,13 @@
  *   does; its score for 14 differs from Kusto's 0.84.
  * - series_decompose: as documented — seasonal = per-phase median of the training points (period detected with
  *   the threshold, given, or none), trend of the deseasonalized training points (`avg`: their mean, `linefit`:
- *   series_fit_line extrapolated, `none`: 0), baseline = seasonal + trend, residual = x − baseline.
+ *   series_fit_line extrapolated, `none`: 0), baseline = seasonal + trend, residual = x − baseline. Learning from
+ *   no points (test points ≥ length) leaves seasonal and trend at 0, as does a phase with no learning point.
  * - series_decompose_anomalies: scores the residuals with series_outliers (percentiles over the training points)
  *   and flags +1 above the threshold, −1 below its negative.
  *
- * Inputs are finite numbers; a null (or NaN) element is a missing value: it takes no part in fits and
- * percentiles, and its score is 0.
+ * series_outliers and series_fit_line skip null (or NaN) elements, which score 0. series_decompose counts them as
+ * 0 (Kusto documents null handling for series_outliers only).
  */
 
 export type Trend = 'avg' | 'linefit' | 'none';
@@ -251,22 +252,27 @@ export function seasonalPeriod(train: readonly number[], seasonality: number, th
 export function seriesDecompose(y: Series, options: DecomposeOptions = {}): Decomposition {
   const n = y.length;
   const testPoints = options.testPoints ?? 0;
-  if (testPoints < 0 || testPoints >= n && n > 0) throw new SeriesArgumentError(`test_points must be in [0, ${n}); got ${testPoints}`);
+  if (testPoints < 0) throw new SeriesArgumentError(`test_points must not be negative; got ${testPoints}`);
   const trendKind = options.trend ?? 'avg';
   const values = y.map((v) => (isValue(v) ? v : 0));
-  const train = values.slice(0, n - testPoints);
-  const period = n === 0 ? 0 : seasonalPeriod(train, options.seasonality ?? -1, options.seasonalityThreshold ?? 0.6);
+  // Learning from no points (test_points ≥ length) leaves seasonal and trend at 0.
+  const train = values.slice(0, Math.max(0, n - testPoints));
+  const period = train.length === 0 ? 0 : seasonalPeriod(train, options.seasonality ?? -1, options.seasonalityThreshold ?? 0.6);
+  // A phase without learning points (a given period longer than them) has a seasonal value of 0.
   const phaseMedians = period > 0
-    ? Array.from({ length: period }, (_, j) => median(train.filter((_, i) => i % period === j)))
+    ? Array.from({ length: period }, (_, j) => {
+      const points = train.filter((_, i) => i % period === j);
+      return points.length === 0 ? 0 : median(points);
+    })
     : [];
   const seasonal = values.map((_, i) => (period > 0 ? phaseMedians[i % period]! : 0));
   const deseasonal = train.map((v, i) => v - seasonal[i]!);
   let trend: number[];
   if (trendKind === 'none') trend = values.map(() => 0);
   else if (trendKind === 'avg') {
-    const mean = deseasonal.reduce((a, b) => a + b, 0) / deseasonal.length;
+    const mean = deseasonal.length === 0 ? 0 : deseasonal.reduce((a, b) => a + b, 0) / deseasonal.length;
     trend = values.map(() => mean);
-  } else if (trendKind === 'linefit') trend = seriesFitLine(deseasonal, n).linefit;
+  } else if (trendKind === 'linefit') trend = deseasonal.length === 0 ? values.map(() => 0) : seriesFitLine(deseasonal, n).linefit;
   else throw new SeriesArgumentError(`trend must be 'avg', 'linefit' or 'none'; got '${String(trendKind)}'`);
   const baseline = values.map((_, i) => seasonal[i]! + trend[i]!);
   const residual = values.map((v, i) => v - baseline[i]!);
