@@ -15,10 +15,12 @@ import { ASIM_TABLE } from '../asim/schema.js';
 import { UnsupportedKqlError } from './errors.js';
 import { located, type Expr, type Rel } from './ir.js';
 import {
-  ASIM_FUNCTIONS, analyzeKql, callArguments, descendantsOfKind, elements, expansionOf, must, referencedSymbol, resultType,
+  ASIM_FUNCTIONS, GET_WATCHLIST, analyzeKql, callArguments, descendantsOfKind, elements, expansionOf, must, referencedSymbol, resultType,
   signatureParameters, textOf, unresolvedTables, type KNode,
 } from './kusto.js';
 import { asimRead, asimScan } from './build/asim.js';
+import { catalogScan, watchlistRelation } from './build/catalog.js';
+import { catalogFunction, type Catalog } from './catalog.js';
 import {
   isTabularType, spanOf, unnamed, type Binding, type BuildOptions, type Builder, type Env, type Scope,
 } from './build/context.js';
@@ -35,7 +37,7 @@ export interface BuiltQuery {
 
 export function buildQuery(original: string, options: BuildOptions): BuiltQuery {
   // Errors are reported against the query as written: blanking keeps every position.
-  const analyzed = analyzeKql(withoutMissingFuzzyLegs(original));
+  const analyzed = analyzeKql(withoutMissingFuzzyLegs(original, options.catalog), options.catalog);
   const text = original;
   const builder = new QueryBuilder(text, options);
   let env: Env = new Map();
@@ -133,6 +135,13 @@ class QueryBuilder implements Builder {
     const symbol = referencedSymbol(node);
     if (symbol?.symbolKind === 'Table' && name === ASIM_TABLE) return asimScan(this.columnsOf(node), this.options, node);
     if (symbol?.symbolKind === 'Function' && ASIM_FUNCTIONS.includes(name) && !bound) return this.asimRead(node, new Map());
+    if (symbol?.symbolKind === 'Table' && !bound) {
+      const scan = catalogScan(name, this.columnsOf(node), this.options, node);
+      if (scan) return scan;
+    }
+    if (symbol?.symbolKind === 'Function' && !bound && catalogFunction(this.options.catalog, name)) {
+      return this.expandFunctionReference(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    }
     return this.unsupported(`reference to '${name}'`, node);
   }
 
@@ -145,6 +154,10 @@ class QueryBuilder implements Builder {
     }
     if (!bound && ASIM_FUNCTIONS.includes(name)) return this.asimRead(node, this.argumentValues(node, env));
     if (bound?.k === 'function') return this.expandFunction(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    if (!bound && name === GET_WATCHLIST) {
+      return watchlistRelation(node, this.columnsOf(node), this.options, (what, at) => this.unsupported(what, at ?? node));
+    }
+    if (!bound && catalogFunction(this.options.catalog, name)) return this.expandFunction(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
     return this.unsupported(`tabular function '${name}'`, node);
   }
 
@@ -235,9 +248,9 @@ class QueryBuilder implements Builder {
  * binder types it with them (as `unknown` columns): the legs are blanked out of the text — spaces in place of their
  * characters, newlines kept, so every position stays where it was — and the query is bound again.
  */
-function withoutMissingFuzzyLegs(text: string): string {
+function withoutMissingFuzzyLegs(text: string, catalog: Catalog | undefined): string {
   if (!/isfuzzy/i.test(text)) return text;
-  const statements = analyzeKql(text).statements;
+  const statements = analyzeKql(text, catalog).statements;
   const blanks: Array<[number, number]> = [];
   for (const union of statements.flatMap((s) => descendantsOfKind(s, 'UnionOperator'))) {
     const fuzzy = elements(union, 'Parameters').some((p) => textOf(must(p, 'Name'), 'SimpleName') === 'isfuzzy' && must(p, 'Expression').text.toLowerCase() === 'true');

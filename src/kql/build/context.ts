@@ -2,6 +2,7 @@
  * What the parts of the IR builder share: the lexical environment of `let`s, the scope of an operator's columns,
  * and the builder's interface that operator and scalar builders call back into. build.ts implements it.
  */
+import type { Catalog } from '../catalog.js';
 import type { KNode, KResultType } from '../kusto.js';
 import type { Expr, Rel } from '../ir.js';
 import { scalarTypeOf, type Column, type ScalarType } from '../types.js';
@@ -27,6 +28,8 @@ export interface BuildOptions {
    * Absent for ad-hoc queries.
    */
   readonly lookback?: number;
+  /** Tables, stored functions and watchlists beyond the ASIM table (catalog.ts). */
+  readonly catalog?: Catalog;
 }
 
 /** The builder as its parts see it. */

@@ -9,6 +9,7 @@ import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import type { AggregateSite } from '../functions/types.js';
 import { isNumeric, type Column } from '../types.js';
 import { columnsRead, forEachExpr } from '../ir-walk.js';
+import { KqlError, NO_FUZZY_TABLE } from '../errors.js';
 import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
 import { buildColumns, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
@@ -317,7 +318,16 @@ export function union(b: Builder, op: KNode, input: Rel | undefined, env: Env): 
   // isfuzzy=true: a leg reading a table that does not exist is skipped (the binder only warns about it).
   const present = elements(op, 'Expressions').filter((e) => !(fuzzy && unresolvedTables(e).length > 0));
   const legs = [...(input ? [{ rel: input, node: op }] : []), ...present.map((e) => ({ rel: b.tabular(e, env), node: e }))];
-  if (legs.length === 0) return { k: 'datatable', columns, rows: [] };
+  if (legs.length === 0) {
+    // Kusto: "If no resolutions were successful, the query returns an error" (the binder itself only warns).
+    const missing = unresolvedTables(op).map((t) => t.text);
+    throw new KqlError(b.text, [{
+      code: NO_FUZZY_TABLE,
+      message: `union isfuzzy=true: none of its tables exists (${[...new Set(missing)].join(', ')}); Kusto fails such a query`,
+      start: op.start,
+      length: Math.max(1, op.length),
+    }]);
+  }
   const inputs = legs.map(({ rel, node }) => unionLeg(b, rel, columns, source, node));
   return { k: 'union', inputs, columns };
 }
