@@ -55,11 +55,27 @@ class QueryBuilder implements Builder {
   readonly asNames = new Map<string, Rel>();
   readonly legNames = new WeakMap<Rel, string>();
   inputColumns: readonly Column[] = [];
+  private readonly shared: Array<{ name: string; expr: Expr }> = [];
+  private sharedCount = 0;
 
   constructor(
     readonly text: string,
     readonly options: BuildOptions,
   ) {}
+
+  shareOnce(expr: Expr): Expr {
+    const name = `__shared${this.sharedCount++}`;
+    this.shared.push({ name, expr });
+    return { k: 'col', name, type: expr.type };
+  }
+
+  sharedMark(): number {
+    return this.shared.length;
+  }
+
+  takeShared(mark: number): Array<{ readonly name: string; readonly expr: Expr }> {
+    return this.shared.splice(mark);
+  }
 
   unsupported(construct: string, node: KNode): never {
     throw new UnsupportedKqlError(this.text, construct, node.start, Math.max(1, node.length));
@@ -258,14 +274,12 @@ function withoutMissingFuzzyLegs(text: string, catalog: Catalog | undefined): st
     const legs = elements(union, 'Expressions');
     const missing = legs.map((leg) => unresolvedTables(leg).length > 0);
     if (!missing.some(Boolean) || missing.every(Boolean)) continue;
+    const end = (leg: KNode): number => leg.start + leg.length;
     legs.forEach((leg, i) => {
-      if (!missing[i]) return;
-      // The leg and one comma next to it: the one after it, or for the last leg the one before it.
+      if (missing[i]) blanks.push([leg.start, end(leg)]);
+      // The separator after leg i stays only between two kept legs: after a kept leg with a kept one further on.
       const next = legs[i + 1];
-      const previous = legs[i - 1];
-      const end = next ? next.start : leg.start + leg.length;
-      const start = next ? leg.start : previous ? previous.start + previous.length : leg.start;
-      blanks.push([start, end]);
+      if (next && (missing[i] || !missing.slice(i + 1).some((m) => !m))) blanks.push([end(leg), next.start]);
     });
   }
   if (blanks.length === 0) return text;

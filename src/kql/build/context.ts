@@ -51,6 +51,15 @@ export interface Builder {
   /** Relations named by `as` earlier in the query, and the names `union withsource=` reports. */
   readonly asNames: Map<string, Rel>;
   readonly legNames: WeakMap<Rel, string>;
+  /**
+   * A value several output columns of one call use (the result bag of series_decompose_anomalies): computed once
+   * per row, in a column the operator adds under its input (`takeShared`), and referenced by the returned column.
+   */
+  shareOnce(expr: Expr): Expr;
+  /** The shared values registered since `mark` (and forgets them). */
+  takeShared(mark: number): Array<{ readonly name: string; readonly expr: Expr }>;
+  /** The position to pass to `takeShared` for what comes next. */
+  sharedMark(): number;
 }
 
 export function isTabularType(type: KResultType | undefined): boolean {

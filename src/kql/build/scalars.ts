@@ -323,6 +323,7 @@ function callSite(b: Builder, node: KNode, fn: string, type: ScalarType, env: En
     constantText: (n) => constantOf(n)?.value,
     typeArgument: typeArgumentOf,
     column: (columnName) => scope.get(columnName) ?? (b.inputColumns.some((c) => c.name === columnName) ? { k: 'col', name: columnName, type } : undefined),
+    once: (expr) => b.shareOnce(expr),
   };
 }
 

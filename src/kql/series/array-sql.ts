@@ -6,13 +6,13 @@
  */
 
 export interface ArraySql {
-  /** A dynamic value (JSON array of numbers) → an array of DOUBLE; non-numbers become NULL. */
-  fromDynamic(sql: string): string;
   /**
    * Named arrays of numbers → a dynamic property bag of arrays. JSON has no NaN or ±Infinity: those elements are
    * written as the strings Kusto prints ("NaN", "Infinity", "-Infinity"), the same on every engine.
    */
   bagOfArrays(fields: ReadonlyArray<readonly [string, string]>): string;
+  /** An array of numbers → a dynamic array, non-finite elements written as bagOfArrays writes them. */
+  numbersToDynamic(array: string): string;
   /** Integer division of non-negative integers. */
   intDiv(a: string, b: string): string;
   length(array: string): string;
@@ -45,10 +45,12 @@ const realLiteral = (value: number, cast: (text: string) => string): string => {
 };
 
 export const DUCKDB_ARRAYS: ArraySql = {
-  fromDynamic: (s) => `CAST(${s} AS DOUBLE[])`,
   bagOfArrays: (fields) =>
     `CAST(json_object(${fields.map(([name, array]) => `'${name}', list_transform(${array}, x -> CASE WHEN isfinite(x) THEN to_json(x) ` +
       `ELSE to_json(CASE WHEN isnan(x) THEN 'NaN' WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END) END)`).join(', ')}) AS JSON)`,
+  numbersToDynamic: (a) =>
+    `CAST(to_json(list_transform(${a}, x -> CASE WHEN isfinite(x) THEN to_json(x) ` +
+    `ELSE to_json(CASE WHEN isnan(x) THEN 'NaN' WHEN x > 0 THEN 'Infinity' ELSE '-Infinity' END) END)) AS JSON)`,
   intDiv: (a, b) => `(${a} // ${b})`,
   length: (a) => `CAST(len(${a}) AS BIGINT)`,
   at: (a, p) => `(${a})[${p}]`,
@@ -66,10 +68,11 @@ export const DUCKDB_ARRAYS: ArraySql = {
 };
 
 export const CLICKHOUSE_ARRAYS: ArraySql = {
-  fromDynamic: (s) => `JSONExtract(${s}, 'Array(Nullable(Float64))')`,
   bagOfArrays: (fields) =>
     `concat('{', ${fields.map(([name, array], k) => `'${k > 0 ? ',' : ''}"${name}":[', arrayStringConcat(arrayMap(x -> if(isFinite(x), ` +
       `toJSONString(x), if(isNaN(x), '"NaN"', if(x > 0, '"Infinity"', '"-Infinity"'))), ${array}), ','), ']'`).join(', ')}, '}')`,
+  numbersToDynamic: (a) =>
+    `concat('[', arrayStringConcat(arrayMap(x -> if(isFinite(x), toJSONString(x), if(isNaN(x), '"NaN"', if(x > 0, '"Infinity"', '"-Infinity"'))), ${a}), ','), ']')`,
   intDiv: (a, b) => `intDiv(${a}, ${b})`,
   length: (a) => `toInt64(length(${a}))`,
   at: (a, p) => `arrayElement(${a}, ${p})`,

@@ -167,10 +167,10 @@ class SeriesSql {
       this.map(y, (_, i) => `CASE WHEN ${empty} THEN 0.0 ELSE (${a.at(lf, '1')} + ${a.at(lf, '2')} * ${i}) END`));
   }
 
-  scores(residual: string, t: string, method: OutlierKind): string {
+  scores(residual: string, t: string, method: OutlierKind, learnFrom?: (learn: string) => string): string {
     const { a } = this;
     const [lo, hi, factor] = method === 'tukey' ? [0.25, 0.75, 1] : [0.1, 0.9, CTUKEY_10_90_NORMALIZATION];
-    return this.let(a.slice(residual, '1', t), 'learn', (learn) =>
+    return this.let(learnFrom ? learnFrom(residual) : a.slice(residual, '1', t), 'learn', (learn) =>
       this.let(a.quantile(learn, lo), 'qlo', (qlo) =>
         this.let(a.quantile(learn, hi), 'qhi', (qhi) =>
           this.let(`(${qhi} - ${qlo})`, 'range', (range) =>
@@ -191,13 +191,13 @@ export const SERIES_FIELDS = ['flags', 'scores', 'baseline', 'seasonal', 'trend'
 
 /**
  * SQL of a dynamic bag `{"flags", "scores", "baseline", "seasonal", "trend", "residual"}` for a series given as
- * SQL of a dynamic array. Parameters are constants (the caller refuses computed ones).
+ * SQL of an array of nullable doubles (the dialect's `jsonArrayNumbers` of the dynamic value: non-numbers are null). Parameters are constants (the caller refuses computed ones).
  */
-export function decomposeAnomaliesSql(a: ArraySql, series: string, p: AnomalyParameters): string {
+export function decomposeAnomaliesSql(a: ArraySql, numbers: string, p: AnomalyParameters): string {
   const bag = (fields: Record<(typeof SERIES_FIELDS)[number], string>): string =>
     a.bagOfArrays(SERIES_FIELDS.map((name) => [name, fields[name]] as const));
   const s = new SeriesSql(a);
-  return s.let(s.map(a.fromDynamic(series), (v) => `coalesce(${v}, 0.0)`), 'y', (y) =>
+  return s.let(s.map(numbers, (v) => `coalesce(${v}, 0.0)`), 'y', (y) =>
     s.let(a.length(y), 'n', (n) =>
       s.let(`greatest(0, ${n} - ${p.testPoints})`, 't', (t) =>
         s.let(a.slice(y, '1', t), 'train', (train) =>
@@ -230,6 +230,20 @@ export function decomposeAnomaliesSql(a: ArraySql, series: string, p: AnomalyPar
           ),
         ),
       ),
+    ),
+  );
+}
+
+/**
+ * series_outliers over an array of nullable doubles (as decomposeAnomaliesSql takes it): the fences from the elements that are numbers other than `ignore`, the
+ * others scored 0 (algorithm.ts seriesOutliers).
+ */
+export function outliersSql(a: ArraySql, numbers: string, method: OutlierKind, ignore: number | null): string {
+  const s = new SeriesSql(a);
+  const counts = (v: string): string => `(${v} IS NOT NULL AND ${v} = ${v}${ignore === null ? '' : ` AND ${v} <> ${s.real(ignore)}`})`;
+  return s.let(numbers, 'y', (y) =>
+    s.let(s.scores(y, a.length(y), method, (all) => s.filter(all, (v) => counts(v))), 'sc', (sc) =>
+      a.numbersToDynamic(s.map(y, (v, i) => `CASE WHEN ${counts(v)} THEN coalesce(${a.at(sc, i)}, 0.0) ELSE 0.0 END`)),
     ),
   );
 }

@@ -8,6 +8,8 @@ import { openMemoryDuckDb, type MemoryDuckDb } from '../../../src/kql/memory-duc
 import { seriesDecompose, seriesDecomposeAnomalies, type OutlierKind, type Trend } from '../../../src/kql/series/algorithm.js';
 import { CLICKHOUSE_ARRAYS, DUCKDB_ARRAYS, type ArraySql } from '../../../src/kql/series/array-sql.js';
 import { decomposeAnomaliesSql, type AnomalyParameters } from '../../../src/kql/series/sql.js';
+import { clickhouse } from '../../../src/kql/sql/clickhouse.js';
+import { duckdb } from '../../../src/kql/sql/duckdb.js';
 import { ChdbEngine } from '../../../src/store/chdb.js';
 
 interface Engine {
@@ -26,8 +28,8 @@ beforeAll(async () => {
   chdb = ChdbEngine.open();
   const quote = (text: string): string => `'${text.replace(/'/g, "''")}'`;
   engines.push(
-    { name: 'duckdb', arrays: DUCKDB_ARRAYS, literal: (j) => `CAST(${quote(j)} AS JSON)`, run: async (sql) => (await duck.query(`SELECT CAST(${sql} AS VARCHAR) AS r`)).rows[0]![0] },
-    { name: 'clickhouse', arrays: CLICKHOUSE_ARRAYS, literal: quote, run: async (sql) => (await chdb.query(`SELECT ${sql} AS r`)).rows[0]![0] },
+    { name: 'duckdb', arrays: DUCKDB_ARRAYS, literal: (j) => duckdb.jsonArrayNumbers(`CAST(${quote(j)} AS JSON)`), run: async (sql) => (await duck.query(`SELECT CAST(${sql} AS VARCHAR) AS r`)).rows[0]![0] },
+    { name: 'clickhouse', arrays: CLICKHOUSE_ARRAYS, literal: (j) => clickhouse.jsonArrayNumbers(quote(j)), run: async (sql) => (await chdb.query(`SELECT ${sql} AS r`)).rows[0]![0] },
   );
 });
 
@@ -57,11 +59,11 @@ function expectClose(actual: ReadonlyArray<number | string>, expected: readonly 
 /** Every series under setting `p`, in one query per engine (parameters are constants of the SQL). */
 async function expectSameAsReference(samples: readonly number[][], p: AnomalyParameters, components = false): Promise<void> {
   for (const engine of engines) {
-    const duckdb = engine.name === 'duckdb';
+    const isDuckDb = engine.name === 'duckdb';
     const rows = samples.map((ys, k) => `SELECT ${k} AS k, ${engine.literal(JSON.stringify(ys))} AS s`).join(' UNION ALL ');
-    const bagSql = decomposeAnomaliesSql(engine.arrays, duckdb ? 'CAST(s AS JSON)' : 's', p);
-    const sql = `SELECT k, ${duckdb ? `CAST(${bagSql} AS VARCHAR)` : bagSql} AS r FROM (${rows}) ORDER BY k`;
-    const result = duckdb ? await duck.query(sql) : await chdb.query(sql);
+    const bagSql = decomposeAnomaliesSql(engine.arrays, 's', p);
+    const sql = `SELECT k, ${isDuckDb ? `CAST(${bagSql} AS VARCHAR)` : bagSql} AS r FROM (${rows}) ORDER BY k`;
+    const result = isDuckDb ? await duck.query(sql) : await chdb.query(sql);
     expect(result.rows).toHaveLength(samples.length);
     for (const row of result.rows) {
       const ys = samples[Number(row[0])]!;
