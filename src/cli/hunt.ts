@@ -13,7 +13,8 @@ import { KqlError } from '../kql/errors.js';
 import { parseTimespan } from '../kql/timespan.js';
 import { RuleLoadError } from '../rules/load.js';
 import { renderTable } from '../util/table.js';
-import { dbOption, engineOption } from './options.js';
+import { dbOption, engineOption, watchlistsOption } from './options.js';
+import type { Catalog } from '../kql/catalog.js';
 import { execute, render } from './query.js';
 import { CommandError, EXIT_FAILED, EXIT_USAGE, isoSeconds, parseTimeOption, reportErrors } from './run.js';
 
@@ -25,6 +26,7 @@ interface HuntOptions {
   output: 'table' | 'json' | 'jsonl' | 'csv';
   engine?: QueryEngine;
   showSql?: boolean;
+  watchlists?: string;
 }
 
 export function register(program: Command): void {
@@ -39,6 +41,7 @@ export function register(program: Command): void {
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl', 'csv']).default('table'))
     .addOption(engineOption())
     .option('--show-sql', 'print the generated SQL (to stderr)')
+    .addOption(watchlistsOption())
     .addHelpText(
       'after',
       `
@@ -90,9 +93,9 @@ async function hunt(id: string | undefined, options: HuntOptions): Promise<numbe
   const at = options.at === undefined ? new Date() : parseTimeOption('--at', options.at);
   const lookback = options.lookback === undefined ? undefined : parseTimespan(options.lookback);
   if (options.lookback !== undefined && lookback === undefined) throw new CommandError(`--lookback: not a timespan: ${options.lookback}`);
-  const compile = (dialect: DialectName): CompiledQuery | string => {
+  const compile = (dialect: DialectName, catalog: Catalog): CompiledQuery | string => {
     try {
-      const compiled = compileKql(selected.query, { engine: dialect, now: at.getTime() * 1000, ...(lookback === undefined ? {} : { lookback }) });
+      const compiled = compileKql(selected.query, { engine: dialect, now: at.getTime() * 1000, catalog, ...(lookback === undefined ? {} : { lookback }) });
       if (options.showSql) process.stderr.write(`${compiled.sql}\n`);
       return compiled;
     } catch (error) {

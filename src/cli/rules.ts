@@ -12,6 +12,7 @@ import { DEFAULT_RULE_ID, loadRuleSet, RuleLoadError } from '../rules/load.js';
 import { ruleParameters } from '../rules/parameters.js';
 import type { Rule } from '../rules/rule.js';
 import { renderTable } from '../util/table.js';
+import { defaultCatalog } from '../summaries/catalog.js';
 
 interface RulesOptions {
   rules?: string;
@@ -110,7 +111,7 @@ function huntingQueries(path: string | undefined): HuntingQuery[] {
 
 function checkHuntingProblem(query: HuntingQuery): string | undefined {
   try {
-    compileKql(query.query, { engine: 'duckdb', now: 0 });
+    compileKql(query.query, { engine: 'duckdb', now: 0, catalog: defaultCatalog() });
     return undefined;
   } catch (error) {
     if (error instanceof KqlError) return `${query.source}: query: does not compile (positions within the query):\n${error.message}`;

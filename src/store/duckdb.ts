@@ -17,6 +17,7 @@ import type { AsimRecord } from '../asim/record.js';
 import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
+import { DuckDbSummaryTables } from './duckdb-summaries.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
 export const REJECTS_TABLE = 'smbwatch_rejects';
@@ -113,6 +114,7 @@ export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
   readonly alerts = new DuckDbAlertTable((sql) => this.query(sql));
   readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
+  readonly summaries = new DuckDbSummaryTables((sql) => this.query(sql));
 
   constructor(
     private readonly instance: DuckDBInstance,

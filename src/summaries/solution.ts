@@ -44,8 +44,6 @@ export const CUSTOM_ANALYTICS_COLUMNS: readonly Column[] = [
   ['Rule_s', 'string'], ['Rule', 'string'],
 ].map(([name, type]) => column(name as string, type as Column['type']));
 
-const PARSER_BODY = `{ union isfuzzy=true ${CUSTOM_ANALYTICS_TABLES.join(', ')} }`;
-
 /** The per-source parsers the summary rules union (their `union isfuzzy=true` list). */
 export const SOURCE_PARSERS: readonly string[] = [
   'AppGateSDPV02', 'AWSVPCV03', 'CheckPointFirewallV11', 'CiscoASAV10', 'CiscoFirepowerV01', 'CiscoISEV11', 'ForcePointFirewallV01',
@@ -55,14 +53,25 @@ export const SOURCE_PARSERS: readonly string[] = [
 
 const PASS_THROUGH = IM_NETWORK_SESSION_PARAMETERS.slice(1, -1).split(/,\s*(?=[a-z_]+:)/).map((p) => p.split(':')[0]!);
 
-export const ESSENTIALS_FUNCTIONS: readonly CatalogFunction[] = [
-  { name: 'NetworkSessionEssentialsCustomParser', parameters: '()', body: PARSER_BODY },
-  { name: '_Im_NetworkSession_EmptyV03', parameters: '()', body: `{ ${ASIM_TABLE} | take 0 }` },
-  ...SOURCE_PARSERS.map((name) => ({
-    name,
-    parameters: IM_NETWORK_SESSION_PARAMETERS,
-    body: name === '_Im_NetworkSession_NativeV03'
-      ? `{ _Im_NetworkSession(${PASS_THROUGH.map((p) => `${p}=${p}`).join(', ')}) }`
-      : '{ _Im_NetworkSession_EmptyV03 }',
-  })),
-];
+/**
+ * The solution's functions, given which of its custom tables the store holds. The parser unions the
+ * `NetworkCustomAnalytics*_CL` tables the store holds; over none it is not declared at all, so a name that cannot
+ * be resolved, as a missing table: `union isfuzzy=true` drops a leg naming it (a fuzzy union over no table fails in
+ * Kusto, and the solution's queries only call the parser inside fuzzy legs).
+ */
+export function essentialsFunctions(present: ReadonlySet<string>): CatalogFunction[] {
+  const customTables = CUSTOM_ANALYTICS_TABLES.filter((t) => present.has(t));
+  return [
+    ...(customTables.length > 0
+      ? [{ name: 'NetworkSessionEssentialsCustomParser', parameters: '()', body: `{ union isfuzzy=true ${customTables.join(', ')} }` }]
+      : []),
+    { name: '_Im_NetworkSession_EmptyV03', parameters: '()', body: `{ ${ASIM_TABLE} | take 0 }` },
+    ...SOURCE_PARSERS.map((name) => ({
+      name,
+      parameters: IM_NETWORK_SESSION_PARAMETERS,
+      body: name === '_Im_NetworkSession_NativeV03'
+        ? `{ _Im_NetworkSession(${PASS_THROUGH.map((p) => `${p}=${p}`).join(', ')}) }`
+        : '{ _Im_NetworkSession_EmptyV03 }',
+    })),
+  ];
+}
