@@ -22,6 +22,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'run', load: () => import('./run.js') },
   { name: 'hunt', load: () => import('./hunt.js') },
   { name: 'backtest', load: () => import('./backtest.js') },
+  { name: 'summarize', load: () => import('./summarize.js') },
   { name: 'alerts', load: () => import('./alerts.js') },
   { name: 'watch', load: () => import('./watch.js') },
   { name: 'demo', load: () => import('./demo.js') },

@@ -191,14 +191,30 @@ class QueryBuilder implements Builder {
     const bodyEnv = new Map(env);
     const given = new Map(callArguments(node).map((a) => [a.parameter, a.value] as const));
     for (const parameter of signatureParameters(node)) {
-      const arg = given.get(parameter.name) ?? parameter.defaultValue;
+      const explicit = given.get(parameter.name);
+      const arg = explicit ?? parameter.defaultValue;
       if (!arg) return this.unsupported(`a call without a value for parameter '${parameter.name}'`, node);
+      if (!explicit && resultType(arg) === undefined) {
+        // A stored function's (catalog.ts) defaults come unbound from its declaration: bind the value on its own.
+        bodyEnv.set(parameter.name, { k: 'scalar', expr: this.unboundDefault(arg, node) });
+        continue;
+      }
       bodyEnv.set(
         parameter.name,
         isTabularType(resultType(arg)) ? { k: 'tabular', rel: this.tabular(arg, env) } : { k: 'scalar', expr: this.scalar(arg, env, new Map()) },
       );
     }
     return this.functionBody(body, bodyEnv, build);
+  }
+
+  /** A constant default value of a stored function's parameter (`dynamic([])`, `datetime(null)`, `'*'`), bound alone. */
+  private unboundDefault(value: KNode, call: KNode): Expr {
+    const [statement] = analyzeKql(`print v = ${value.text}`).statements;
+    const printed = statement ? descendantsOfKind(statement, value.kind)[0] : undefined;
+    if (!printed) return this.unsupported(`the default value ${value.text} of a stored function's parameter`, call);
+    const e = this.scalar(printed, new Map(), new Map());
+    if (e.k !== 'lit') return this.unsupported(`the default value ${value.text} of a stored function's parameter (not a constant)`, call);
+    return { ...e, span: spanOf(call) };
   }
 
   /** A function of no parameters referenced without parentheses (`let a = () { 123 }; … x * a`). */

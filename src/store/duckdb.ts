@@ -174,6 +174,11 @@ export class DuckDbStore implements Store {
     await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
   }
 
+  /** Writes a table's rows to a Parquet file (summary tables for embedded ClickHouse, engines.ts). */
+  async exportTableParquet(table: string, path: string): Promise<void> {
+    await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(table)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
+  }
+
   async summary(): Promise<StoreSummary> {
     const totals = await this.query(`SELECT count(*), epoch_us(min(TimeGenerated)), epoch_us(max(TimeGenerated)) FROM ${quoteIdentifier(ASIM_TABLE)}`);
     const [records, first, last] = totals.rows[0] ?? [];

@@ -6,28 +6,16 @@
 import { builtinWatchlists, watchlistSet } from '../watchlists/load.js';
 import type { WatchlistSet } from '../watchlists/watchlist.js';
 import type { Catalog, CatalogTable } from '../kql/catalog.js';
-import type { Store, SummaryColumn } from '../store/engine.js';
+import type { Store } from '../store/engine.js';
+import { SUMMARY_FIELDS, SUMMARY_TABLES } from './tables.js';
 import { CUSTOM_ANALYTICS_COLUMNS, CUSTOM_ANALYTICS_TABLES, essentialsFunctions } from './solution.js';
 
-const column = (name: string, type: SummaryColumn['type']): SummaryColumn => ({ name, type });
-
-/**
- * The summary tables smbwatch writes, with their columns: the summary rule's result columns in order, then `Type`
- * (the table's name, as Log Analytics adds it). NetworkSummary_Protocol_CL is the one Network Session Essentials'
- * analytic rules and hunting queries read.
- */
-export const SUMMARY_TABLES: ReadonlyMap<string, readonly SummaryColumn[]> = new Map([
-  ['NetworkSummary_Protocol_CL', [
-    column('NetworkProtocol', 'string'), column('DstPortNumber', 'int'), column('DstAppName', 'string'),
-    column('NetworkDirection', 'string'), column('DvcAction', 'string'), column('TimeGenerated', 'datetime'),
-    column('count_', 'long'), column('EventTime', 'datetime'), column('Type', 'string'),
-  ]],
-]);
+export { SUMMARY_TABLES } from './tables.js';
 
 /** The catalog given the `_CL` tables a store holds and the watchlists. */
 export function essentialsCatalog(present: ReadonlySet<string>, watchlists: WatchlistSet): Catalog {
   const tables: CatalogTable[] = [
-    ...[...SUMMARY_TABLES].map(([name, columns]) => ({ name, columns, present: present.has(name) })),
+    ...[...SUMMARY_TABLES].map(([name, columns]) => ({ name, columns: [...columns, ...SUMMARY_FIELDS], present: present.has(name) })),
     ...CUSTOM_ANALYTICS_TABLES.map((name) => ({ name, columns: CUSTOM_ANALYTICS_COLUMNS, present: present.has(name) })),
   ];
   return { tables, functions: essentialsFunctions(present), watchlists };

@@ -7,22 +7,21 @@
  * The query is compiled against the store's catalog like a rule (the solution's per-source parsers: smbwatch's one
  * ASIM table is read through `_Im_NetworkSession_NativeV03`) and runs in the store's engine, rows never leaving it.
  */
-import { compileKql } from '../kql/compile.js';
+import { ASIM_TABLE } from '../asim/schema.js';
+import { compileKql, DIALECTS, type CompiledQuery } from '../kql/compile.js';
+import { generateSql } from '../kql/sql/generate.js';
+import { buildTemplate, instantiate, NotTemplatableError, type QueryTemplate } from '../rules/cache/template.js';
 import type { Catalog } from '../kql/catalog.js';
 import { quoteString } from '../store/sql.js';
 import type { Store, SummaryColumn } from '../store/engine.js';
+
+export { SUMMARY_FIELDS } from './tables.js';
 import { dialectOf } from '../store/engines.js';
-import { SUMMARY_TABLES } from './catalog.js';
+import { SUMMARY_FIELDS, SUMMARY_TABLES } from './tables.js';
 import type { SummaryRule } from './rule.js';
 
 const MICROS_PER_MINUTE = 60_000_000;
-
-/** The fields Log Analytics adds to every summary rule result (besides `Type`). */
-export const SUMMARY_FIELDS: readonly SummaryColumn[] = [
-  { name: '_RuleName', type: 'string' },
-  { name: '_BinSize', type: 'int' },
-  { name: '_BinStartTime', type: 'datetime' },
-];
+const ASIM_TABLE_SQL = `"${ASIM_TABLE}"`;
 
 export interface BinRun {
   readonly rule: string;
@@ -52,18 +51,57 @@ function destinationColumns(rule: SummaryRule, queryColumns: readonly SummaryCol
 
 /** Summarizes the bin [binStart, binStart + binSize) (microseconds, aligned) into the rule's table. */
 export async function summarizeBin(store: Store, rule: SummaryRule, binStart: number, catalog: Catalog): Promise<BinRun> {
+  const now = binStart + (rule.binSize + rule.binDelay) * MICROS_PER_MINUTE;
+  // Sentinel runs the query over the bin: records before the bin are outside its time range.
+  return writeBin(store, rule, binStart, compileKql(rule.query, { engine: dialectOf(store.engine), now, lookback: now - binStart, catalog }));
+}
+
+/**
+ * Summarizes every bin of [from, to) that holds records (a bin without any yields no row), oldest first: the query
+ * is compiled once (a template, rules/cache/template.ts) and instantiated per bin. For `smbwatch summarize` over
+ * logs ingested after the fact, and tests.
+ */
+export async function summarizeRange(store: Store, rule: SummaryRule, from: number, to: number, catalog: Catalog, onBin?: (run: BinRun) => void): Promise<BinRun[]> {
+  if (!store.summaries || store.engine !== 'duckdb') throw new SummaryRuleError(`the store ${store.location} (${store.engine}) does not hold summary tables`);
+  const size = rule.binSize * MICROS_PER_MINUTE;
+  const lookback = (rule.binSize + rule.binDelay) * MICROS_PER_MINUTE;
+  const first = Math.floor(from / size) * size;
+  const held = await store.query(
+    `SELECT DISTINCT CAST(floor(epoch_us("TimeGenerated") / ${size}) AS BIGINT) * ${size} AS b FROM ${ASIM_TABLE_SQL} ` +
+      `WHERE "TimeGenerated" >= make_timestamp(${first}) AND "TimeGenerated" < make_timestamp(${to}) ORDER BY b`,
+  );
+  const bins = held.rows.map(([b]) => Number(b)).filter((b) => b + size <= to);
+  if (bins.length === 0) return [];
+  const dialect = dialectOf(store.engine);
+  let template: QueryTemplate | undefined;
+  try {
+    template = buildTemplate(rule.query, bins[0]! + lookback, lookback, catalog);
+  } catch (error) {
+    if (!(error instanceof NotTemplatableError)) throw error;
+  }
+  const runs: BinRun[] = [];
+  for (const binStart of bins) {
+    const now = binStart + lookback;
+    const compiled = template ? instantiate(template, now, dialect) : compileKql(rule.query, { engine: dialect, now, lookback, catalog });
+    const run = await writeBin(store, rule, binStart, compiled);
+    runs.push(run);
+    onBin?.(run);
+  }
+  return runs;
+}
+
+async function writeBin(store: Store, rule: SummaryRule, binStart: number, compiled: CompiledQuery): Promise<BinRun> {
   if (!store.summaries) throw new SummaryRuleError(`the store ${store.location} (${store.engine}) does not hold summary tables`);
   const size = rule.binSize * MICROS_PER_MINUTE;
   if (binStart % size !== 0) throw new SummaryRuleError(`bin start ${new Date(binStart / 1000).toISOString()} is not aligned to ${rule.binSize} minutes`);
   const binEnd = binStart + size;
-  const now = binEnd + rule.binDelay * MICROS_PER_MINUTE;
-  // Sentinel runs the query over the bin: records before the bin are outside its time range.
-  const compiled = compileKql(rule.query, { engine: dialectOf(store.engine), now, lookback: now - binStart, catalog });
   const columns = destinationColumns(rule, compiled.columns as readonly SummaryColumn[]);
   const d = store.engine;
+  // The relation with the engine's own types (a result query turns datetimes into numbers for JavaScript).
+  const relationSql = generateSql(compiled.ir, { dialect: DIALECTS[dialectOf(d)], text: rule.query });
   const micros = (value: number): string => (d === 'duckdb' ? `make_timestamp(${value})` : `toDateTime64(${value / 1e6}, 6, 'UTC')`);
   const select = `SELECT *, ${quoteString(rule.destinationTable)} AS "Type", ${quoteString(rule.displayName)} AS "_RuleName", ` +
-    `CAST(${rule.binSize} AS INTEGER) AS "_BinSize", ${micros(binStart)} AS "_BinStartTime" FROM (${compiled.sql}) AS __rule` +
+    `CAST(${rule.binSize} AS INTEGER) AS "_BinSize", ${micros(binStart)} AS "_BinStartTime" FROM (${relationSql}) AS __rule` +
     ` WHERE "TimeGenerated" >= ${micros(binStart)} AND "TimeGenerated" < ${micros(binEnd)}`;
   const rows = await store.summaries.replaceBin(rule.destinationTable, columns, binStart, binEnd, select);
   return { rule: rule.displayName, table: rule.destinationTable, binStart, binEnd, rows };

@@ -103,9 +103,9 @@ describe('dialect capabilities', () => {
 
 describe('positions of refusals raised while writing SQL', () => {
   it('point at the construct, not at the start of the query', () => {
-    const kql = 'datatable(a:string, b:string)["x", "y"]\n| where a has b';
+    const kql = 'datatable(a:string, b:string)["x", "y"]\n| where a has_any (b)';
     const error = refusal(() => compileKql(kql, { engine: 'duckdb', now: NOW }));
-    expect(error.message).toContain('has with a non-constant right side');
+    expect(error.message).toContain('has_any with a non-constant right side');
     expect(error.message).toContain('line 2, column 9');
   });
 });
