@@ -10,7 +10,8 @@ import type { RuleRun } from '../rules/evaluate.js';
 import {
   collect, CommandError, isoSeconds, openExistingStore, parseTimeOption, reportErrors, ruleLabel, selectRuleAndParameters,
 } from './run.js';
-import { dbOption } from './options.js';
+import { dbOption, watchlistsOption } from './options.js';
+import { storeCatalog } from '../summaries/catalog.js';
 import { renderTable } from '../util/table.js';
 
 interface BacktestOptions {
@@ -22,6 +23,7 @@ interface BacktestOptions {
   param: string[];
   output: 'table' | 'json';
   store?: boolean;
+  watchlists?: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +37,7 @@ export function register(program: Command): void {
     .option('--rules <path>', 'also load the rules in this YAML file or directory')
     .option('--param <name=value>', "override a top-level `let` of the rule's query (repeatable)", collect, [])
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(watchlistsOption())
     .option('--store', 'also store the alerts in the store, as `smbwatch run` at each time would (default: a what-if, nothing stored)')
     .addHelpText(
       'after',
@@ -57,7 +60,9 @@ async function backtestCommand(options: BacktestOptions): Promise<number> {
   let stored = 0;
   try {
     const started = performance.now();
+    const catalog = await storeCatalog(store, options.watchlists);
     result = await backtest(store, rule, parameters, from, to, {
+      catalog,
       onStep: async (run) => {
         if (options.store) stored += (await storeAlerts(store, run.alerts)).length;
       },

@@ -31,3 +31,11 @@ export function memoryLimitOption(what: string): Option {
     },
   );
 }
+
+/** `--watchlists`: user watchlists for `_GetWatchlist('alias')`, besides the built-in ones. */
+export function watchlistsOption(): Option {
+  return new Option(
+    '--watchlists <dir>',
+    "user watchlists for _GetWatchlist('alias'): a directory of CSV files (file name = alias, first column = search key) or Sentinel watchlist JSON; they add to or replace the built-in ones",
+  );
+}

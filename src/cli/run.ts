@@ -18,7 +18,8 @@ import type { Rule } from '../rules/rule.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, engineOption, memoryLimitOption } from './options.js';
+import { dbOption, engineOption, memoryLimitOption, watchlistsOption } from './options.js';
+import { storeCatalog } from '../summaries/catalog.js';
 import { renderAlertTable } from '../alerts/render.js';
 
 type Output = 'table' | 'json' | 'jsonl';
@@ -33,6 +34,7 @@ interface RunOptions {
   engine?: QueryEngine;
   memoryLimit?: string;
   verbose?: boolean;
+  watchlists?: string;
 }
 
 /** Exit statuses: 0 the run happened (alerts or not), 1 it failed, 2 the command line is wrong. */
@@ -62,6 +64,7 @@ export function register(program: Command): void {
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
     .addOption(engineOption())
     .addOption(memoryLimitOption('run'))
+    .addOption(watchlistsOption())
     .option('--verbose', 'say on stderr where the plan came from (cache or compile) and whether Kusto.Language was loaded')
     .addHelpText(
       'after',
@@ -165,8 +168,9 @@ async function runCommand(options: RunOptions): Promise<number> {
   const store = await openExistingStore(options.db, options.memoryLimit);
   let report: RunReport;
   try {
+    const catalog = await storeCatalog(store, options.watchlists);
     report = await withQueryEngine(store, options.engine, async (sql, dialect) => {
-      const runner = cachedQueryRunner(store, sql, dialect);
+      const runner = cachedQueryRunner(store, sql, dialect, catalog);
       const lastAlertAt = await lastAlertTime(store, rule.id, at);
       const run = await evaluateRule(rule, parameters, runner, at, lastAlertAt ? { lastAlertAt } : {});
       const fresh = await storeAlerts(store, run.alerts);

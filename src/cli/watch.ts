@@ -15,12 +15,14 @@ import { ConfigError, describeSinkConfig, loadWatchConfig, type WatchConfig } fr
 import { streamLog } from '../watch/log.js';
 import { resolveRules } from '../watch/rules.js';
 import { Watcher, type ScheduledRule } from '../watch/watcher.js';
+import { builtinSummaryRules } from '../summaries/rule.js';
 
 interface WatchOptions {
   config: string;
   once?: boolean;
   check?: boolean;
   retryParked?: boolean;
+  watchlists?: string;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -33,6 +35,7 @@ export function register(program: Command): void {
     .option('--once', 'run one tick (ingest, due runs, deliveries) and exit')
     .option('--check', 'validate the configuration and the rules, print what would run, and exit')
     .option('--retry-parked', 'put alerts parked after a permanent delivery failure back in the queue first')
+    .option('--watchlists <dir>', "user watchlists (CSV files, first column the search key, or Sentinel watchlist JSON) for _GetWatchlist('alias'), besides the built-in ones")
     .action(async (options: WatchOptions) => {
       process.exitCode = await watch(options);
     });
@@ -68,6 +71,8 @@ async function watch(options: WatchOptions): Promise<number> {
     clock: systemClock,
     openStore: () => openDuckDbStore(config.db),
     log,
+    summaryRules: builtinSummaryRules(),
+    ...(options.watchlists === undefined ? {} : { watchlists: options.watchlists }),
     ...(backoffs.size > 0 ? { backoff: (sink: AlertSink) => backoffs.get(sink.name) ?? { baseMs: 1_000, maxMs: 3_600_000 } } : {}),
   });
 

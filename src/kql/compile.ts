@@ -5,6 +5,7 @@
  */
 import type { QueryResult } from '../store/engine.js';
 import { buildQuery } from './build.js';
+import type { Catalog } from './catalog.js';
 import type { Rel } from './ir.js';
 import { clickhouse } from './sql/clickhouse.js';
 import type { Dialect, DialectName } from './sql/dialect.js';
@@ -28,6 +29,8 @@ export interface CompileOptions {
   readonly now: number;
   /** Limit reads of the ASIM table to [now − lookback, now] (microseconds), as a scheduled rule's query period. */
   readonly lookback?: number;
+  /** Tables, stored functions and watchlists beyond the ASIM table (catalog.ts). */
+  readonly catalog?: Catalog;
 }
 
 export interface CompiledQuery {
@@ -38,7 +41,11 @@ export interface CompiledQuery {
 }
 
 export function compileKql(text: string, options: CompileOptions): CompiledQuery {
-  const { rel } = buildQuery(text, { now: options.now, ...(options.lookback === undefined ? {} : { lookback: options.lookback }) });
+  const { rel } = buildQuery(text, {
+    now: options.now,
+    ...(options.lookback === undefined ? {} : { lookback: options.lookback }),
+    ...(options.catalog === undefined ? {} : { catalog: options.catalog }),
+  });
   const sql = resultSql(rel, { dialect: dialectFor(options.engine), text });
   return { sql, columns: rel.columns, ir: rel };
 }

@@ -16,6 +16,8 @@
 import { applyParameters } from './parameters.js';
 import { evaluateRule, type QueryRunner, type RuleRun } from './evaluate.js';
 import { lookupPlan, planSql, type PlanOrigin } from './cache/plan-cache.js';
+import type { Catalog } from '../kql/catalog.js';
+import { defaultCatalog } from '../summaries/catalog.js';
 import { instantiate, type QueryTemplate } from './cache/template.js';
 import { planSharedInput, type SharedTable } from './backtest-input.js';
 import type { Rule } from './rule.js';
@@ -54,6 +56,8 @@ export interface BacktestOptions {
   readonly onStep?: (run: RuleRun, index: number, total: number) => Promise<void> | void;
   /** Read the store once for all steps (default true); false runs each step against the store, for comparison. */
   readonly shareInput?: boolean;
+  /** The catalog the rule compiles against (the store's summary tables, the watchlists); default the built-in one. */
+  readonly catalog?: Catalog;
 }
 
 export interface BacktestResult {
@@ -85,7 +89,8 @@ export async function backtest(
   const first = times[0];
   const last = times[times.length - 1];
   if (!first || !last) return { times, runs: [], planOrigin: 'cache', sharedTables: 0 };
-  const plan = await lookupPlan(store, queryText, lookback, first.getTime() * MICROS_PER_MS);
+  const catalog = options.catalog ?? defaultCatalog();
+  const plan = await lookupPlan(store, queryText, lookback, first.getTime() * MICROS_PER_MS, catalog);
 
   const dialect = store.dialect;
   let tables: readonly SharedTable[] = [];
@@ -95,7 +100,7 @@ export async function backtest(
     tables = shared.tables;
     runner = templateRunner(store, shared.template, dialect);
   } else {
-    runner = { run: (text, at) => runCompiled(planSql(plan, text, at.getTime() * MICROS_PER_MS, lookback, dialect), store) };
+    runner = { run: (text, at) => runCompiled(planSql(plan, text, at.getTime() * MICROS_PER_MS, lookback, dialect, catalog), store) };
   }
 
   const runs: RuleRun[] = [];

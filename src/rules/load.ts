@@ -117,12 +117,23 @@ function builtinDirectory(): string {
 
 export const DEFAULT_RULE_ID = '8717e498-7b5d-4e23-9e7c-fa4913dbfd79';
 
+/**
+ * Subdirectories of built-in rules from a solution, loaded after smbwatch's own: `essentials/` holds Network
+ * Session Essentials' analytic rules, unmodified (their PROVENANCE.md).
+ */
+const BUILTIN_SOLUTIONS = ['essentials'];
+
 export function builtinRules(): Rule[] {
   const directory = builtinDirectory();
-  return readdirSync(directory)
-    .filter((name) => RULE_FILE.test(name))
-    .sort()
-    .map((name) => parseRule(readFileSync(join(directory, name), 'utf8'), join(directory, name), `builtin:${basename(name)}`));
+  const load = (relative: string): Rule[] =>
+    readdirSync(join(directory, relative))
+      .filter((name) => RULE_FILE.test(name))
+      .sort()
+      .map((name) => {
+        const path = join(directory, relative, name);
+        return parseRule(readFileSync(path, 'utf8'), path, `builtin:${relative ? `${relative}/` : ''}${basename(name)}`);
+      });
+  return [...load(''), ...BUILTIN_SOLUTIONS.flatMap((solution) => load(solution))];
 }
 
 /** The rule `--rule` names: an id among the rules (case-insensitive), else a YAML file path; default: the seed rule. */

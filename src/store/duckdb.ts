@@ -19,6 +19,7 @@ import type { IngestGroup, IngestTransaction, LedgerEntry, QueryResult, RejectQu
 import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
+import { DuckDbSummaryTables } from './duckdb-summaries.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
 export const REJECTS_TABLE = 'smbwatch_rejects';
@@ -128,6 +129,7 @@ export class DuckDbStore implements Store {
   readonly dialect = duckdb;
   readonly alerts = new DuckDbAlertTable((sql) => this.query(sql));
   readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
+  readonly summaries = new DuckDbSummaryTables((sql) => this.query(sql));
 
   constructor(
     private readonly instance: DuckDBInstance,
@@ -206,6 +208,11 @@ export class DuckDbStore implements Store {
   /** Writes the ASIM view's rows to a Parquet file (for embedded ClickHouse, engines.ts). */
   async exportAsimParquet(path: string): Promise<void> {
     await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
+  }
+
+  /** Writes a table's rows to a Parquet file (summary tables for embedded ClickHouse, engines.ts). */
+  async exportTableParquet(table: string, path: string): Promise<void> {
+    await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(table)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
   }
 
   async summary(): Promise<StoreSummary> {

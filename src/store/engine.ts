@@ -140,6 +140,27 @@ export interface RejectQuery {
   readonly limit: number;
 }
 
+/** A column of a summary table, typed as Kusto types it. */
+export interface SummaryColumn {
+  readonly name: string;
+  readonly type: 'string' | 'int' | 'long' | 'real' | 'bool' | 'datetime' | 'dynamic';
+}
+
+/**
+ * Tables beside the ASIM table that rules read: the results of Sentinel summary rules (`NetworkSummary_*_CL`,
+ * src/summaries/), written by `smbwatch watch` (or `smbwatch summarize`) and read by KQL like any table.
+ */
+export interface SummaryTables {
+  /** The names of the `*_CL` tables the store holds. */
+  names(): Promise<string[]>;
+  /**
+   * Replaces the rows of `table` whose TimeGenerated lies in [fromMicros, toMicros) by the rows `selectSql` yields
+   * (a query in the store's engine with `columns`, in order), creating the table first. All or nothing; returns
+   * the number of rows written.
+   */
+  replaceBin(table: string, columns: readonly SummaryColumn[], fromMicros: number, toMicros: number, selectSql: string): Promise<number>;
+}
+
 export interface Store {
   readonly engine: EngineName;
   /** Where the data lives (a file path, or a server address without its password): safe to print. */
@@ -161,6 +182,8 @@ export interface Store {
   ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]>;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
+  /** Summary rule results; absent on a store that cannot hold them (rules then see no summary table). */
+  readonly summaries?: SummaryTables;
   summary(): Promise<StoreSummary>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;

@@ -13,6 +13,7 @@ import { ClickHouseUrlError, isClickHouseUrl, parseClickHouseUrl, type ClickHous
 import { ClickHouseStoreError, openClickHouseStore } from './clickhouse/server-store.js';
 import { openDuckDbStore, DuckDbStore } from './duckdb.js';
 import type { Store } from './engine.js';
+import { SUMMARY_FIELDS, SUMMARY_TABLES } from '../summaries/tables.js';
 
 export const DEFAULT_DB = './smbwatch.duckdb';
 
@@ -102,13 +103,23 @@ export async function withChdb<T>(body: (chdb: ChdbEngine, scratch: string) => P
   }
 }
 
-/** Loads a DuckDB store's ASIM table into chdb through a Parquet file written by DuckDB. */
+/**
+ * Loads a DuckDB store's ASIM table into chdb through a Parquet file written by DuckDB, and its summary tables
+ * (those smbwatch writes, with their declared columns), so that rules reading them see the same rows.
+ */
 async function loadFromDuckDb(chdb: ChdbEngine, store: DuckDbStore): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'smbwatch-parquet-'));
   try {
     const parquet = join(scratch, 'asim.parquet');
     await store.exportAsimParquet(parquet);
     await chdb.loadAsimParquet(parquet);
+    for (const name of await store.summaries.names()) {
+      const declared = SUMMARY_TABLES.get(name);
+      if (!declared) continue;
+      const file = join(scratch, `${name}.parquet`);
+      await store.exportTableParquet(name, file);
+      await chdb.loadTableParquet(name, [...declared, ...SUMMARY_FIELDS], file);
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -1,9 +1,11 @@
 /**
  * The watch loop. Each tick, in order:
  *   1. ingest what is new in the watched inputs (runIngest: atomic per input, resumes grown files);
- *   2. run every rule at each of its due scheduled times, oldest first (catching up after downtime); each run's
- *      alerts are stored, queued for every sink and the run recorded in one transaction;
- *   3. deliver the outbox (new alerts and earlier failures whose retry time has come).
+ *   2. run every summary rule (src/summaries/) for each bin that is due: ended `binDelay` ago, not yet summarized;
+ *   3. run every rule at each of its due scheduled times, oldest first (catching up after downtime); each run's
+ *      alerts are stored, queued for every sink and the run recorded in one transaction. Rules compile against the
+ *      store's catalog (its summary tables, the watchlists);
+ *   4. deliver the outbox (new alerts and earlier failures whose retry time has come).
  * The store is opened for the tick and closed after it, so other smbwatch commands can use it between ticks.
  * A stop request (AbortSignal) is honoured between steps: the step in hand finishes, nothing is half-done.
  */
@@ -20,6 +22,10 @@ import { InputTracker, type Candidate } from './inputs.js';
 import { storeQueryRunner } from './kql-runner.js';
 import type { WatchLog } from './log.js';
 import { dueTimes, lastRunTime, nextDueTime, recordRun, type Grid } from './schedule.js';
+import type { Catalog } from '../kql/catalog.js';
+import { storeCatalog } from '../summaries/catalog.js';
+import { dueBins, summarizeBin, type BinRun } from '../summaries/run.js';
+import type { SummaryRule } from '../summaries/rule.js';
 
 export interface ScheduledRule {
   readonly rule: Rule;
@@ -38,8 +44,12 @@ export interface WatcherOptions {
   readonly clock: Clock;
   readonly openStore: () => Promise<Store>;
   readonly log: WatchLog;
-  /** Default: the KQL compiler over the tick's store. */
-  readonly runner?: (store: Store) => QueryRunner;
+  /** Default: the KQL compiler over the tick's store and its catalog. */
+  readonly runner?: (store: Store, catalog: Catalog) => QueryRunner;
+  /** Summary rules to maintain (default none); each bin runs once, from the schedule's start (or the first tick). */
+  readonly summaryRules?: readonly SummaryRule[];
+  /** A directory (or file) of user watchlists, besides the built-in ones. */
+  readonly watchlists?: string;
   /** Between-tick backoff per sink (default DEFAULT_OUTBOX_BACKOFF). */
   readonly backoff?: (sink: AlertSink) => BackoffPolicy;
   readonly random?: () => number;
@@ -61,6 +71,8 @@ export interface TickReport {
   readonly at: Date;
   readonly ingestedRecords: number;
   readonly ingestedInputs: number;
+  /** Summary bins written this tick. */
+  readonly summaries?: BinRun[];
   readonly runs: RuleRunReport[];
   readonly deliveries: DeliveryOutcome[];
   /** The earliest time a rule becomes due after this tick (undefined if no rule is configured). */
@@ -100,10 +112,11 @@ export class Watcher {
     }
     try {
       const ingested = await this.ingest(store, signal);
+      const summaries = signal.aborted ? [] : await this.runDueSummaries(store, signal);
       const runs = signal.aborted ? [] : await this.runDueRules(store, signal);
       const deliveries = signal.aborted ? [] : await this.deliver(store, signal);
       const nextRunAt = await this.nextRunAt(store);
-      return { at, ...ingested, runs, deliveries, ...(nextRunAt ? { nextRunAt } : {}) };
+      return { at, ...ingested, ...(summaries.length > 0 ? { summaries } : {}), runs, deliveries, ...(nextRunAt ? { nextRunAt } : {}) };
     } finally {
       await store.close();
     }
@@ -184,8 +197,41 @@ export class Watcher {
     return { records, inputs };
   }
 
+  /**
+   * Each summary rule's due bins, oldest first. The last bin written is kept in the schedule table (key
+   * `summary:<id>`); the first run starts at the schedule's start, else with the bin before the tick's.
+   */
+  private async runDueSummaries(store: Store, signal: AbortSignal): Promise<BinRun[]> {
+    const rules = this.options.summaryRules ?? [];
+    if (rules.length === 0 || !store.summaries) return [];
+    const now = this.options.clock.now().getTime() * 1000;
+    const runs: BinRun[] = [];
+    let catalog: Catalog | undefined;
+    for (const rule of rules) {
+      const key = `summary:${rule.id}`;
+      const size = rule.binSize * 60_000_000;
+      const last = await lastRunTime(store, key);
+      const from = last ? last.getTime() * 1000 + size : (this.options.schedule.start?.getTime() ?? now / 1000) * 1000 - size;
+      for (const binStart of dueBins(rule, from, now)) {
+        if (signal.aborted) return runs;
+        try {
+          catalog ??= await storeCatalog(store, this.options.watchlists);
+          const run = await summarizeBin(store, rule, binStart, catalog);
+          await recordRun(store, key, rule.id, new Date(binStart / 1000), this.options.clock.now());
+          runs.push(run);
+          catalog = undefined; // the table may have just been created
+          this.options.log.info(`summarized ${rule.displayName} for ${new Date(binStart / 1000).toISOString()}: ${run.rows} rows into ${run.table}`);
+        } catch (error) {
+          this.options.log.error(`summary rule ${rule.displayName} for ${new Date(binStart / 1000).toISOString()}: ${message(error)} (trying again next tick)`);
+          break;
+        }
+      }
+    }
+    return runs;
+  }
+
   private async runDueRules(store: Store, signal: AbortSignal): Promise<RuleRunReport[]> {
-    const runner = (this.options.runner ?? storeQueryRunner)(store);
+    const runner = (this.options.runner ?? storeQueryRunner)(store, await storeCatalog(store, this.options.watchlists));
     const reports: RuleRunReport[] = [];
     for (const scheduled of this.options.rules) {
       const last = await lastRunTime(store, scheduled.key);

@@ -10,6 +10,7 @@ import type { AggregateSite } from '../functions/types.js';
 import { isNumeric, type Column } from '../types.js';
 import { columnsRead, forEachExpr } from '../ir-walk.js';
 import { asimScan } from './asim.js';
+import { KqlError, NO_FUZZY_TABLE } from '../errors.js';
 import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
 import { buildColumns, callSite, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
@@ -62,12 +63,14 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
  * Names assigned by `extend`: explicit ones, else the binder's automatic names (Column1, …) in order. An item
  * returning several columns (`(a, b) = series_stats(x)`) fills its explicit names, then automatic ones.
  */
-function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
+function extend(b: Builder, op: KNode, input: Rel, binderColumns: readonly Column[], env: Env): Rel {
   const inputNames = new Set(input.columns.map((c) => c.name));
+  const columns = withInputColumns(binderColumns, input.columns);
   const automatic = columns.filter((c) => !inputNames.has(c.name)).map((c) => c.name);
   const explicit = new Set(elements(op, 'Expressions').flatMap((item) => [explicitName(item), ...compoundNames(item)]).filter((n): n is string => n !== undefined));
   const autoQueue = automatic.filter((n) => !explicit.has(n));
   const scope = new Map<string, Expr>();
+  const mark = b.sharedMark();
   for (const item of elements(op, 'Expressions')) {
     const width = itemWidth(item);
     if (width > 1) {
@@ -85,13 +88,38 @@ function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], e
     scope.set(name, b.scalar(unnamed(item), env, scope));
   }
   const items = columns.map((c) => ({ name: c.name, expr: scope.get(c.name) ?? col(c.name, c.type) }));
-  return { k: 'project', input, columns, items };
+  return { k: 'project', input: withShared(input, b.takeShared(mark)), columns, items };
+}
+
+/**
+ * extend's output: its input's columns, then the new ones. That is the binder's list, except after a union whose
+ * columns the binder did not know (outerUnionColumns): then the input's columns stand first, the binder's new
+ * ones (and its types for columns the extend replaces) after them.
+ */
+function withInputColumns(binder: readonly Column[], input: readonly Column[]): readonly Column[] {
+  const known = new Set(binder.map((c) => c.name));
+  if (input.every((c) => known.has(c.name))) return binder;
+  const inputNames = new Set(input.map((c) => c.name));
+  const byName = new Map(binder.map((c) => [c.name, c]));
+  return [...input.map((c) => byName.get(c.name) ?? c), ...binder.filter((c) => !inputNames.has(c.name))];
+}
+
+/** The input with the values several columns share computed once beside its own columns (Builder.shareOnce). */
+function withShared(input: Rel, shared: ReadonlyArray<{ readonly name: string; readonly expr: Expr }>): Rel {
+  if (shared.length === 0) return input;
+  return {
+    k: 'project',
+    input,
+    columns: [...input.columns, ...shared.map((s) => ({ name: s.name, type: s.expr.type }))],
+    items: [...identity(input.columns), ...shared],
+  };
 }
 
 /** project: each item reads the input's columns (unlike extend, a later item does not see an earlier one). */
 function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
   const scope = new Map<string, Expr>();
   const items: NamedExpr[] = [];
+  const mark = b.sharedMark();
   let next = 0;
   for (const item of elements(op, 'Expressions')) {
     const width = itemWidth(item);
@@ -103,7 +131,7 @@ function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], 
     }
   }
   if (items.length !== columns.length) return b.unsupported('project with wildcards', op);
-  return { k: 'project', input, columns, items };
+  return { k: 'project', input: withShared(input, b.takeShared(mark)), columns, items };
 }
 
 function projectRename(b: Builder, op: KNode, input: Rel, columns: readonly Column[]): Rel {
@@ -208,8 +236,33 @@ function join(b: Builder, op: KNode, left: Rel, columns: readonly Column[], env:
     }
   }
   const right = b.tabular(must(op, 'Expression'), env);
-  const on = joinConditions(b, must(op, 'ConditionClause'), left, right);
-  return { k: 'join', kind, left, right, on, columns };
+  const clause = must(op, 'ConditionClause');
+  const residual: KNode[] = [];
+  const on = joinConditions(b, clause, left, right, residual);
+  const joined: Rel = { k: 'join', kind, left, right, on, columns };
+  if (residual.length === 0) return joined;
+  return { k: 'filter', input: joined, columns, predicate: joinPredicate(b, kind, residual, left, right, env) };
+}
+
+/**
+ * The conditions of `join kind=inner … where` that are not equalities between the sides (`Ports has
+ * tostring(DstPortNumber)`): an inner join keeps exactly the pairs of rows for which the whole condition holds, so
+ * they filter the pairs the equalities (if any) produce. Each column they name must belong to one side only; the
+ * pairs' columns keep those names. Other join kinds would keep unmatched rows, which a filter cannot express.
+ */
+function joinPredicate(b: Builder, kind: JoinKind, conditions: readonly KNode[], left: Rel, right: Rel, env: Env): Expr {
+  const first = conditions[0]!;
+  if (kind !== 'inner') return b.unsupported(`join kind=${kind} … where with a condition other than equalities (kind=inner supports any)`, first);
+  const predicates = conditions.map((node) => {
+    const e = b.scalar(node, env, new Map());
+    for (const name of columnsRead([e])) {
+      const inLeft = left.columns.some((c) => c.name === name);
+      const inRight = right.columns.some((c) => c.name === name);
+      if (inLeft === inRight) return b.unsupported(`join … where naming column '${name}' ${inLeft ? 'of both sides' : 'of neither side'}`, node);
+    }
+    return e;
+  });
+  return predicates.reduce((acc, p) => call('and', 'bool', acc, p));
 }
 
 type JoinPair = { left: string; right: string; strict?: boolean };
@@ -218,7 +271,7 @@ type JoinPair = { left: string; right: string; strict?: boolean };
  * `on A, $left.b == $right.c` (key pairs; null keys match, §15 Q2), or `where a == b and …` — equalities between a
  * column of each side (unqualified names are taken from the side that has them; `==` does not match null to null).
  */
-function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel): JoinPair[] {
+function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel, residual?: KNode[]): JoinPair[] {
   if (clause.kind === 'JoinOnClause') return elements(clause, 'Expressions').map((e) => joinCondition(b, e));
   if (clause.kind !== 'JoinWhereClause') return b.unsupported('this join condition', clause);
   const conjuncts = (e: KNode): KNode[] =>
@@ -235,11 +288,15 @@ function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel): JoinP
     const inRight = right.columns.some((c) => c.name === name);
     return inLeft === inRight ? undefined : { side: inLeft ? 'left' : 'right', name };
   };
-  return conjuncts(must(clause, 'Expression')).map((e) => {
+  return conjuncts(must(clause, 'Expression')).flatMap((e) => {
     if (e.kind === 'EqualExpression') {
       const a = sideOf(must(e, 'Left'));
       const c = sideOf(must(e, 'Right'));
-      if (a && c && a.side !== c.side) return a.side === 'left' ? { left: a.name, right: c.name, strict: true } : { left: c.name, right: a.name, strict: true };
+      if (a && c && a.side !== c.side) return [a.side === 'left' ? { left: a.name, right: c.name, strict: true } : { left: c.name, right: a.name, strict: true }];
+    }
+    if (residual) {
+      residual.push(e);
+      return [];
     }
     return b.unsupported('this join … where condition (equalities between a column of each side, joined by and)', e);
   });
@@ -306,9 +363,44 @@ export function union(b: Builder, op: KNode, input: Rel | undefined, env: Env): 
   // isfuzzy=true: a leg reading a table that does not exist is skipped (the binder only warns about it).
   const present = elements(op, 'Expressions').filter((e) => !(fuzzy && unresolvedTables(e).length > 0));
   const legs = [...(input ? [{ rel: input, node: op }] : []), ...present.map((e) => ({ rel: b.tabular(e, env), node: e }))];
-  if (legs.length === 0) return { k: 'datatable', columns, rows: [] };
-  const inputs = legs.map(({ rel, node }) => unionLeg(b, rel, columns, source, node));
-  return { k: 'union', inputs, columns };
+  if (legs.length === 0) {
+    // Kusto: "If no resolutions were successful, the query returns an error" (the binder itself only warns).
+    const missing = unresolvedTables(op).map((t) => t.text);
+    throw new KqlError(b.text, [{
+      code: NO_FUZZY_TABLE,
+      message: `union isfuzzy=true: none of its tables exists (${[...new Set(missing)].join(', ')}); Kusto fails such a query`,
+      start: op.start,
+      length: Math.max(1, op.length),
+    }]);
+  }
+  const fits = legs.every(({ rel }) => rel.columns.every((c) => columns.some((u) => u.type === c.type && (u.name === c.name || u.name === `${c.name}_${c.type}`))));
+  const unionColumns = fits ? columns : outerUnionColumns(legs.map((l) => l.rel), columns, source);
+  const inputs = legs.map(({ rel, node }) => unionLeg(b, rel, unionColumns, source, node));
+  return { k: 'union', inputs, columns: unionColumns };
+}
+
+/**
+ * The columns of an outer union worked out from its legs, for when the binder's are not theirs: Kusto.Language
+ * types the calls of a `let` function by their argument types, so `union f("DvcAction"), f("NetworkDirection")`
+ * over a body that groups `by column_ifexists(field, "")` gets the first call's columns for both (the engine
+ * expands each call). Columns in order of first appearance; a name with several types becomes `name_type` for each.
+ */
+function outerUnionColumns(legs: readonly Rel[], binder: readonly Column[], source: string | undefined): Column[] {
+  const types = new Map<string, Set<Column['type']>>();
+  for (const rel of legs) for (const c of rel.columns) types.set(c.name, (types.get(c.name) ?? new Set()).add(c.type));
+  const out: Column[] = [];
+  const sourceColumn = source === undefined ? undefined : binder.find((c) => c.name === source);
+  if (sourceColumn) out.push(sourceColumn);
+  const seen = new Set<string>();
+  for (const rel of legs) {
+    for (const c of rel.columns) {
+      const name = (types.get(c.name)?.size ?? 1) > 1 ? `${c.name}_${c.type}` : c.name;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      out.push({ name, type: c.type });
+    }
+  }
+  return out;
 }
 
 /** One union input with its columns renamed to the union's output columns, plus the source column. */

@@ -334,6 +334,7 @@ export function callSite(b: Builder, node: KNode, fn: string, type: ScalarType, 
     constantText: (n) => constantOf(n)?.value,
     typeArgument: typeArgumentOf,
     column: (columnName) => scope.get(columnName) ?? (b.inputColumns.some((c) => c.name === columnName) ? { k: 'col', name: columnName, type } : undefined),
+    once: (expr) => b.shareOnce(expr),
   };
 }
 

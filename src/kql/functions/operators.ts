@@ -11,7 +11,7 @@ import type { Expr } from '../ir.js';
 import { isInteger } from '../types.js';
 import { arg, constantString, type Arg, type SqlContext, type SqlTemplate } from '../sql/template.js';
 import { toStringSql } from './conversions.js';
-import { constantTerms, termMatch } from './terms.js';
+import { computedTermMatch, constantTerms, termMatch } from './terms.js';
 import { operator, type ScalarFunction } from './types.js';
 
 /** Whether an expression can be null; `neverNull` says which calls cannot (registry lookup). */
@@ -102,9 +102,10 @@ function inList(caseInsensitive: boolean, nullable: NullableTest): SqlTemplate {
 function has(fn: 'has' | 'has_cs' | 'hasprefix' | 'hassuffix'): SqlTemplate {
   return (args, c) => {
     const left = arg(args, 0, c);
-    const term = constantString(arg(args, 1, c));
-    if (term === undefined) return c.unsupported(`${fn} with a non-constant right side`);
+    const right = arg(args, 1, c);
+    const term = constantString(right);
     const edges = fn === 'hasprefix' ? { start: true, end: false } : fn === 'hassuffix' ? { start: false, end: true } : undefined;
+    if (term === undefined) return computedTermMatch(asString(left, c), asString(right, c), fn === 'has_cs', c, edges);
     return termMatch(asString(left, c), [term], fn === 'has_cs', c, edges);
   };
 }

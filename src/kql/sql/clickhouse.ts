@@ -3,6 +3,7 @@
  * CLICKHOUSE_SETTINGS (src/store/chdb.ts applies them): outer joins pad with NULL, aggregates over no rows give
  * NULL, 64-bit integers are JSON numbers.
  */
+import { CLICKHOUSE_ARRAYS } from '../series/array-sql.js';
 import type { ScalarType } from '../types.js';
 import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
@@ -201,5 +202,6 @@ export const clickhouse: Dialect = {
   // abs() of a signed integer is unsigned here, so it never overflows. Not the ±list: the optimizer moves a plain
   // `column IN (…)` ahead of the other PREWHERE conditions, which made the seed rule ~1.4× slower (issue 3 bench).
   integerMagnitudeIn: (s, magnitudes) => `abs(${s}) IN (${magnitudes.join(', ')})`,
+  seriesArrays: CLICKHOUSE_ARRAYS,
   nullSafeEquals: (a, b) => `isNotDistinctFrom(${a}, ${b})`,
 };

@@ -13,6 +13,7 @@
  * version of an engine is an extension of that engine (e.g. an older server with fewer capabilities).
  */
 import type { ScalarType } from '../types.js';
+import type { ArraySql } from '../series/array-sql.js';
 import type { SqlTemplate } from './template.js';
 
 export type DialectName = 'duckdb' | 'clickhouse';
@@ -213,6 +214,12 @@ export interface Dialect {
   integerMagnitudeIn(sql: string, magnitudes: readonly number[]): string;
   /** A null-safe equality for join keys (Kusto joins match null keys to null keys, §15 Q2). */
   nullSafeEquals(a: string, b: string): string;
+
+  /**
+   * The array operations the series analysis functions are written with (series/array-sql.ts): position-aware
+   * lambdas, exact percentiles. An engine without them has none, and those functions are refused there.
+   */
+  readonly seriesArrays?: ArraySql;
 }
 
 /** What an engine (or version) states beyond its parent: any primitive, plus partial capabilities and overrides. */

@@ -1,4 +1,5 @@
 /** DuckDB's differences from the standard-SQL base dialect. */
+import { DUCKDB_ARRAYS } from '../series/array-sql.js';
 import type { ScalarType } from '../types.js';
 import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
@@ -61,6 +62,7 @@ export const duckdb: Dialect = {
   ...baseDialect,
   name: 'duckdb',
   label: 'DuckDB',
+  seriesArrays: DUCKDB_ARRAYS,
   // DuckDB has only left semi/anti joins.
   capabilities: { ...baseDialect.capabilities, rightSemiJoin: false },
   overrides: {

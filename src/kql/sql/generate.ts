@@ -282,6 +282,11 @@ class Generator {
       columns.map((c) => (padded && c.type === 'string' ? `coalesce(${alias}.${this.q(c.name)}, '')` : `${alias}.${this.q(c.name)}`));
     const values = [...side(rel.left.columns, '__l', leftPadded), ...side(rel.right.columns, '__r', rightPadded)];
     if (values.length !== rel.columns.length) return this.unsupported('a join whose output columns differ from its inputs');
+    if (rel.on.length === 0) {
+      // Every pair of rows (`join kind=inner … where` with no equality: a filter over the pairs follows).
+      if (rel.kind !== 'inner') return this.unsupported(`join kind=${rel.kind} without keys`);
+      return this.renamed(values, rel.columns, ` FROM (${leftSql}) AS __l CROSS JOIN (${rightSql}) AS __r`);
+    }
     return this.renamed(values, rel.columns, ` FROM (${leftSql}) AS __l ${keyword} (${rightSql}) AS __r ON ${condition}`);
   }
 

@@ -17,6 +17,8 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { buildQuery } from '../../kql/build.js';
+import type { Catalog } from '../../kql/catalog.js';
+import { defaultCatalog } from '../../summaries/catalog.js';
 import { dialectFor, type CompiledQuery, type DialectChoice } from '../../kql/compile.js';
 import type { Expr, Rel } from '../../kql/ir.js';
 import { resultSql } from '../../kql/sql/generate.js';
@@ -56,9 +58,9 @@ export class NotTemplatableError extends Error {
  * Builds the template (this loads Kusto.Language). `at` is any instant; the template does not depend on it.
  * Throws KqlError for a broken query and NotTemplatableError as explained above.
  */
-export function buildTemplate(text: string, at: number, lookback: number): QueryTemplate {
-  const first = buildQuery(text, { now: at, lookback }).rel;
-  const second = buildQuery(text, { now: at - TEMPLATE_PROBE_SHIFT, lookback }).rel;
+export function buildTemplate(text: string, at: number, lookback: number, catalog: Catalog = defaultCatalog()): QueryTemplate {
+  const first = buildQuery(text, { now: at, lookback, catalog }).rel;
+  const second = buildQuery(text, { now: at - TEMPLATE_PROBE_SHIFT, lookback, catalog }).rel;
   return { text, lookback, ir: templateIr(first, second, at), columns: first.columns };
 }
 
