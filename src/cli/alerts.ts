@@ -3,18 +3,20 @@
  */
 import { Option, type Command } from 'commander';
 import { listAlerts } from '../alerts/store.js';
-import type { Alert, KustoValue } from '../alerts/types.js';
+import { renderAlertList } from '../alerts/render.js';
+import type { Alert } from '../alerts/types.js';
 import { parseSentinelDuration } from '../rules/duration.js';
 import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
 import { anyTimestampToMicros } from '../util/time.js';
 import { dbOption } from './options.js';
-import { renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface AlertsOptions {
   db?: string;
   since?: string;
   rule?: string;
   output: 'table' | 'json' | 'jsonl';
+  wide?: boolean;
 }
 
 export function register(program: Command): void {
@@ -25,6 +27,7 @@ export function register(program: Command): void {
     .option('--since <time>', 'only alerts of runs at or after this time: ISO 8601 (2024-03-04T00:00:00Z) or a duration ago (7d, 12h)')
     .option('--rule <id>', 'only alerts of this rule id')
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
+    .option('--wide', 'table output: every value whole, however wide')
     .action(async (options: AlertsOptions) => {
       try {
         process.exitCode = await alertsCommand(options);
@@ -58,37 +61,16 @@ async function alertsCommand(options: AlertsOptions): Promise<number> {
   const store = await openStore(address);
   try {
     const alerts = await listAlerts(store, { ...(since ? { since } : {}), ...(options.rule ? { ruleId: options.rule } : {}) });
-    process.stdout.write(renderAlerts(alerts, options.output));
+    process.stdout.write(renderAlerts(alerts, options.output, options.wide === true));
     return 0;
   } finally {
     await store.close();
   }
 }
 
-export function renderAlerts(alerts: readonly Alert[], output: 'table' | 'json' | 'jsonl'): string {
+export function renderAlerts(alerts: readonly Alert[], output: 'table' | 'json' | 'jsonl', wide = false): string {
   if (output === 'json') return `${JSON.stringify(alerts, null, 2)}\n`;
   if (output === 'jsonl') return alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
-  const rows = alerts.map((alert) => [
-    alert.queryEndTime,
-    alert.severity,
-    alert.displayName,
-    alert.entities.map(({ type, ...identifiers }) => `${type}:${Object.values(identifiers).join('/')}`).join(' '),
-    rowSummary(alert),
-    alert.alertId.slice(0, 8),
-  ]);
   const summary = `${alerts.length} alert${alerts.length === 1 ? '' : 's'}`;
-  return alerts.length === 0 ? `${summary}\n` : `${renderTable(['run time', 'severity', 'alert', 'entities', 'result', 'id'], rows)}\n${summary}\n`;
-}
-
-/** The first covered row as `Column=value` pairs (numbers rounded for reading), and how many rows in all. */
-function rowSummary(alert: Alert): string {
-  const first = alert.rows[0];
-  if (!first) return '';
-  const shown = Object.entries(first).map(([column, value]) => `${column}=${readable(value)}`).join(' ');
-  return alert.rows.length > 1 ? `${shown} (+${alert.rows.length - 1} rows)` : shown;
-}
-
-function readable(value: KustoValue): string {
-  if (typeof value === 'number' && !Number.isInteger(value)) return String(Math.round(value * 1000) / 1000);
-  return typeof value === 'string' ? value : JSON.stringify(value);
+  return alerts.length === 0 ? `${summary}\n` : `${renderAlertList(alerts, screenTable({ wide, cutCells: true }))}\n${summary}\n`;
 }

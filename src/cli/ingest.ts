@@ -10,6 +10,7 @@ import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../stor
 import { dbOption } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface IngestOptions {
   db?: string;
@@ -130,9 +131,11 @@ function renderSummary(result: IngestRunResult, location: string, explain: boole
   const total = (key: 'records' | 'rejects' | 'ignored'): number => result.outcomes.reduce((sum, o) => sum + o[key], 0);
   const count = (status: string): number => result.outcomes.filter((o) => o.status === status).length;
   const lines = [
-    renderTable(['status', 'format', 'records', 'rejects', 'ignored', 'bytes', 'records/s', 'input'], rows, [
-      'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left',
-    ]),
+    renderTable(['status', 'format', 'records', 'rejects', 'ignored', 'bytes', 'records/s', 'input'], rows, screenTable({
+      align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+      // A long path keeps its end: the file name.
+      keep: ['start', 'start', 'start', 'start', 'start', 'start', 'start', 'end'],
+    })),
     '',
     `${formatCount(total('records'))} records added, ${formatCount(total('rejects'))} rejected, ${formatCount(total('ignored'))} ignored ` +
       `(not network sessions) from ${count('ingested')} inputs in ${result.seconds.toFixed(1)} s; ` +

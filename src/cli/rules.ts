@@ -8,6 +8,7 @@ import { DEFAULT_RULE_ID, loadRuleSet, RuleLoadError } from '../rules/load.js';
 import { ruleParameters } from '../rules/parameters.js';
 import type { Rule } from '../rules/rule.js';
 import { renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface RulesOptions {
   rules?: string;
@@ -68,7 +69,7 @@ function listRules(options: RulesOptions): number {
     ];
   });
   process.stdout.write(
-    `${renderTable(['id', 'name', 'severity', 'schedule', 'trigger', 'grouping', 'parameters'], rows)}\n` +
+    `${renderTable(['id', 'name', 'severity', 'schedule', 'trigger', 'grouping', 'parameters'], rows, screenTable())}\n` +
       `${rules.length} rule${rules.length === 1 ? '' : 's'} (* the default rule)${options.check ? '; every query compiles' : ''}\n`,
   );
   return 0;

@@ -20,6 +20,7 @@ import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngin
 import { isoToMicros } from '../util/time.js';
 import { dbOption, engineOption, memoryLimitOption } from './options.js';
 import { renderAlertTable } from '../alerts/render.js';
+import { screenTable } from './output.js';
 
 type Output = 'table' | 'json' | 'jsonl';
 
@@ -33,6 +34,7 @@ interface RunOptions {
   engine?: QueryEngine;
   memoryLimit?: string;
   verbose?: boolean;
+  wide?: boolean;
 }
 
 /** Exit statuses: 0 the run happened (alerts or not), 1 it failed, 2 the command line is wrong. */
@@ -62,6 +64,7 @@ export function register(program: Command): void {
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
     .addOption(engineOption())
     .addOption(memoryLimitOption('run'))
+    .option('--wide', 'table output: every value whole, however wide')
     .option('--verbose', 'say on stderr where the plan came from (cache or compile) and whether Kusto.Language was loaded')
     .addHelpText(
       'after',
@@ -175,16 +178,16 @@ async function runCommand(options: RunOptions): Promise<number> {
     const origin = report.planOrigin ?? 'none (suppressed: the query did not run)';
     process.stderr.write(`plan: ${origin}; Kusto.Language loaded: ${kustoLoaded() ? 'yes' : 'no'}\n`);
   }
-  process.stdout.write(renderRun(report, options.output));
+  process.stdout.write(renderRun(report, options.output, options.wide === true));
   return 0;
 }
 
-function renderRun(report: RunReport, output: Output): string {
+function renderRun(report: RunReport, output: Output, wide: boolean): string {
   const { run } = report;
   if (output === 'jsonl') return run.alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
   if (output === 'json') return `${JSON.stringify({ ...runSummary(report), alerts: run.alerts }, null, 2)}\n`;
   const fresh = new Set(report.fresh.map((alert) => alert.alertId));
-  const table = run.alerts.length === 0 ? '' : `${renderAlertTable(run.alerts, fresh)}\n`;
+  const table = run.alerts.length === 0 ? '' : `${renderAlertTable(run.alerts, fresh, screenTable({ wide, cutCells: true }))}\n`;
   return `${table}${summaryLine(report)}\n`;
 }
 

@@ -14,7 +14,7 @@ import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayo
 import { bulkInsertSql } from './duckdb-bulk.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, RowBatch, Store, StoreSummary } from './engine.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -138,6 +138,15 @@ export class DuckDbStore implements Store {
     const columns = names.map((name, index) => ({ name, type: String(types[index]) }));
     const rows = reader.getRows().map((row) => row.map(toPlainValue));
     return { columns, rows };
+  }
+
+  async *queryBatches(sql: string): AsyncGenerator<RowBatch> {
+    const result = await this.connection.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield { count: chunk.rowCount, rows: () => chunk.getRows().map((row) => row.map(toPlainValue)) };
+    }
   }
 
   async beginIngest(): Promise<IngestTransaction> {

@@ -15,6 +15,13 @@ export interface QueryResult {
   readonly rows: ReadonlyArray<ReadonlyArray<unknown>>;
 }
 
+/** Part of a result, as the engine produced it. */
+export interface RowBatch {
+  readonly count: number;
+  /** The rows as plain JS values, built only when asked (counting rows costs nothing). */
+  rows(): ReadonlyArray<ReadonlyArray<unknown>>;
+}
+
 /** What the ledger remembers of one ingest of one input. */
 export interface LedgerEntry {
   readonly name: string;
@@ -126,6 +133,11 @@ export interface Store {
   readonly location: string;
   /** Runs SQL in the store's engine (KQL's compiled queries read the ASIM table `ASimNetworkSessionLogs`). */
   query(sql: string): Promise<QueryResult>;
+  /**
+   * The rows of a query in batches as the engine produces them, so that a large result (`smbwatch query` of a whole
+   * table) is never in memory at once. Optional: `resultBatches` falls back to `query`.
+   */
+  queryBatches?(sql: string): AsyncIterable<RowBatch>;
   beginIngest(): Promise<IngestTransaction>;
   /** The latest ledger entry for an input name, if it was ever ingested. */
   lastLedgerEntry(name: string): Promise<LedgerEntry | undefined>;
