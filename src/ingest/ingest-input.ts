@@ -17,7 +17,8 @@ import { HEAD_BYTES, type IngestTransaction, type LedgerEntry, type RejectRow, t
 import type { RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
-export type InputStatus = 'ingested' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
+/** `rejected`: read and kept, but every record was rejected — a failure (the wrong format, most likely). */
+export type InputStatus = 'ingested' | 'rejected' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
 
 export interface InputOutcome {
   readonly name: string;
@@ -41,6 +42,8 @@ export interface InputOutcome {
   readonly reader?: 'bulk' | 'lines';
   /** Why a format with a bulk path was read by lines. */
   readonly bulkRefusal?: string;
+  /** Why an input the ledger knew was read again from the start, replacing what it had added. */
+  readonly reread?: string;
 }
 
 export interface IngestInputOptions {
@@ -58,6 +61,8 @@ export interface IngestInputOptions {
    * records the content up to the last line end, and the next ingest reads the finished line.
    */
   readonly holdPartialLastLine?: boolean;
+  /** Read the input whatever the ledger says, replacing its earlier records and rejects (`ingest --force`). */
+  readonly force?: boolean;
 }
 
 const REJECT_BATCH = 1000;
@@ -78,7 +83,11 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   const format = detection.format;
 
   const headHash = sample.bytes.length >= HEAD_BYTES ? createHash('sha256').update(sample.bytes.subarray(0, HEAD_BYTES)).digest('hex') : '';
-  const known = await priorContent(store, raw, format, headHash);
+  const reread = await rereadReason(store, raw.name, format, options.force === true);
+  if (reread && !store.removeInputs) {
+    return { ...base, status: 'error', format: format.name, reason: `cannot be read again (${reread}): the ${store.engine} store cannot replace an input's records`, seconds: elapsed(), detection };
+  }
+  const known = reread ? undefined : await priorContent(store, raw, format, headHash);
   let resumeAfterLine = 0;
   if (known) {
     const { entry, check } = known;
@@ -108,7 +117,8 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     return { ...base, status: 'skipped', format: format.name, reason: `still being written, and ${format.name} is read as a whole`, seconds: elapsed(), detection };
   }
   const tap = new ContentTap(raw, options.onBytes, options.holdPartialLastLine === true && format.lineBased);
-  let tx = await store.beginIngest();
+  const begin = (): Promise<IngestTransaction> => store.beginIngest({ input: raw.name, ...(reread ? { replace: true } : {}) });
+  let tx = await begin();
   try {
     const bulk = options.bulk === false ? undefined : await tryBulk(format, raw, tap, tx, resumeAfterLine);
     let counts: Counts;
@@ -118,14 +128,14 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     } else {
       if (bulk?.aborted) {
         await tx.rollback();
-        tx = await store.beginIngest();
+        tx = await begin();
       }
       counts = await parseLines(format, raw.name, tap.input, tx, resumeAfterLine, options);
     }
     const reader = bulk?.records !== undefined ? ('bulk' as const) : ('lines' as const);
     const content = await tap.finish();
 
-    const sameContent = known ? undefined : await store.ledgerEntryByHash(content.hash);
+    const sameContent = known || reread ? undefined : await store.ledgerEntryByHash(content.hash);
     if (sameContent && sameContent.name !== raw.name && sameContent.offsetReached === content.consumed) {
       await tx.rollback();
       return { ...base, status: 'duplicate', format: format.name, reason: `same content as ${sameContent.name}, already ingested`, bytes: content.bytes, seconds: elapsed(), detection };
@@ -139,16 +149,26 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
       contentHash: content.hash,
       headHash: content.bytes >= HEAD_BYTES ? headHash : '',
       resumedAfterLine: resumeAfterLine,
-      ...counts,
+      records: counts.records,
+      rejects: counts.rejects,
+      ignored: counts.ignored,
       ingestedAt: new Date(),
     };
     await tx.commit(entry);
+    // Every record rejected: kept (smbwatch rejects shows them), but a failure — the format is most likely wrong.
+    const allRejected = counts.records === 0 && counts.rejects > 0;
     return {
       ...base,
-      ...counts,
+      records: counts.records,
+      rejects: counts.rejects,
+      ignored: counts.ignored,
       reader,
       ...(bulk?.refusal ? { bulkRefusal: bulk.refusal } : {}),
-      status: 'ingested',
+      ...(reread ? { reread } : {}),
+      ...(allRejected
+        ? { reason: `every record was rejected (first: line ${counts.firstReject!.line}${counts.firstReject!.field ? `, ${counts.firstReject!.field}` : ''}: ${counts.firstReject!.reason}); is --format right? It was read as ${format.name}` }
+        : {}),
+      status: allRejected ? 'rejected' : 'ingested',
       format: format.name,
       bytes: content.bytes,
       seconds: elapsed(),
@@ -168,6 +188,8 @@ interface Counts {
   records: number;
   rejects: number;
   ignored: number;
+  /** The first reject, for saying why when every record was rejected. */
+  firstReject?: RejectRow;
 }
 
 /** The line reader: every event becomes a record, a kept reject or a counted ignored line. */
@@ -179,7 +201,7 @@ async function parseLines(
   resumeAfterLine: number,
   options: IngestInputOptions,
 ): Promise<Counts> {
-  const counts = { records: 0, rejects: 0, ignored: 0 };
+  const counts: Counts = { records: 0, rejects: 0, ignored: 0 };
   let pendingRejects: RejectRow[] = [];
   for await (const events of format.parse(input, options.parse)) {
     const records: AsimRecord[] = [];
@@ -189,7 +211,9 @@ async function parseLines(
       else if (event.kind === 'ignored') counts.ignored++;
       else {
         counts.rejects++;
-        pendingRejects.push({ input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw });
+        const reject = { input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw };
+        counts.firstReject ??= reject;
+        pendingRejects.push(reject);
       }
     }
     if (records.length > 0) {
@@ -234,6 +258,17 @@ async function tryBulk(format: SourceFormat, raw: RawInput, tap: ContentTap, tx:
   } catch (error) {
     return { refusal: error instanceof Error ? error.message.split('\n')[0] : String(error), aborted: true };
   }
+}
+
+/**
+ * Why an input the ledger knows is read again from the start, replacing what it added: `--force`, or a format
+ * other than the one it was read as (a wrong --format the first time; the fix must not meet "unchanged").
+ */
+async function rereadReason(store: Store, name: string, format: SourceFormat, force: boolean): Promise<string | undefined> {
+  const own = await store.lastLedgerEntry(name);
+  if (!own) return undefined;
+  if (force) return '--force';
+  return own.format === format.name ? undefined : `it was read as ${own.format} before`;
 }
 
 /**

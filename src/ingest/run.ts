@@ -16,6 +16,8 @@ export interface IngestRunOptions {
   readonly bulk?: boolean;
   /** Leave unterminated last lines for a later ingest (logs still being written); see IngestInputOptions. */
   readonly holdPartialLastLine?: boolean;
+  /** Read every input whatever the ledger says, replacing what it added before (see IngestInputOptions). */
+  readonly force?: boolean;
 }
 
 /** What a progress display needs to hear. */
@@ -81,6 +83,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions)
       onRecords: (count) => progress?.records(count),
       bulk: options.bulk !== false,
       holdPartialLastLine: options.holdPartialLastLine === true,
+      force: options.force === true,
     });
   } catch (error) {
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));

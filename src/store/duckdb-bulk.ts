@@ -116,10 +116,16 @@ export interface BulkSource {
 }
 
 /**
- * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read. The mapped
- * ASIM column names are returned so the caller can make them physical first.
+ * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read; `extra` columns
+ * (not schema columns: the input id) get the SQL given. The mapped ASIM column names are returned so the caller
+ * can make them physical first.
  */
-export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { sql: string; columns: string[] } {
+export function bulkInsertSql(
+  target: string,
+  plan: BulkPlan,
+  gzip: boolean,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): { sql: string; columns: string[] } {
   const readerColumns = `{${plan.columns.map((name) => `${quoteString(name)}: 'VARCHAR'`).join(', ')}}`;
   const options = [
     `delim = ${quoteString(plan.delimiter)}`,
@@ -135,19 +141,28 @@ export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { 
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     `columns = ${readerColumns}`,
   ];
-  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`);
+  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`, extra);
 }
 
 /**
  * The plan's mapping over any relation whose columns are the plan's columns as text, exactly as a file read by
  * bulkInsertSql would be mapped (generators use it to make the records ingest would store, without a file).
  */
-export function mappedInsertSql(target: string, plan: BulkPlan, source: string): { sql: string; columns: string[] } {
+export function mappedInsertSql(
+  target: string,
+  plan: BulkPlan,
+  source: string,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): { sql: string; columns: string[] } {
   const columns = Object.keys(plan.mapping);
   const converted = [...fieldKinds(plan)].map(([field, kind]) => `${cellSql(plan, field, kind)} AS ${quoteIdentifier(field)}`);
-  const select = columns.map((column) => `${valueSql(plan.mapping[column]!)} AS ${quoteIdentifier(column)}`).join(',\n  ');
+  const select = [
+    ...columns.map((column) => `${valueSql(plan.mapping[column]!)} AS ${quoteIdentifier(column)}`),
+    ...extra.map(([name, sql]) => `${sql} AS ${quoteIdentifier(name)}`),
+  ].join(',\n  ');
+  const targets = [...columns, ...extra.map(([name]) => name)];
   const sql =
-    `INSERT INTO ${quoteIdentifier(target)} (${columns.map(quoteIdentifier).join(', ')})\nSELECT ${select}\n` +
+    `INSERT INTO ${quoteIdentifier(target)} (${targets.map(quoteIdentifier).join(', ')})\nSELECT ${select}\n` +
     `FROM (SELECT ${converted.join(',\n  ')}\n  FROM ${source})`;
   return { sql, columns };
 }

@@ -14,7 +14,12 @@ import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayo
 import { bulkInsertSql } from './duckdb-bulk.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, RowBatch, Store, StoreSummary } from './engine.js';
+import {
+  InputNotRemovableError,
+  type IngestOptions, type IngestTransaction, type InputSummary, type LedgerEntry, type QueryResult, type RejectQuery, type RejectRow,
+  type RemovedInput, type RowBatch, type Store, type StoreSummary,
+} from './engine.js';
+import { inputId } from './input-id.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -54,7 +59,14 @@ export function asimTableDdl(): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(ASIM_TABLE)} (\n  ${columns.join(',\n  ')}\n)`;
 }
 
-const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')})`;
+/**
+ * Every record carries the id of the input it came from (inputId(name), input-id.ts) in this column, which the
+ * ASIM view does not show: an input can then be removed, or read again in place of what it added. Records stored
+ * before the column existed hold NULL.
+ */
+export const INPUT_COLUMN = 'smbwatch_input';
+
+const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')}, ${INPUT_COLUMN} BIGINT)`;
 
 export function asimViewDdl(physical: ReadonlySet<string>): string {
   const columns = ASIM_COLUMNS.map(({ name, type }) => {
@@ -125,6 +137,9 @@ export class DuckDbStore implements Store {
     await this.connection.run(LEDGER_DDL);
     // Stores made before head hashes existed gain the column (empty: no continuation is found for those inputs).
     await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS head_hash VARCHAR DEFAULT ''`);
+    // Stores made before records carried their input: old records and ledger entries keep NULL (not removable).
+    await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN IF NOT EXISTS ${INPUT_COLUMN} BIGINT`);
+    await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS input_id BIGINT`);
     await this.connection.run(REJECTS_DDL);
     await this.connection.run(ALERTS_DDL);
     await this.connection.run(PLANS_DDL);
@@ -149,9 +164,65 @@ export class DuckDbStore implements Store {
     }
   }
 
-  async beginIngest(): Promise<IngestTransaction> {
+  async beginIngest(options: IngestOptions = {}): Promise<IngestTransaction> {
     await this.connection.run('BEGIN TRANSACTION');
-    return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
+    try {
+      if (options.replace && options.input !== undefined) await this.deleteInput(options.input);
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+    return new DuckDbIngest(this.connection, await physicalColumns(this.connection), options.input);
+  }
+
+  async inputs(): Promise<InputSummary[]> {
+    const result = await this.query(
+      `WITH spans AS (
+         SELECT ${INPUT_COLUMN} AS id, epoch_us(min(TimeGenerated)) AS first, epoch_us(max(TimeGenerated)) AS last
+         FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} IS NOT NULL GROUP BY ALL
+       )
+       SELECT name, arg_max(format, ingested_at), arg_max(size, ingested_at), sum(records), sum(rejects), sum(ignored), count(*),
+              epoch_us(min(ingested_at)), epoch_us(max(ingested_at)), bool_and(input_id IS NOT NULL), any_value(spans.first), any_value(spans.last)
+       FROM ${LEDGER_TABLE} LEFT JOIN spans ON spans.id = ${LEDGER_TABLE}.input_id
+       GROUP BY name ORDER BY name`,
+    );
+    return result.rows.map(([name, format, size, records, rejects, ignored, ingests, first, last, removable, firstRecord, lastRecord]) => ({
+      name: String(name),
+      format: String(format),
+      size: Number(size),
+      records: Number(records),
+      rejects: Number(rejects),
+      ignored: Number(ignored),
+      ingests: Number(ingests),
+      firstIngestedAt: new Date(Number(first) / 1000),
+      lastIngestedAt: new Date(Number(last) / 1000),
+      removable: removable === true,
+      ...(firstRecord === null || firstRecord === undefined ? {} : { firstRecordMicros: Number(firstRecord), lastRecordMicros: Number(lastRecord) }),
+    }));
+  }
+
+  async removeInputs(names: readonly string[]): Promise<RemovedInput[]> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const removed: RemovedInput[] = [];
+      for (const name of names) removed.push(await this.deleteInput(name));
+      await this.connection.run('COMMIT');
+      return removed;
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Deletes an input's records, rejects and ledger entries (inside the caller's transaction). */
+  private async deleteInput(name: string): Promise<RemovedInput> {
+    const ledger = await this.query(`SELECT count(*), count(*) FILTER (WHERE input_id IS NULL AND records > 0) FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
+    const [, untagged] = ledger.rows[0] ?? [0, 0];
+    if (Number(untagged) > 0) throw new InputNotRemovableError(name);
+    const records = await this.query(`DELETE FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} = ${inputId(name)}`);
+    const rejects = await this.query(`DELETE FROM ${REJECTS_TABLE} WHERE input = ${quoteString(name)}`);
+    await this.query(`DELETE FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
+    return { name, records: Number(records.rows[0]?.[0] ?? 0), rejects: Number(rejects.rows[0]?.[0] ?? 0) };
   }
 
   /**
@@ -250,10 +321,21 @@ class DuckDbIngest implements IngestTransaction {
   /** The INSERT running in the background while the next batch is parsed and packed. */
   private inserting: Promise<unknown> | undefined;
 
+  /** The input id every record of this ingest is marked with (NULL when the caller named no input). */
+  private readonly inputId: number | undefined;
+
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly physical: Set<string>,
-  ) {}
+    private readonly input: string | undefined,
+  ) {
+    this.inputId = input === undefined ? undefined : inputId(input);
+  }
+
+  /** The input column and its value, for INSERTs. */
+  private inputColumn(): ReadonlyArray<readonly [string, string]> {
+    return this.inputId === undefined ? [] : [[INPUT_COLUMN, String(this.inputId)]];
+  }
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
     for (const record of records) {
@@ -265,7 +347,7 @@ class DuckDbIngest implements IngestTransaction {
   async appendBulk(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number> {
     await this.flush();
     await this.settle();
-    const { sql, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip);
+    const { sql, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, this.inputColumn());
     await addPhysicalColumns(this.connection, this.physical, columns);
     const result = await this.connection.runAndReadAll(sql, { path: file.path });
     return Number(result.getRows()[0]?.[0] ?? 0);
@@ -283,13 +365,14 @@ class DuckDbIngest implements IngestTransaction {
   }
 
   async commit(entry: LedgerEntry): Promise<void> {
+    if (this.input !== undefined && entry.name !== this.input) throw new Error(`ledger entry ${entry.name} for an ingest of ${this.input}`);
     await this.flush();
     await this.settle();
     await this.connection.run(
-      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash) ` +
+      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash, input_id) ` +
         `VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
-        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
+        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')}, ${this.inputId ?? 'NULL'})`,
     );
     await this.connection.run('COMMIT');
     this.finished = true;
@@ -333,7 +416,7 @@ class DuckDbIngest implements IngestTransaction {
     this.layout = next;
     await addPhysicalColumns(this.connection, this.physical, [...next.varying, ...next.constants.keys()]);
     this.insert?.destroySync();
-    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next));
+    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next, this.inputColumn()));
   }
 }
 

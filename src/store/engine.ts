@@ -59,6 +59,55 @@ export interface RejectRow {
 /** How many leading bytes `headHash` covers. */
 export const HEAD_BYTES = 4096;
 
+/** What one ingest transaction writes. */
+export interface IngestOptions {
+  /** The input's name (as its ledger entry will have it): its records are marked as its, to be removable. */
+  readonly input?: string;
+  /**
+   * Read the input again from the start (`ingest --force`, or an input first read as another format): its
+   * earlier records, rejects and ledger entries go, in the same transaction, before the new ones come.
+   */
+  readonly replace?: boolean;
+}
+
+/** One input as the ledger holds it: its latest entry, and counts summed over all its ingests. */
+export interface InputSummary {
+  readonly name: string;
+  readonly format: string;
+  /** Content size at the latest ingest. */
+  readonly size: number;
+  readonly records: number;
+  readonly rejects: number;
+  readonly ignored: number;
+  /** How many times new content of it was ingested (a growing log: once per increment). */
+  readonly ingests: number;
+  readonly firstIngestedAt: Date;
+  readonly lastIngestedAt: Date;
+  /** TimeGenerated range of its records, microseconds (absent when it has none, or they are not marked). */
+  readonly firstRecordMicros?: number;
+  readonly lastRecordMicros?: number;
+  /**
+   * False when its records were stored before records carried their input (an older smbwatch): they cannot be
+   * told apart from others', so the input can be neither replaced nor removed.
+   */
+  readonly removable: boolean;
+}
+
+/** What removing an input took away. */
+export interface RemovedInput {
+  readonly name: string;
+  readonly records: number;
+  readonly rejects: number;
+}
+
+/** An input that cannot be replaced or removed (see InputSummary.removable). */
+export class InputNotRemovableError extends Error {
+  constructor(readonly input: string) {
+    super(`${input}: its records were stored by an older smbwatch that did not mark records with their input, so they cannot be removed or replaced; ingest into a new store instead`);
+    this.name = 'InputNotRemovableError';
+  }
+}
+
 /** One input's ingest, applied all at once by `commit` or not at all. */
 export interface IngestTransaction {
   appendRecords(records: readonly AsimRecord[]): Promise<void>;
@@ -138,7 +187,7 @@ export interface Store {
    * table) is never in memory at once. Optional: `resultBatches` falls back to `query`.
    */
   queryBatches?(sql: string): AsyncIterable<RowBatch>;
-  beginIngest(): Promise<IngestTransaction>;
+  beginIngest(options?: IngestOptions): Promise<IngestTransaction>;
   /** The latest ledger entry for an input name, if it was ever ingested. */
   lastLedgerEntry(name: string): Promise<LedgerEntry | undefined>;
   /** A ledger entry whose consumed content has this hash (the same content ingested under any name). */
@@ -148,6 +197,13 @@ export interface Store {
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
   summary(): Promise<StoreSummary>;
+  /**
+   * The inputs the ledger holds, by name. Optional, with `removeInputs`: a store that has `removeInputs` also
+   * honours `IngestOptions.replace`; one without refuses `smbwatch inputs rm` and `ingest --force` with a message.
+   */
+  inputs?(): Promise<InputSummary[]>;
+  /** Removes these inputs with their records, rejects and ledger entries, all in one transaction. */
+  removeInputs?(names: readonly string[]): Promise<RemovedInput[]>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;
   close(): Promise<void>;

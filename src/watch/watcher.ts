@@ -171,6 +171,8 @@ export class Watcher {
         const resumed = outcome.resumedAfterLine ? ` (resumed after line ${outcome.resumedAfterLine})` : '';
         const rejects = outcome.rejects > 0 ? `, ${outcome.rejects} rejected (see smbwatch rejects)` : '';
         this.options.log.info(`ingested ${outcome.name}: ${outcome.records} records${rejects}${resumed}`);
+      } else if (outcome.status === 'rejected') {
+        this.options.log.warn(`ingest ${outcome.name}: ${outcome.reason ?? 'every record rejected'} (see smbwatch rejects)`);
       } else if (outcome.status === 'error' && !notOurs) {
         failed = true;
         this.options.log.warn(`ingest ${outcome.name}: ${outcome.reason ?? 'failed'} (trying again next tick)`);
