@@ -11,14 +11,14 @@ import type { Alert } from './types.js';
  * The run's alerts as a table (`stored`: new, or already stored); `options` fit it to a screen, and a note below
  * says what that left out.
  */
-export function renderAlertTable(alerts: readonly Alert[], fresh: ReadonlySet<string>, options: TableOptions = {}): string {
+export function renderAlertTable(alerts: readonly Alert[], fresh: ReadonlySet<string>, options: TableOptions = {}, freshLabel = 'new'): string {
   const rows = alerts.map((alert) => [
     alert.severity,
     alert.displayName,
     entitySummary(alert),
     rowSummary(alert),
     shortId(alert),
-    fresh.has(alert.alertId) ? 'new' : 'already stored',
+    fresh.has(alert.alertId) ? freshLabel : 'already stored',
   ]);
   const table = fitTable(['severity', 'alert', 'entities', 'result', 'id', 'stored'], rows, options);
   return [table.text, ...tableNotes(table)].join('\n');

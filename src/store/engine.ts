@@ -149,6 +149,8 @@ export interface AlertTable {
   list(query: AlertQuery): Promise<string[]>;
   /** The latest query end (microseconds) before `beforeMicros` of this rule's stored alerts. */
   lastQueryEnd(ruleId: string, beforeMicros: number): Promise<number | undefined>;
+  /** Deletes these alerts; returns how many there were. Optional: without it `smbwatch alerts rm` is refused. */
+  remove?(alertIds: readonly string[]): Promise<number>;
 }
 
 /** Compiled rule plans (rules/cache/), by key. */
