@@ -95,6 +95,7 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       progress: createProgress(options.progress),
       bulk: options.bulk,
       force: options.force === true,
+      onLetIn: (commands) => process.stderr.write(`smbwatch ingest: let ${commands.join(', ')} use the store; going on\n`),
     });
     // Nothing to show when no path led to a file: the errors below say why.
     if (options.output === 'json') process.stdout.write(`${JSON.stringify(toJson(result, store.location), null, 2)}\n`);

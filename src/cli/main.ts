@@ -33,7 +33,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description('Find abnormal SMB traffic (MITRE T1021.002) in your own network logs.')
     .version(version)
     .showHelpAfterError('(run with --help for usage)')
+    .option('--wait', 'when another smbwatch process has the store open, wait until it is free (a watch or a long ingest lets go between steps)')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
+  program.hook('preAction', async () => {
+    const wait = program.opts<{ wait?: boolean }>().wait === true;
+    (await import('../store/duckdb-lock.js')).setDefaultLockWait(wait ? Infinity : 0);
+  });
   // argv is process.argv: node, the script, then the user's arguments.
   await registerCommands(program, argv.slice(2));
   try {

@@ -18,6 +18,8 @@ export interface IngestRunOptions {
   readonly holdPartialLastLine?: boolean;
   /** Read every input whatever the ledger says, replacing what it added before (see IngestInputOptions). */
   readonly force?: boolean;
+  /** Told which smbwatch commands got the store between two inputs (they waited for it: Store.letOthersIn). */
+  readonly onLetIn?: (commands: readonly string[]) => void;
 }
 
 /** What a progress display needs to hear. */
@@ -65,6 +67,9 @@ export async function runIngest(store: Store, paths: readonly string[], options:
         if (namedByUser && outcome.status === 'skipped' && !outcome.format) outcome = { ...outcome, status: 'error' };
         outcomes.push(outcome);
         progress?.inputDone(outcome, raw.storedSize, raw.container === 'plain');
+        // Between inputs (never inside one's transaction), commands waiting for the store get their turn.
+        const letIn = await store.letOthersIn?.();
+        if (letIn && letIn.length > 0) options.onLetIn?.(letIn);
       }
     }
   } finally {

@@ -20,6 +20,7 @@ import {
   type RemovedInput, type RowBatch, type Store, type StoreSummary,
 } from './engine.js';
 import { inputId } from './input-id.js';
+import { markHolder, openLocked, untilNoWaiters, waiters, type LockWait } from './duckdb-lock.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
@@ -101,9 +102,11 @@ const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
   rejected_at TIMESTAMP NOT NULL
 )`;
 
-export interface DuckDbOptions {
+export interface DuckDbOptions extends LockWait {
   /** DuckDB's memory_limit, e.g. '1GB' (default: DuckDB's own, 80% of RAM). Larger inputs spill, not grow. */
   readonly memoryLimit?: string;
+  /** How other processes meeting the lock see this one (default: this process's command line). */
+  readonly holder?: string;
 }
 
 /**
@@ -112,13 +115,28 @@ export interface DuckDbOptions {
  */
 const INSTANCE_SETTINGS: Record<string, string> = { preserve_insertion_order: 'false' };
 
+/**
+ * Opens (or creates) the store file. Another process holding it is a StoreBusyError naming that process, unless
+ * `options` (or `--wait`, see duckdb-lock.ts) say to wait for it.
+ */
 export async function openDuckDbStore(path: string, options: DuckDbOptions = {}): Promise<DuckDbStore> {
   const settings = { ...INSTANCE_SETTINGS, ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}) };
-  const instance = await DuckDBInstance.create(path, settings);
-  const connection = await instance.connect();
-  const store = new DuckDbStore(instance, connection, path);
+  const handle = await connect(path, settings, options);
+  const store = new DuckDbStore(handle, path, settings, options.holder);
   await store.initialise();
   return store;
+}
+
+interface Handle {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  /** Undoes markHolder. */
+  readonly release: () => void;
+}
+
+async function connect(path: string, settings: Record<string, string>, wait: LockWait & { readonly holder?: string }): Promise<Handle> {
+  const instance = await openLocked(path, () => DuckDBInstance.create(path, settings), wait);
+  return { instance, connection: await instance.connect(), release: markHolder(path, wait.holder) };
 }
 
 export class DuckDbStore implements Store {
@@ -127,10 +145,40 @@ export class DuckDbStore implements Store {
   readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
 
   constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private handle: Handle,
     readonly location: string,
+    private readonly settings: Record<string, string>,
+    private readonly holder?: string,
   ) {}
+
+  private get connection(): DuckDBConnection {
+    return this.handle.connection;
+  }
+
+  /**
+   * When other smbwatch processes wait for this store (`--wait`), lets go of it until they are done, then takes
+   * it back: a long watch catch-up or ingest calls this between steps, never inside a transaction. Returns the
+   * processes let in (none: nothing happened).
+   */
+  async letOthersIn(signal?: AbortSignal): Promise<string[]> {
+    const waiting = waiters(this.location);
+    if (waiting.length === 0) return [];
+    this.closeHandle();
+    await untilNoWaiters(this.location, signal);
+    this.handle = await connect(this.location, this.settings, { waitMs: Infinity, ...(signal ? { signal } : {}), ...(this.holder ? { holder: this.holder } : {}) });
+    this.open = true;
+    return waiting.map((waiter) => `\`${waiter.command}\` (PID ${waiter.pid})`);
+  }
+
+  private open = true;
+
+  private closeHandle(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.handle.connection.closeSync();
+    this.handle.instance.closeSync();
+    this.handle.release();
+  }
 
   async initialise(): Promise<void> {
     await this.connection.run(SESSIONS_DDL);
@@ -281,8 +329,7 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.closeHandle();
   }
 
   /** Ledger entries matching a condition: the latest one, or the latest of each input name. */

@@ -206,6 +206,12 @@ export interface Store {
   inputs?(): Promise<InputSummary[]>;
   /** Removes these inputs with their records, rejects and ledger entries, all in one transaction. */
   removeInputs?(names: readonly string[]): Promise<RemovedInput[]>;
+  /**
+   * Optional, for stores one process holds at a time (DuckDB): when other smbwatch processes wait for the store,
+   * let go of it until they are done, then take it back; returns the commands let in. Long work (a watch
+   * catch-up, a long ingest) calls it between steps, never inside a transaction.
+   */
+  letOthersIn?(signal?: AbortSignal): Promise<string[]>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;
   close(): Promise<void>;
