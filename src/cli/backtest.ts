@@ -13,6 +13,7 @@ import {
 import { dbOption, watchlistsOption } from './options.js';
 import { storeCatalog } from '../summaries/catalog.js';
 import { renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface BacktestOptions {
   db?: string;
@@ -125,7 +126,7 @@ function render(result: BacktestResult, context: Context, output: 'table' | 'jso
   const storedNote = context.stored === undefined ? 'nothing stored (--store to keep the alerts)' : `${context.stored} new alerts stored`;
   return (
     `${context.rule}, ${context.schedule}\n` +
-    `${renderTable(['run time', 'rows', 'alerts', 'entities'], rows, ['left', 'right', 'right', 'left'])}\n` +
+    `${renderTable(['run time', 'rows', 'alerts', 'entities'], rows, screenTable({ align: ['left', 'right', 'right', 'left'], cutCells: true }))}\n` +
     `${sum.runs} runs from ${isoSeconds(result.times[0]!)} to ${isoSeconds(result.times[result.times.length - 1]!)}` +
     `${sum.suppressedRuns > 0 ? ` (${sum.suppressedRuns} suppressed)` : ''}: ${sum.resultRows} result rows, ${sum.alerts} alerts; ` +
     `${storedNote}; ${context.seconds.toFixed(2)} s\n`

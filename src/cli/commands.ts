@@ -16,6 +16,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'ingest', load: () => import('./ingest.js') },
   { name: 'formats', load: () => import('./formats.js') },
   { name: 'status', load: () => import('./status.js') },
+  { name: 'inputs', load: () => import('./inputs.js') },
   { name: 'rejects', load: () => import('./rejects.js') },
   { name: 'query', load: () => import('./query.js') },
   { name: 'rules', load: () => import('./rules.js') },

@@ -15,7 +15,7 @@ import { RuleLoadError } from '../rules/load.js';
 import { renderTable } from '../util/table.js';
 import { dbOption, engineOption, watchlistsOption } from './options.js';
 import type { Catalog } from '../kql/catalog.js';
-import { execute, render } from './query.js';
+import { DEFAULT_MAX_ROWS, execute, print } from './query.js';
 import { CommandError, EXIT_FAILED, EXIT_USAGE, isoSeconds, parseTimeOption, reportErrors } from './run.js';
 
 interface HuntOptions {
@@ -103,9 +103,8 @@ async function hunt(id: string | undefined, options: HuntOptions): Promise<numbe
       throw error;
     }
   };
-  const result = await execute(compile, options);
-  if (typeof result === 'string') throw new CommandError(result, EXIT_FAILED);
-  process.stdout.write(render(result, options.output));
+  const problem = await execute(compile, options, (compiled, batches) => print(compiled.columns, batches, { output: options.output, maxRows: DEFAULT_MAX_ROWS }));
+  if (problem !== undefined) throw new CommandError(problem, EXIT_FAILED);
   if (options.output === 'table') process.stderr.write(`${selected.name} at ${isoSeconds(at)}\n`);
   return 0;
 }

@@ -10,7 +10,25 @@ const EXIT_USAGE = 2;
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
+let pipeHandled = false;
+
+/**
+ * A reader that stops early (`smbwatch … | head`) closes the pipe, and Node reports the next write's EPIPE as an
+ * unhandled 'error' event with a stack trace. A filter should just stop: the command ends quietly, status 0.
+ */
+function stopQuietlyOnClosedPipe(): void {
+  if (pipeHandled) return;
+  pipeHandled = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(0);
+    });
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
+  stopQuietlyOnClosedPipe();
   const program = new Command('smbwatch')
     .description('Find abnormal SMB traffic (MITRE T1021.002) in your own network logs.')
     .version(version)
@@ -18,7 +36,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Options belong to the command they follow, so a subcommand (`rules show --output markdown`) can have an
     // option of the same name as its parent's (`rules --output json`).
     .enablePositionalOptions()
+    .option('--wait', 'when another smbwatch process has the store open, wait until it is free (a watch or a long ingest lets go between steps)')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
+  program.hook('preAction', async () => {
+    const wait = program.opts<{ wait?: boolean }>().wait === true;
+    (await import('../store/duckdb-lock.js')).setDefaultLockWait(wait ? Infinity : 0);
+  });
   // argv is process.argv: node, the script, then the user's arguments.
   await registerCommands(program, argv.slice(2));
   try {

@@ -14,6 +14,7 @@ import type { Rule } from '../rules/rule.js';
 import { renderTable } from '../util/table.js';
 import { registerShow } from './rules-show.js';
 import { defaultCatalog } from '../summaries/catalog.js';
+import { screenTable } from './output.js';
 
 interface RulesOptions {
   rules?: string;
@@ -98,7 +99,7 @@ function listRules(options: RulesOptions): number {
   ];
   const plural = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
   process.stdout.write(
-    `${renderTable(['id', 'kind', 'name', 'severity', 'schedule', 'trigger', 'grouping', 'parameters'], rows)}\n` +
+    `${renderTable(['id', 'kind', 'name', 'severity', 'schedule', 'trigger', 'grouping', 'parameters'], rows, screenTable())}\n` +
       `${plural(rules.length, 'analytic rule')} (* the default rule), ${plural(hunting.length, 'hunting query').replace('querys', 'queries')}` +
       `${options.check ? '; every query compiles' : ''}\n`,
   );

@@ -13,11 +13,12 @@ import type { AsimRecord } from '../asim/record.js';
 import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
 import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
-import { HEAD_BYTES, type IngestGroup, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
+import { HEAD_BYTES, type IngestGroup, type IngestOptions, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
 import type { RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
-export type InputStatus = 'ingested' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
+/** `rejected`: read and kept, but every record was rejected — a failure (the wrong format, most likely). */
+export type InputStatus = 'ingested' | 'rejected' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
 
 export interface InputOutcome {
   readonly name: string;
@@ -41,6 +42,8 @@ export interface InputOutcome {
   readonly reader?: 'bulk' | 'lines';
   /** Why a format with a bulk path was read by lines. */
   readonly bulkRefusal?: string;
+  /** Why an input the ledger knew was read again from the start, replacing what it had added. */
+  readonly reread?: string;
 }
 
 export interface IngestInputOptions {
@@ -58,6 +61,8 @@ export interface IngestInputOptions {
    * records the content up to the last line end, and the next ingest reads the finished line.
    */
   readonly holdPartialLastLine?: boolean;
+  /** Read the input whatever the ledger says, replacing its earlier records and rejects (`ingest --force`). */
+  readonly force?: boolean;
   /**
    * A group the bulk reads join (engine.ts IngestGroup): their ledger rows are staged, and the caller commits the
    * group. A line-reader input commits the group first, then runs in a transaction of its own.
@@ -94,7 +99,11 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   const format = detection.format;
 
   const headHash = sample.bytes.length >= HEAD_BYTES ? createHash('sha256').update(sample.bytes.subarray(0, HEAD_BYTES)).digest('hex') : '';
-  const known = await priorContent(store, raw, format, headHash);
+  const reread = await rereadReason(store, raw.name, format, options.force === true);
+  if (reread && !store.removeInputs) {
+    return { ...base, status: 'error', format: format.name, reason: `cannot be read again (${reread}): the ${store.engine} store cannot replace an input's records`, seconds: elapsed(), detection };
+  }
+  const known = reread ? undefined : await priorContent(store, raw, format, headHash);
   let resumeAfterLine = 0;
   if (known) {
     const { entry, check } = known;
@@ -124,7 +133,7 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
     return { ...base, status: 'skipped', format: format.name, reason: `still being written, and ${format.name} is read as a whole`, seconds: elapsed(), detection };
   }
   const holdPartial = options.holdPartialLastLine === true && format.lineBased;
-  const context = { base, format, detection, headHash, resumeAfterLine, continues, known, started };
+  const context = { base, format, detection, headHash, resumeAfterLine, continues, known, started, reread };
   let tap = new ContentTap(raw, options.onBytes, holdPartial);
   let refusal: string | undefined;
   try {
@@ -155,6 +164,8 @@ interface InputContext {
   readonly continues: string | undefined;
   readonly known: { entry: LedgerEntry; check: 'unchanged' | 'grown' } | undefined;
   readonly started: number;
+  /** Why the input is read again in place of what it added (rereadReason), if it is. */
+  readonly reread: string | undefined;
 }
 
 /**
@@ -175,7 +186,7 @@ async function ingestInBulk(
   const content = await tap.finish();
   const duplicate = await duplicateOutcome(store, raw, content, context);
   if (duplicate) return duplicate;
-  const tx = options.group ? await options.group.begin() : await store.beginIngest();
+  const tx = options.group ? await options.group.begin(ingestOptions(raw, context)) : await store.beginIngest(ingestOptions(raw, context));
   let records: number;
   try {
     records = await tx.appendBulk!(plan, { path: file, gzip: raw.container === 'gzip' });
@@ -204,7 +215,7 @@ async function ingestByLines(
   options: IngestInputOptions,
 ): Promise<InputOutcome> {
   await options.group?.commit();
-  const tx = await store.beginIngest();
+  const tx = await store.beginIngest(ingestOptions(raw, context));
   try {
     const counts = await parseLines(context.format, raw.name, tap.input, tx, context.resumeAfterLine, options);
     const content = await tap.finish();
@@ -227,9 +238,14 @@ interface Content {
   lines: number;
 }
 
+/** The transaction's options: the records are marked as the input's, and replace what it added if it is read again. */
+function ingestOptions(raw: RawInput, context: InputContext): IngestOptions {
+  return { input: raw.name, ...(context.reread ? { replace: true } : {}) };
+}
+
 /** A new input whose content another input already brought, whole: a duplicate, nothing to add. */
 async function duplicateOutcome(store: Store, raw: RawInput, content: Content, context: InputContext): Promise<InputOutcome | undefined> {
-  if (context.known) return undefined;
+  if (context.known || context.reread) return undefined;
   const sameContent = await store.ledgerEntryByHash(content.hash);
   if (!sameContent || sameContent.name === raw.name || sameContent.offsetReached !== content.consumed) return undefined;
   return {
@@ -263,16 +279,27 @@ async function commitInput(
     contentHash: content.hash,
     headHash: content.bytes >= HEAD_BYTES ? headHash : '',
     resumedAfterLine: resumeAfterLine,
-    ...counts,
+    records: counts.records,
+    rejects: counts.rejects,
+    ignored: counts.ignored,
     ingestedAt: new Date(),
   };
   await tx.commit(entry);
+  // Every record rejected: kept (smbwatch rejects shows them), but a failure — the format is most likely wrong.
+  const allRejected = counts.records === 0 && counts.rejects > 0;
+  const first = counts.firstReject;
   return {
     ...context.base,
-    ...counts,
+    records: counts.records,
+    rejects: counts.rejects,
+    ignored: counts.ignored,
     reader,
     ...(refusal ? { bulkRefusal: refusal } : {}),
-    status: 'ingested',
+    ...(context.reread ? { reread: context.reread } : {}),
+    ...(allRejected && first
+      ? { reason: `every record was rejected (first: line ${first.line}${first.field ? `, ${first.field}` : ''}: ${first.reason}); is --format right? It was read as ${format.name}` }
+      : {}),
+    status: allRejected ? 'rejected' : 'ingested',
     format: format.name,
     bytes: content.bytes,
     seconds: (performance.now() - context.started) / 1000,
@@ -286,6 +313,8 @@ interface Counts {
   records: number;
   rejects: number;
   ignored: number;
+  /** The first reject, for saying why when every record was rejected. */
+  firstReject?: RejectRow;
 }
 
 /** The line reader: every event becomes a record, a kept reject or a counted ignored line. */
@@ -297,7 +326,7 @@ async function parseLines(
   resumeAfterLine: number,
   options: IngestInputOptions,
 ): Promise<Counts> {
-  const counts = { records: 0, rejects: 0, ignored: 0 };
+  const counts: Counts = { records: 0, rejects: 0, ignored: 0 };
   let pendingRejects: RejectRow[] = [];
   for await (const events of format.parse(input, options.parse)) {
     const records: AsimRecord[] = [];
@@ -307,7 +336,9 @@ async function parseLines(
       else if (event.kind === 'ignored') counts.ignored++;
       else {
         counts.rejects++;
-        pendingRejects.push({ input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw });
+        const reject = { input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw };
+        counts.firstReject ??= reject;
+        pendingRejects.push(reject);
       }
     }
     if (records.length > 0) {
@@ -341,6 +372,17 @@ async function planBulkRead(
   if (!verdict.plan) return { refusal: verdict.reason };
   if (tap.holdsPartialLine()) return { refusal: 'its last line is still being written' };
   return { plan: verdict.plan, file };
+}
+
+/**
+ * Why an input the ledger knows is read again from the start, replacing what it added: `--force`, or a format
+ * other than the one it was read as (a wrong --format the first time; the fix must not meet "unchanged").
+ */
+async function rereadReason(store: Store, name: string, format: SourceFormat, force: boolean): Promise<string | undefined> {
+  const own = await store.lastLedgerEntry(name);
+  if (!own) return undefined;
+  if (force) return '--force';
+  return own.format === format.name ? undefined : `it was read as ${own.format} before`;
 }
 
 /**

@@ -18,6 +18,10 @@ export interface IngestRunOptions {
   readonly holdPartialLastLine?: boolean;
   /** Bulk inputs commit together once this many records are staged (default GROUP_RECORDS). */
   readonly groupRecords?: number;
+  /** Read every input whatever the ledger says, replacing what it added before (see IngestInputOptions). */
+  readonly force?: boolean;
+  /** Told which smbwatch commands got the store between two inputs (they waited for it: Store.letOthersIn). */
+  readonly onLetIn?: (commands: readonly string[]) => void;
 }
 
 /** What a progress display needs to hear. */
@@ -99,6 +103,10 @@ export async function runIngest(store: Store, paths: readonly string[], options:
           staged = [];
         }
         progress?.inputDone(outcome, raw.storedSize, raw.container === 'plain');
+        // Between inputs (never inside a transaction: not while a group holds staged inputs), commands waiting
+        // for the store get their turn.
+        const letIn = group && group.staged > 0 ? undefined : await store.letOthersIn?.();
+        if (letIn && letIn.length > 0) options.onLetIn?.(letIn);
       }
     }
     await group?.commit();
@@ -122,6 +130,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions,
       bulk: options.bulk !== false,
       holdPartialLastLine: options.holdPartialLastLine === true,
       ...(group ? { group } : {}),
+      force: options.force === true,
     });
   } catch (error) {
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));

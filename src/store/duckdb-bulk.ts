@@ -123,10 +123,18 @@ export interface StoredLayout {
 }
 
 /**
- * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read. The ASIM columns
- * written are returned so the caller can make them physical first.
+/**
+ * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read; `extra` columns
+ * (not schema columns: the input id) get the SQL given. The ASIM columns written are returned so the caller can
+ * make them physical first.
  */
-export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean, layout?: StoredLayout): { sql: string; columns: string[] } {
+export function bulkInsertSql(
+  target: string,
+  plan: BulkPlan,
+  gzip: boolean,
+  layout?: StoredLayout,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): { sql: string; columns: string[] } {
   const readerColumns = `{${plan.columns.map((name) => `${quoteString(name)}: 'VARCHAR'`).join(', ')}}`;
   const options = [
     `delim = ${quoteString(plan.delimiter)}`,
@@ -142,7 +150,7 @@ export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean, lay
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     `columns = ${readerColumns}`,
   ];
-  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`, layout);
+  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`, layout, extra);
 }
 
 /**
@@ -150,7 +158,13 @@ export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean, lay
  * bulkInsertSql would be mapped (generators use it to make the records ingest would store, without a file). Every
  * cell the mapping reads is checked, whichever columns are written.
  */
-export function mappedInsertSql(target: string, plan: BulkPlan, source: string, layout?: StoredLayout): { sql: string; columns: string[] } {
+export function mappedInsertSql(
+  target: string,
+  plan: BulkPlan,
+  source: string,
+  layout?: StoredLayout,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): { sql: string; columns: string[] } {
   const stored = layout?.stored ?? plan.mapping;
   const columns = Object.keys(stored);
   const converted = [...fieldKinds(plan)].map(([field, kind]) => `${cellSql(plan, field, kind)} AS ${quoteIdentifier(field)}`);
@@ -159,6 +173,10 @@ export function mappedInsertSql(target: string, plan: BulkPlan, source: string, 
   if (layout?.shapeId !== undefined) {
     values.push(`${Math.trunc(layout.shapeId)} AS ${quoteIdentifier(SHAPE_COLUMN)}`);
     targets.push(quoteIdentifier(SHAPE_COLUMN));
+  }
+  for (const [name, sql] of extra) {
+    values.push(`${sql} AS ${quoteIdentifier(name)}`);
+    targets.push(quoteIdentifier(name));
   }
   const sql =
     `INSERT INTO ${quoteIdentifier(target)} (${targets.join(', ')})\nSELECT ${values.join(',\n  ')}\n` +

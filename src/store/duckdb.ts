@@ -15,7 +15,13 @@ import { bulkInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk
 import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPES_DDL, SHAPES_TABLE, splitMapping, type Derivations, type Shape } from './duckdb-shapes.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestGroup, IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import {
+  InputNotRemovableError,
+  type IngestGroup, type IngestOptions, type IngestTransaction, type InputSummary, type LedgerEntry, type QueryResult, type RejectQuery,
+  type RejectRow, type RemovedInput, type RowBatch, type Store, type StoreSummary,
+} from './engine.js';
+import { inputId } from './input-id.js';
+import { markHolder, openLocked, untilNoWaiters, waiters, type LockWait } from './duckdb-lock.js';
 import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
@@ -57,7 +63,14 @@ export function asimTableDdl(): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(ASIM_TABLE)} (\n  ${columns.join(',\n  ')}\n)`;
 }
 
-const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')})`;
+/**
+ * Every record carries the id of the input it came from (inputId(name), input-id.ts) in this column, which the
+ * ASIM view does not show: an input can then be removed, or read again in place of what it added. Records stored
+ * before the column existed hold NULL.
+ */
+export const INPUT_COLUMN = 'smbwatch_input';
+
+const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')}, ${INPUT_COLUMN} BIGINT)`;
 
 /**
  * The view: every schema column with its schema type — stored, derived for the rows of a shape that derives it
@@ -95,7 +108,7 @@ const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
   rejected_at TIMESTAMP NOT NULL
 )`;
 
-export interface DuckDbOptions {
+export interface DuckDbOptions extends LockWait {
   /** DuckDB's memory_limit, e.g. '1GB' (default: DuckDB's own, 80% of RAM). Larger inputs spill, not grow. */
   readonly memoryLimit?: string;
   /**
@@ -103,6 +116,8 @@ export interface DuckDbOptions {
    * readers may open the file at the same time. Writing through it fails.
    */
   readonly readOnly?: boolean;
+  /** How other processes meeting the lock see this one (default: this process's command line). */
+  readonly holder?: string;
 }
 
 /**
@@ -111,17 +126,32 @@ export interface DuckDbOptions {
  */
 const INSTANCE_SETTINGS: Record<string, string> = { preserve_insertion_order: 'false' };
 
+/**
+ * Opens (or creates) the store file. Another process holding it is a StoreBusyError naming that process, unless
+ * `options` (or `--wait`, see duckdb-lock.ts) say to wait for it.
+ */
 export async function openDuckDbStore(path: string, options: DuckDbOptions = {}): Promise<DuckDbStore> {
   const settings = {
     ...INSTANCE_SETTINGS,
     ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
     ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
   };
-  const instance = await DuckDBInstance.create(path, settings);
-  const connection = await instance.connect();
-  const store = new DuckDbStore(instance, connection, path);
+  const handle = await connect(path, settings, options);
+  const store = new DuckDbStore(handle, path, settings, options.holder);
   if (!options.readOnly) await store.initialise();
   return store;
+}
+
+interface Handle {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  /** Undoes markHolder. */
+  readonly release: () => void;
+}
+
+async function connect(path: string, settings: Record<string, string>, wait: LockWait & { readonly holder?: string }): Promise<Handle> {
+  const instance = await openLocked(path, () => DuckDBInstance.create(path, settings), wait);
+  return { instance, connection: await instance.connect(), release: markHolder(path, wait.holder) };
 }
 
 export class DuckDbStore implements Store {
@@ -132,16 +162,50 @@ export class DuckDbStore implements Store {
   readonly summaries = new DuckDbSummaryTables((sql) => this.query(sql));
 
   constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private handle: Handle,
     readonly location: string,
+    private readonly settings: Record<string, string>,
+    private readonly holder?: string,
   ) {}
+
+  private get connection(): DuckDBConnection {
+    return this.handle.connection;
+  }
+
+  /**
+   * When other smbwatch processes wait for this store (`--wait`), lets go of it until they are done, then takes
+   * it back: a long watch catch-up or ingest calls this between steps, never inside a transaction. Returns the
+   * processes let in (none: nothing happened).
+   */
+  async letOthersIn(signal?: AbortSignal): Promise<string[]> {
+    const waiting = waiters(this.location);
+    // Never inside a transaction: an open ingest group holds staged inputs.
+    if (waiting.length === 0 || this.group?.open) return [];
+    this.closeHandle();
+    await untilNoWaiters(this.location, signal);
+    this.handle = await connect(this.location, this.settings, { waitMs: Infinity, ...(signal ? { signal } : {}), ...(this.holder ? { holder: this.holder } : {}) });
+    this.open = true;
+    return waiting.map((waiter) => `\`${waiter.command}\` (PID ${waiter.pid})`);
+  }
+
+  private open = true;
+
+  private closeHandle(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.handle.connection.closeSync();
+    this.handle.instance.closeSync();
+    this.handle.release();
+  }
 
   async initialise(): Promise<void> {
     await this.connection.run(SESSIONS_DDL);
     await this.connection.run(LEDGER_DDL);
     // Stores made before head hashes existed gain the column (empty: no continuation is found for those inputs).
     await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS head_hash VARCHAR DEFAULT ''`);
+    // Stores made before records carried their input: old records and ledger entries keep NULL (not removable).
+    await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN IF NOT EXISTS ${INPUT_COLUMN} BIGINT`);
+    await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS input_id BIGINT`);
     await this.connection.run(REJECTS_DDL);
     await this.connection.run(ALERTS_DDL);
     await this.connection.run(PLANS_DDL);
@@ -160,18 +224,83 @@ export class DuckDbStore implements Store {
     return { columns, rows };
   }
 
+  async *queryBatches(sql: string): AsyncGenerator<RowBatch> {
+    const result = await this.connection.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield { count: chunk.rowCount, rows: () => chunk.getRows().map((row) => row.map(toPlainValue)) };
+    }
+  }
+
   readonly bulkReads = true;
   private group: DuckDbIngestGroup | undefined;
 
-  async beginIngest(): Promise<IngestTransaction> {
+  async beginIngest(options: IngestOptions = {}): Promise<IngestTransaction> {
     if (this.group?.open) throw new Error('an ingest group is open: commit it before an input of its own');
     await this.connection.run('BEGIN TRANSACTION');
-    return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
+    try {
+      if (options.replace && options.input !== undefined) await this.deleteInput(options.input);
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+    return new DuckDbIngest(this.connection, await physicalColumns(this.connection), options.input);
+  }
+
+  async inputs(): Promise<InputSummary[]> {
+    const result = await this.query(
+      `WITH spans AS (
+         SELECT ${INPUT_COLUMN} AS id, epoch_us(min(TimeGenerated)) AS first, epoch_us(max(TimeGenerated)) AS last
+         FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} IS NOT NULL GROUP BY ALL
+       )
+       SELECT name, arg_max(format, ingested_at), arg_max(size, ingested_at), sum(records), sum(rejects), sum(ignored), count(*),
+              epoch_us(min(ingested_at)), epoch_us(max(ingested_at)), bool_and(input_id IS NOT NULL), any_value(spans.first), any_value(spans.last)
+       FROM ${LEDGER_TABLE} LEFT JOIN spans ON spans.id = ${LEDGER_TABLE}.input_id
+       GROUP BY name ORDER BY name`,
+    );
+    return result.rows.map(([name, format, size, records, rejects, ignored, ingests, first, last, removable, firstRecord, lastRecord]) => ({
+      name: String(name),
+      format: String(format),
+      size: Number(size),
+      records: Number(records),
+      rejects: Number(rejects),
+      ignored: Number(ignored),
+      ingests: Number(ingests),
+      firstIngestedAt: new Date(Number(first) / 1000),
+      lastIngestedAt: new Date(Number(last) / 1000),
+      removable: removable === true,
+      ...(firstRecord === null || firstRecord === undefined ? {} : { firstRecordMicros: Number(firstRecord), lastRecordMicros: Number(lastRecord) }),
+    }));
+  }
+
+  async removeInputs(names: readonly string[]): Promise<RemovedInput[]> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const removed: RemovedInput[] = [];
+      for (const name of names) removed.push(await this.deleteInput(name));
+      await this.connection.run('COMMIT');
+      return removed;
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Deletes an input's records, rejects and ledger entries (inside the caller's transaction). */
+  private async deleteInput(name: string): Promise<RemovedInput> {
+    const ledger = await this.query(`SELECT count(*), count(*) FILTER (WHERE input_id IS NULL AND records > 0) FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
+    const [, untagged] = ledger.rows[0] ?? [0, 0];
+    if (Number(untagged) > 0) throw new InputNotRemovableError(name);
+    const records = await this.query(`DELETE FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} = ${inputId(name)}`);
+    const rejects = await this.query(`DELETE FROM ${REJECTS_TABLE} WHERE input = ${quoteString(name)}`);
+    await this.query(`DELETE FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
+    return { name, records: Number(records.rows[0]?.[0] ?? 0), rejects: Number(rejects.rows[0]?.[0] ?? 0) };
   }
 
   async beginIngestGroup(): Promise<IngestGroup> {
     if (this.group?.open) throw new Error('an ingest group is already open');
-    this.group = new DuckDbIngestGroup(this.connection);
+    this.group = new DuckDbIngestGroup(() => this.connection, (name) => this.deleteInput(name));
     return this.group;
   }
 
@@ -244,8 +373,7 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.closeHandle();
   }
 
   /** Ledger entries matching a condition: the latest one, or the latest of each input name. */
@@ -284,22 +412,35 @@ class DuckDbIngestGroup implements IngestGroup {
   open = false;
   private physical: Set<string> = new Set();
 
-  constructor(private readonly connection: DuckDBConnection) {}
+  constructor(
+    /** The store's connection now (letOthersIn replaces it between groups). */
+    private readonly connectionNow: () => DuckDBConnection,
+    /** The store's deleteInput, run inside the group's transaction (IngestOptions.replace). */
+    private readonly deleteInput: (name: string) => Promise<RemovedInput>,
+  ) {}
 
-  async begin(): Promise<IngestTransaction> {
+  async begin(options: IngestOptions = {}): Promise<IngestTransaction> {
     if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
     if (!this.open) {
-      await this.connection.run('BEGIN TRANSACTION');
+      await this.connectionNow().run('BEGIN TRANSACTION');
       this.open = true;
-      this.physical = await physicalColumns(this.connection);
+      this.physical = await physicalColumns(this.connectionNow());
     }
-    return new DuckDbIngest(this.connection, this.physical, this);
+    if (options.replace && options.input !== undefined) {
+      try {
+        await this.deleteInput(options.input);
+      } catch (error) {
+        this.aborted = true;
+        throw error;
+      }
+    }
+    return new DuckDbIngest(this.connectionNow(), this.physical, options.input, this);
   }
 
   async commit(): Promise<void> {
     if (!this.open) return;
     if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
-    await this.connection.run('COMMIT');
+    await this.connectionNow().run('COMMIT');
     this.open = false;
     this.staged = 0;
   }
@@ -309,7 +450,7 @@ class DuckDbIngestGroup implements IngestGroup {
     this.open = false;
     this.staged = 0;
     this.aborted = false;
-    if (wasOpen) await this.connection.run('ROLLBACK');
+    if (wasOpen) await this.connectionNow().run('ROLLBACK');
   }
 }
 
@@ -321,12 +462,23 @@ class DuckDbIngest implements IngestTransaction {
   /** The INSERT running in the background while the next batch is parsed and packed. */
   private inserting: Promise<unknown> | undefined;
 
+  /** The input id every record of this ingest is marked with (NULL when the caller named no input). */
+  private readonly inputId: number | undefined;
+
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly physical: Set<string>,
+    private readonly input: string | undefined,
     /** The group this input belongs to: its commit only stages; its failure ends the group. */
     private readonly group?: DuckDbIngestGroup,
-  ) {}
+  ) {
+    this.inputId = input === undefined ? undefined : inputId(input);
+  }
+
+  /** The input column and its value, for INSERTs. */
+  private inputColumn(): ReadonlyArray<readonly [string, string]> {
+    return this.inputId === undefined ? [] : [[INPUT_COLUMN, String(this.inputId)]];
+  }
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
     if (this.group) throw new Error('records from the line reader are not ingested in a group');
@@ -340,7 +492,7 @@ class DuckDbIngest implements IngestTransaction {
     await this.flush();
     await this.settle();
     try {
-      return await appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout), {
+      return await appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout, this.inputColumn()), {
         path: file.path,
       });
     } catch (error) {
@@ -362,13 +514,14 @@ class DuckDbIngest implements IngestTransaction {
   }
 
   async commit(entry: LedgerEntry): Promise<void> {
+    if (this.input !== undefined && entry.name !== this.input) throw new Error(`ledger entry ${entry.name} for an ingest of ${this.input}`);
     await this.flush();
     await this.settle();
     await this.connection.run(
-      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash) ` +
+      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash, input_id) ` +
         `VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
-        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
+        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')}, ${this.inputId ?? 'NULL'})`,
     );
     if (this.group) {
       this.group.staged += entry.records;
@@ -422,7 +575,7 @@ class DuckDbIngest implements IngestTransaction {
     this.layout = next;
     await addPhysicalColumns(this.connection, this.physical, [...next.varying, ...next.constants.keys()]);
     this.insert?.destroySync();
-    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next));
+    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next, this.inputColumn()));
   }
 }
 

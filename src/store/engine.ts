@@ -16,6 +16,13 @@ export interface QueryResult {
   readonly rows: ReadonlyArray<ReadonlyArray<unknown>>;
 }
 
+/** Part of a result, as the engine produced it. */
+export interface RowBatch {
+  readonly count: number;
+  /** The rows as plain JS values, built only when asked (counting rows costs nothing). */
+  rows(): ReadonlyArray<ReadonlyArray<unknown>>;
+}
+
 /** What the ledger remembers of one ingest of one input. */
 export interface LedgerEntry {
   readonly name: string;
@@ -53,6 +60,55 @@ export interface RejectRow {
 /** How many leading bytes `headHash` covers. */
 export const HEAD_BYTES = 4096;
 
+/** What one ingest transaction writes. */
+export interface IngestOptions {
+  /** The input's name (as its ledger entry will have it): its records are marked as its, to be removable. */
+  readonly input?: string;
+  /**
+   * Read the input again from the start (`ingest --force`, or an input first read as another format): its
+   * earlier records, rejects and ledger entries go, in the same transaction, before the new ones come.
+   */
+  readonly replace?: boolean;
+}
+
+/** One input as the ledger holds it: its latest entry, and counts summed over all its ingests. */
+export interface InputSummary {
+  readonly name: string;
+  readonly format: string;
+  /** Content size at the latest ingest. */
+  readonly size: number;
+  readonly records: number;
+  readonly rejects: number;
+  readonly ignored: number;
+  /** How many times new content of it was ingested (a growing log: once per increment). */
+  readonly ingests: number;
+  readonly firstIngestedAt: Date;
+  readonly lastIngestedAt: Date;
+  /** TimeGenerated range of its records, microseconds (absent when it has none, or they are not marked). */
+  readonly firstRecordMicros?: number;
+  readonly lastRecordMicros?: number;
+  /**
+   * False when its records were stored before records carried their input (an older smbwatch): they cannot be
+   * told apart from others', so the input can be neither replaced nor removed.
+   */
+  readonly removable: boolean;
+}
+
+/** What removing an input took away. */
+export interface RemovedInput {
+  readonly name: string;
+  readonly records: number;
+  readonly rejects: number;
+}
+
+/** An input that cannot be replaced or removed (see InputSummary.removable). */
+export class InputNotRemovableError extends Error {
+  constructor(readonly input: string) {
+    super(`${input}: its records were stored by an older smbwatch that did not mark records with their input, so they cannot be removed or replaced; ingest into a new store instead`);
+    this.name = 'InputNotRemovableError';
+  }
+}
+
 /** One input's ingest, applied all at once by `commit` or not at all. */
 export interface IngestTransaction {
   appendRecords(records: readonly AsimRecord[]): Promise<void>;
@@ -75,7 +131,7 @@ export interface IngestTransaction {
  */
 export interface IngestGroup {
   /** A transaction for one input inside the group: its commit() stages the ledger row; the group commits it. */
-  begin(): Promise<IngestTransaction>;
+  begin(options?: IngestOptions): Promise<IngestTransaction>;
   /** Records staged since the group last committed. */
   readonly staged: number;
   /** True when a statement failed: the group can only be rolled back. */
@@ -113,6 +169,8 @@ export interface AlertTable {
   list(query: AlertQuery): Promise<string[]>;
   /** The latest query end (microseconds) before `beforeMicros` of this rule's stored alerts. */
   lastQueryEnd(ruleId: string, beforeMicros: number): Promise<number | undefined>;
+  /** Deletes these alerts; returns how many there were. Optional: without it `smbwatch alerts rm` is refused. */
+  remove?(alertIds: readonly string[]): Promise<number>;
 }
 
 /** Compiled rule plans (rules/cache/), by key. */
@@ -169,7 +227,12 @@ export interface Store {
   readonly dialect: Dialect;
   /** Runs SQL in the store's engine (KQL's compiled queries read the ASIM table `ASimNetworkSessionLogs`). */
   query(sql: string): Promise<QueryResult>;
-  beginIngest(): Promise<IngestTransaction>;
+  /**
+   * The rows of a query in batches as the engine produces them, so that a large result (`smbwatch query` of a whole
+   * table) is never in memory at once. Optional: `resultBatches` falls back to `query`.
+   */
+  queryBatches?(sql: string): AsyncIterable<RowBatch>;
+  beginIngest(options?: IngestOptions): Promise<IngestTransaction>;
   /** The store's engine reads delimited files itself: its transactions implement appendBulk. */
   readonly bulkReads?: boolean;
   /** Optional: a group in which many bulk inputs commit at once (see IngestGroup). */
@@ -185,6 +248,19 @@ export interface Store {
   /** Summary rule results; absent on a store that cannot hold them (rules then see no summary table). */
   readonly summaries?: SummaryTables;
   summary(): Promise<StoreSummary>;
+  /**
+   * The inputs the ledger holds, by name. Optional, with `removeInputs`: a store that has `removeInputs` also
+   * honours `IngestOptions.replace`; one without refuses `smbwatch inputs rm` and `ingest --force` with a message.
+   */
+  inputs?(): Promise<InputSummary[]>;
+  /** Removes these inputs with their records, rejects and ledger entries, all in one transaction. */
+  removeInputs?(names: readonly string[]): Promise<RemovedInput[]>;
+  /**
+   * Optional, for stores one process holds at a time (DuckDB): when other smbwatch processes wait for the store,
+   * let go of it until they are done, then take it back; returns the commands let in. Long work (a watch
+   * catch-up, a long ingest) calls it between steps, never inside a transaction.
+   */
+  letOthersIn?(signal?: AbortSignal): Promise<string[]>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;
   close(): Promise<void>;

@@ -12,7 +12,8 @@ import { ChdbEngine } from './chdb.js';
 import { ClickHouseUrlError, isClickHouseUrl, parseClickHouseUrl, type ClickHouseAddress } from './clickhouse/url.js';
 import { ClickHouseStoreError, openClickHouseStore } from './clickhouse/server-store.js';
 import { openDuckDbStore, DuckDbStore } from './duckdb.js';
-import type { Store } from './engine.js';
+import { StoreBusyError } from './duckdb-lock.js';
+import type { EngineName, Store } from './engine.js';
 import { SUMMARY_FIELDS, SUMMARY_TABLES } from '../summaries/tables.js';
 
 export const DEFAULT_DB = './smbwatch.duckdb';
@@ -127,7 +128,7 @@ async function loadFromDuckDb(chdb: ChdbEngine, store: DuckDbStore): Promise<voi
 
 /** Errors that are a store's answer to the user (missing, unreachable, a bad URL, a shard down), not a bug. */
 export function isStoreError(error: unknown): error is Error {
-  return error instanceof StoreUnavailableError || error instanceof ClickHouseStoreError || error instanceof ClickHouseUrlError;
+  return error instanceof StoreBusyError || error instanceof StoreUnavailableError || error instanceof ClickHouseStoreError || error instanceof ClickHouseUrlError;
 }
 
 /** The exit status of a store error: 2 for a malformed --db (the command line is wrong), else 1. */

@@ -38,6 +38,8 @@ export interface WatchConfig {
     readonly anchor: Date;
     /** Without a recorded last run, the first run is the first scheduled time at or after this; else the latest due one. */
     readonly start?: Date;
+    /** No run after this time: a bounded replay of past logs (with start), or a schedule that stops. */
+    readonly end?: Date;
     /** A run at T happens once the clock reaches T + delay (time for late log lines to arrive). */
     readonly delayMs: number;
   };
@@ -159,6 +161,7 @@ const schema = z.strictObject({
     .strictObject({
       anchor: isoTime.optional(),
       start: isoTime.optional(),
+      end: isoTime.optional(),
       delay: duration('wait after each scheduled time').default(0),
     })
     .default({ delay: 0 }),
@@ -238,6 +241,7 @@ function resolveConfig(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEn
     schedule: {
       anchor: parsed.schedule.anchor ?? new Date(0),
       ...(parsed.schedule.start === undefined ? {} : { start: parsed.schedule.start }),
+      ...(parsed.schedule.end === undefined ? {} : { end: parsed.schedule.end }),
       delayMs: parsed.schedule.delay,
     },
     rules: parsed.rules.map((entry) =>
