@@ -14,7 +14,7 @@ import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
 import type { Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
 import { HEAD_BYTES, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
-import type { RawInput } from './containers.js';
+import { quietDestroy, type RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
 export type InputStatus = 'ingested' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
@@ -282,7 +282,7 @@ async function readSample(raw: RawInput) {
     total += chunk.length;
     if (total > SAMPLE_BYTES) break;
   }
-  destroy(stream);
+  quietDestroy(stream);
   const head = Buffer.concat(parts);
   return makeSample(head.subarray(0, SAMPLE_BYTES), head.length > SAMPLE_BYTES);
 }
@@ -302,14 +302,11 @@ async function comparePrefix(raw: RawInput, prior: LedgerEntry): Promise<'unchan
       break;
     }
   }
-  destroy(stream);
+  quietDestroy(stream);
   if (read < prior.offsetReached || hash.digest('hex') !== prior.contentHash) return 'different';
   return beyond ? 'grown' : 'unchanged';
 }
 
-function destroy(stream: AsyncIterable<Uint8Array>): void {
-  if (stream instanceof Readable) stream.destroy();
-}
 
 /**
  * The `SourceInput` a format parses, watching the content go by: it hashes and counts the bytes and lines as

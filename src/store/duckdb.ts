@@ -267,8 +267,8 @@ class DuckDbIngest implements IngestTransaction {
     await this.settle();
     const values = rejects.map(
       (reject) =>
-        `(${quoteString(reject.input)}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(reject.field)}, ` +
-        `${quoteString(reject.reason)}, ${quoteString(reject.raw.slice(0, MAX_RAW_CHARS))}, now()::TIMESTAMP)`,
+        `(${quoteString(visibleNul(reject.input))}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(visibleNul(reject.field))}, ` +
+        `${quoteString(visibleNul(reject.reason))}, ${quoteString(visibleNul(reject.raw.slice(0, MAX_RAW_CHARS)))}, now()::TIMESTAMP)`,
     );
     await this.connection.run(`INSERT INTO ${REJECTS_TABLE} VALUES ${values.join(', ')}`);
   }
@@ -326,6 +326,15 @@ class DuckDbIngest implements IngestTransaction {
     this.insert?.destroySync();
     this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next));
   }
+}
+
+/**
+ * A rejected line is kept as read, but a NUL cannot be written into SQL text: it is shown as U+2400 (␀), so the
+ * reject is stored (a line full of NULs is exactly the kind of line a user must be able to see) instead of the
+ * whole input failing.
+ */
+function visibleNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\u2400') : text;
 }
 
 /** Schema columns stored for the first time join the physical table (inside the caller's transaction, if any). */
