@@ -38,8 +38,8 @@ export interface IngestRunResult {
 
 export async function runIngest(store: Store, paths: readonly string[], options: IngestRunOptions): Promise<IngestRunResult> {
   const started = performance.now();
-  const { files, errors } = await expandPaths(paths);
-  const outcomes: InputOutcome[] = [];
+  const { files, errors, skipped } = await expandPaths(paths);
+  const outcomes: InputOutcome[] = skipped.map(({ path, reason }) => ({ ...failed(path, 'plain', reason), status: 'skipped' as const }));
   const progress = options.progress;
   progress?.start(
     files.reduce((sum, file) => sum + file.size, 0),
