@@ -12,7 +12,7 @@ import type { Micros } from '../../asim/record.js';
 import { anyTimestampToMicros } from '../../util/time.js';
 import type { ContentSample, SourceInput } from '../types.js';
 import { FieldError, shorten, text } from './common.js';
-import { splitJsonElements } from './json-stream.js';
+import { oversizedReason, splitJsonElements } from './json-stream.js';
 import { wallTimeToUtc } from './zoned-time.js';
 import { CsvLineCounter } from '../csv-lines.js';
 
@@ -128,6 +128,10 @@ async function* readJsonRows(input: SourceInput): AsyncGenerator<TableItem[]> {
   for await (const elements of splitJsonElements(input.bytes())) {
     const batch: TableItem[] = [];
     for (const element of elements) {
+      if (element.oversized) {
+        batch.push({ kind: 'bad', line: element.line, raw: element.text, reason: oversizedReason(element.oversized) });
+        continue;
+      }
       if (!element.complete) {
         batch.push({ kind: 'bad', line: element.line, raw: element.text, reason: 'truncated JSON object at end of input' });
         continue;
