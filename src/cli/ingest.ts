@@ -7,7 +7,8 @@ import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
-import { dbOption } from './options.js';
+import { DEFAULT_LIMITS } from '../ingest/containers.js';
+import { dbOption, parseByteSize, parseExpansionRatio } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 
@@ -20,6 +21,8 @@ interface IngestOptions {
   explainFormat?: boolean;
   memoryLimit?: string;
   bulk: boolean;
+  maxExpansion: number;
+  maxDecompressed: number;
 }
 
 export function register(program: Command): void {
@@ -35,6 +38,16 @@ export function register(program: Command): void {
     .option('--explain-format', 'show why each input was read as its format (or skipped)')
     .option('--no-bulk', "read every input with smbwatch's own line readers, never DuckDB's CSV reader")
     .option('--memory-limit <size>', "DuckDB's memory limit for this ingest, e.g. 2GB (default: DuckDB's, 80% of RAM)")
+    .addOption(
+      new Option('--max-expansion <ratio>', 'refuse a .gz/.zip input that decompresses to more than this many times its size, once past 64 MiB (a decompression bomb)')
+        .argParser(parseExpansionRatio)
+        .default(DEFAULT_LIMITS.maxExpansion),
+    )
+    .addOption(
+      new Option('--max-decompressed <size>', 'refuse a .gz/.zip input that decompresses to more than this, e.g. 2TB')
+        .argParser(parseByteSize)
+        .default(DEFAULT_LIMITS.maxDecompressedBytes, '1TiB'),
+    )
     .addHelpText(
       'after',
       `
@@ -47,10 +60,16 @@ A plain Zeek conn.log (one header block, nothing escaped) is read by DuckDB's ow
 mapping, checked value by value; anything unusual, or any value that does not fit, is read by smbwatch's
 line reader instead, which reports rejects with their line numbers. --explain-format says which read each.
 
+Compressed inputs are decompressed as they are read, never to disk. Real logs compress 5-30x; one that grows
+more than --max-expansion times its compressed size (past its first 64 MiB) is refused as a decompression bomb,
+and so is one past --max-decompressed; that input fails, the others are read. Lines longer than 16 MiB are
+one reject each.
+
 Examples:
   smbwatch ingest /var/log/zeek/current/conn.log
   smbwatch ingest --db week.duckdb /data/zeek/2024-03-*/
   smbwatch ingest 'logs/**/conn.*.log.gz' --progress log
+  smbwatch ingest --max-expansion 1000 very-repetitive-firewall.log.gz
   smbwatch ingest --db 'clickhouse://127.0.0.1:8123/smbwatch?cluster=c2' /data/zeek/   (docs/clickhouse.md)`,
     )
     .action(async (paths: string[], options: IngestOptions) => {
@@ -82,6 +101,7 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       parse: options.timezone ? { timezone: options.timezone } : {},
       progress: createProgress(options.progress),
       bulk: options.bulk,
+      limits: { ...DEFAULT_LIMITS, maxExpansion: options.maxExpansion, maxDecompressedBytes: options.maxDecompressed },
     });
     process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result, store.location), null, 2)}\n` : renderSummary(result, store.location, options.explainFormat === true));
     for (const error of result.errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);

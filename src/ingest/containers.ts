@@ -138,12 +138,14 @@ class ExpansionLimit extends Transform {
     this.seen += chunk.length;
     const { maxDecompressedBytes, maxExpansion, expansionGraceBytes } = this.limits;
     if (this.seen > maxDecompressedBytes) {
-      callback(new Error(`${this.name}: refused, decompresses to more than ${maxDecompressedBytes} bytes (--max-decompressed)`));
+      callback(
+        new Error(`${this.name}: refused, decompresses to more than ${maxDecompressedBytes} bytes (\`smbwatch ingest --max-decompressed\` raises the limit)`),
+      );
     } else if (this.seen > expansionGraceBytes && this.seen > maxExpansion * Math.max(1, this.compressedSize)) {
       callback(
         new Error(
           `${this.name}: refused as a decompression bomb: ${this.compressedSize} compressed bytes expand past ${this.seen} ` +
-            `(more than ${maxExpansion}× their size; --max-expansion raises the limit)`,
+            `(more than ${maxExpansion}× their size; \`smbwatch ingest --max-expansion\` raises the limit)`,
         ),
       );
     } else callback(null, chunk);

@@ -4,7 +4,7 @@
  */
 import type { ParseOptions, SourceFormat } from '../sources/types.js';
 import type { Store } from '../store/engine.js';
-import { openContainer, type RawInput } from './containers.js';
+import { DEFAULT_LIMITS, openContainer, type ContainerLimits, type RawInput } from './containers.js';
 import { describeError, expandPaths } from './expand.js';
 import { ingestInput, type InputOutcome } from './ingest-input.js';
 
@@ -16,6 +16,8 @@ export interface IngestRunOptions {
   readonly bulk?: boolean;
   /** Leave unterminated last lines for a later ingest (logs still being written); see IngestInputOptions. */
   readonly holdPartialLastLine?: boolean;
+  /** Limits on decompressed content (default DEFAULT_LIMITS: decompression bombs are refused). */
+  readonly limits?: ContainerLimits;
 }
 
 /** What a progress display needs to hear. */
@@ -49,7 +51,7 @@ export async function runIngest(store: Store, paths: readonly string[], options:
     for (const file of files) {
       let inputs: RawInput[];
       try {
-        inputs = await openContainer(file.path, file.size);
+        inputs = await openContainer(file.path, file.size, options.limits ?? DEFAULT_LIMITS);
       } catch (error) {
         const reason = error instanceof Error && 'code' in error ? describeError(error as NodeJS.ErrnoException) : String(error);
         outcomes.push(failed(file.path, 'plain', `cannot be read: ${reason}`));

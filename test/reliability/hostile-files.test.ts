@@ -58,6 +58,37 @@ describe('hostile files', () => {
     expect(result.records).toBe(5);
   });
 
+  it('smbwatch ingest --max-expansion raises the bomb limit, --max-decompressed lowers the size limit; both are named in the errors', () => {
+    const dir = tempDir();
+    // 70 MiB that gzip shrinks ~1000×: four lines of 17.5 MiB (each one cheap reject, skipped unbuffered) between
+    // a Zeek header and two valid rows.
+    const lines = zeekConnTsv(2).trimEnd().split('\n');
+    const header = lines.filter((line) => line.startsWith('#')).join('\n');
+    const rows = lines.filter((line) => !line.startsWith('#')).join('\n');
+    const overlong = Buffer.alloc(17.5 * 1024 * 1024, 0x41);
+    const content = Buffer.concat([Buffer.from(`${header}\n`), ...Array.from({ length: 4 }, () => Buffer.concat([overlong, Buffer.from('\n')])), Buffer.from(`${rows}\n`)]);
+    const gz = join(dir, 'repetitive.log.gz');
+    writeFileSync(gz, gzipSync(content, { level: 9 }));
+    const ingestWith = (...flags: string[]) => runCli(['ingest', '--db', join(dir, `${flags.join('') || 'default'}.duckdb`), '--progress', 'none', '--output', 'json', ...flags, gz]);
+
+    const refused = ingestWith();
+    expect(refused.status).toBe(1);
+    expect(refused.stderr).toMatch(/refused as a decompression bomb: \d+ compressed bytes expand past \d+ \(more than 250× their size; `smbwatch ingest --max-expansion` raises the limit\)/);
+
+    const allowed = ingestWith('--max-expansion', '5000');
+    expect(allowed.stderr).toBe('');
+    expect(JSON.parse(allowed.stdout).inputs).toMatchObject([{ status: 'ingested', records: 2, rejects: 4 }]);
+
+    const small = ingestWith('--max-expansion', '5000', '--max-decompressed', '10MiB');
+    expect(small.status).toBe(1);
+    expect(small.stderr).toMatch(/refused, decompresses to more than 10485760 bytes \(`smbwatch ingest --max-decompressed` raises the limit\)/);
+
+    const wrong = ingestWith('--max-expansion', '0.5');
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/--max-expansion.*must be a ratio of at least 1/);
+    expect(runCli(['ingest', '--help']).stdout).toMatch(/--max-expansion <ratio>[\s\S]*--max-decompressed <size>/);
+  });
+
   it('a zip bomb member is refused; members beside it are read', async () => {
     const dir = tempDir();
     const archive = join(dir, 'logs.zip');
