@@ -20,6 +20,7 @@ import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngin
 import { isoToMicros } from '../util/time.js';
 import { dbOption, engineOption, memoryLimitOption } from './options.js';
 import { renderAlertTable } from '../alerts/render.js';
+import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
 
 type Output = 'table' | 'json' | 'jsonl';
 
@@ -92,6 +93,11 @@ export async function reportErrors(command: string, body: () => Promise<number>)
     if (error instanceof CommandError || error instanceof ParameterError || isStoreError(error)) {
       process.stderr.write(`smbwatch ${command}: ${error.message}\n`);
       return status;
+    }
+    if (isDiskFull(error)) {
+      // Every store write is one transaction, so what the command had not committed is simply not there.
+      process.stderr.write(`smbwatch ${command}: ${diskFullMessage(undefined, error as Error, 'nothing this command had not finished was stored')}\n`);
+      return EXIT_FAILED;
     }
     if (error instanceof KqlError) {
       process.stderr.write(`smbwatch ${command}: the rule's query does not compile\n${error.message}\n`);

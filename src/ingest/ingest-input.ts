@@ -41,6 +41,8 @@ export interface InputOutcome {
   readonly reader?: 'bulk' | 'lines';
   /** Why a format with a bulk path was read by lines. */
   readonly bulkRefusal?: string;
+  /** The input failed because the store's disk is full (the run stops there). */
+  readonly diskFull?: boolean;
 }
 
 export interface IngestInputOptions {
@@ -157,7 +159,9 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
       ...(continues ? { continues } : {}),
     };
   } catch (error) {
-    await tx.rollback();
+    // The failure is what the user must hear: a rollback that fails too (DuckDB has already ended a transaction
+    // whose COMMIT failed) must not replace it.
+    await tx.rollback().catch(() => undefined);
     throw error;
   } finally {
     await tap.cleanup();

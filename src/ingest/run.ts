@@ -7,6 +7,7 @@ import type { Store } from '../store/engine.js';
 import { DEFAULT_LIMITS, openContainer, type ContainerLimits, type RawInput } from './containers.js';
 import { describeError, expandPaths } from './expand.js';
 import { ingestInput, type InputOutcome } from './ingest-input.js';
+import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
 
 export interface IngestRunOptions {
   readonly format?: SourceFormat;
@@ -47,8 +48,14 @@ export async function runIngest(store: Store, paths: readonly string[], options:
     files.reduce((sum, file) => sum + file.size, 0),
     files.length,
   );
+  /** Set once the store's disk is full: the inputs after it are not read (each would fail the same way). */
+  let diskFull = false;
   try {
     for (const file of files) {
+      if (diskFull) {
+        outcomes.push(failed(file.path, 'plain', 'not read: the store\'s disk is full'));
+        continue;
+      }
       let inputs: RawInput[];
       try {
         inputs = await openContainer(file.path, file.size, options.limits ?? DEFAULT_LIMITS);
@@ -58,8 +65,13 @@ export async function runIngest(store: Store, paths: readonly string[], options:
         continue;
       }
       for (const raw of inputs) {
+        if (diskFull) {
+          outcomes.push(failed(raw.name, raw.container, 'not read: the store\'s disk is full'));
+          continue;
+        }
         progress?.input(raw.name);
         let outcome = await ingestOne(store, raw, options);
+        diskFull = outcome.status === 'error' && outcome.diskFull === true;
         // A file the user named must be a log we read; files met inside directories and archives may be anything.
         const namedByUser = file.explicit && !raw.container.startsWith('zip');
         if (namedByUser && outcome.status === 'skipped' && !outcome.format) outcome = { ...outcome, status: 'error' };
@@ -85,6 +97,9 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions)
       holdPartialLastLine: options.holdPartialLastLine === true,
     });
   } catch (error) {
+    if (isDiskFull(error)) {
+      return { ...failed(raw.name, raw.container, diskFullMessage(store.location, error as Error, 'nothing of this input was stored')), diskFull: true };
+    }
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));
   }
 }

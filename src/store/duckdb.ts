@@ -282,8 +282,12 @@ class DuckDbIngest implements IngestTransaction {
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
         `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
     );
-    await this.connection.run('COMMIT');
-    this.finished = true;
+    try {
+      await this.connection.run('COMMIT');
+    } finally {
+      // A COMMIT that fails (a full disk) has ended the transaction in DuckDB: there is nothing to roll back.
+      this.finished = true;
+    }
   }
 
   async rollback(): Promise<void> {
