@@ -7,7 +7,8 @@ import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
-import { dbOption } from './options.js';
+import { DEFAULT_LIMITS } from '../ingest/containers.js';
+import { dbOption, parseByteSize, parseExpansionRatio } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 import { screenTable } from './output.js';
@@ -22,6 +23,8 @@ interface IngestOptions {
   memoryLimit?: string;
   bulk: boolean;
   force?: boolean;
+  maxExpansion: number;
+  maxDecompressed: number;
 }
 
 export function register(program: Command): void {
@@ -38,6 +41,16 @@ export function register(program: Command): void {
     .option('--force', 'read the inputs again even if the store has them, replacing the records and rejects they added (after a wrong --format or --timezone)')
     .option('--no-bulk', "read every input with smbwatch's own line readers, never DuckDB's CSV reader")
     .option('--memory-limit <size>', "DuckDB's memory limit for this ingest, e.g. 2GB (default: DuckDB's, 80% of RAM)")
+    .addOption(
+      new Option('--max-expansion <ratio>', 'refuse a .gz/.zip input that decompresses to more than this many times its size, once past 64 MiB (a decompression bomb)')
+        .argParser(parseExpansionRatio)
+        .default(DEFAULT_LIMITS.maxExpansion),
+    )
+    .addOption(
+      new Option('--max-decompressed <size>', 'refuse a .gz/.zip input that decompresses to more than this, e.g. 2TB')
+        .argParser(parseByteSize)
+        .default(DEFAULT_LIMITS.maxDecompressedBytes, '1TiB'),
+    )
     .addHelpText(
       'after',
       `
@@ -55,6 +68,11 @@ A plain Zeek conn.log (one header block, nothing escaped) is read by DuckDB's ow
 mapping, checked value by value; anything unusual, or any value that does not fit, is read by smbwatch's
 line reader instead, which reports rejects with their line numbers. --explain-format says which read each.
 
+Compressed inputs are decompressed as they are read, never to disk. Real logs compress 5-30x; one that grows
+more than --max-expansion times its compressed size (past its first 64 MiB) is refused as a decompression bomb,
+and so is one past --max-decompressed; that input fails, the others are read. Lines longer than 16 MiB are
+one reject each.
+
 Exit status: 0 when every input was read (or was already in the store), 1 when one failed or had all its
 records rejected, 2 on a wrong command line.
 
@@ -63,6 +81,7 @@ Examples:
   npx smbwatch ingest --db week.duckdb /data/zeek/2024-03-*/
   npx smbwatch ingest 'logs/**/conn.*.log.gz' --progress log
   npx smbwatch ingest --force --timezone Europe/Berlin exports/nfcapd.csv   # read again with the right zone
+  npx smbwatch ingest --max-expansion 1000 very-repetitive-firewall.log.gz
   npx smbwatch ingest --db 'clickhouse://127.0.0.1:8123/smbwatch?cluster=c2' /data/zeek/   (docs/clickhouse.md)`,
     )
     .action(async (paths: string[], options: IngestOptions) => {
@@ -96,6 +115,7 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       bulk: options.bulk,
       force: options.force === true,
       onLetIn: (commands) => process.stderr.write(`smbwatch ingest: let ${commands.join(', ')} use the store; going on\n`),
+      limits: { ...DEFAULT_LIMITS, maxExpansion: options.maxExpansion, maxDecompressedBytes: options.maxDecompressed },
     });
     // Nothing to show when no path led to a file: the errors below say why.
     if (options.output === 'json') process.stdout.write(`${JSON.stringify(toJson(result, store.location), null, 2)}\n`);

@@ -23,6 +23,7 @@ import { storeCatalog } from '../summaries/catalog.js';
 import { renderAlertTable } from '../alerts/render.js';
 import { screenTable } from './output.js';
 import { emptyWindowHint } from './hints.js';
+import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
 
 type Output = 'table' | 'json' | 'jsonl';
 
@@ -110,6 +111,11 @@ export async function reportErrors(command: string, body: () => Promise<number>)
     if (error instanceof CommandError || error instanceof ParameterError || isStoreError(error)) {
       process.stderr.write(`smbwatch ${command}: ${error.message}\n`);
       return status;
+    }
+    if (isDiskFull(error)) {
+      // Every store write is one transaction, so what the command had not committed is simply not there.
+      process.stderr.write(`smbwatch ${command}: ${diskFullMessage(undefined, error as Error, 'nothing this command had not finished was stored')}\n`);
+      return EXIT_FAILED;
     }
     if (error instanceof KqlError) {
       process.stderr.write(`smbwatch ${command}: the rule's query does not compile\n${error.message}\n`);

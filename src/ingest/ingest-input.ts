@@ -14,7 +14,7 @@ import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
 import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
 import { HEAD_BYTES, type IngestGroup, type IngestOptions, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
-import type { RawInput } from './containers.js';
+import { quietDestroy, type RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
 /** `rejected`: read and kept, but every record was rejected — a failure (the wrong format, most likely). */
@@ -44,6 +44,8 @@ export interface InputOutcome {
   readonly bulkRefusal?: string;
   /** Why an input the ledger knew was read again from the start, replacing what it had added. */
   readonly reread?: string;
+  /** The input failed because the store's disk is full (the run stops there). */
+  readonly diskFull?: boolean;
 }
 
 export interface IngestInputOptions {
@@ -200,7 +202,9 @@ async function ingestInBulk(
     options.onRecords?.(records);
     return await commitInput(tx, raw, content, { records, rejects: 0, ignored: 0 }, 'bulk', undefined, context);
   } catch (error) {
-    await tx.rollback();
+    // The failure is what the user must hear: a rollback that fails too (DuckDB has already ended a transaction
+    // whose COMMIT failed) must not replace it.
+    await tx.rollback().catch(() => undefined);
     throw error;
   }
 }
@@ -226,7 +230,9 @@ async function ingestByLines(
     }
     return await commitInput(tx, raw, content, counts, 'lines', refusal, context);
   } catch (error) {
-    await tx.rollback();
+    // The failure is what the user must hear: a rollback that fails too (DuckDB has already ended a transaction
+    // whose COMMIT failed) must not replace it.
+    await tx.rollback().catch(() => undefined);
     throw error;
   }
 }
@@ -431,7 +437,7 @@ async function readSample(raw: RawInput) {
     total += chunk.length;
     if (total > SAMPLE_BYTES) break;
   }
-  destroy(stream);
+  quietDestroy(stream);
   const head = Buffer.concat(parts);
   return makeSample(head.subarray(0, SAMPLE_BYTES), head.length > SAMPLE_BYTES);
 }
@@ -451,14 +457,11 @@ async function comparePrefix(raw: RawInput, prior: LedgerEntry): Promise<'unchan
       break;
     }
   }
-  destroy(stream);
+  quietDestroy(stream);
   if (read < prior.offsetReached || hash.digest('hex') !== prior.contentHash) return 'different';
   return beyond ? 'grown' : 'unchanged';
 }
 
-function destroy(stream: AsyncIterable<Uint8Array>): void {
-  if (stream instanceof Readable) stream.destroy();
-}
 
 /**
  * The `SourceInput` a format parses, watching the content go by: it hashes and counts the bytes and lines as

@@ -4,9 +4,10 @@
  */
 import type { ParseOptions, SourceFormat } from '../sources/types.js';
 import type { IngestGroup, Store } from '../store/engine.js';
-import { openContainer, type RawInput } from './containers.js';
+import { DEFAULT_LIMITS, openContainer, type ContainerLimits, type RawInput } from './containers.js';
 import { describeError, expandPaths } from './expand.js';
 import { ingestInput, type InputOutcome } from './ingest-input.js';
+import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
 
 export interface IngestRunOptions {
   readonly format?: SourceFormat;
@@ -22,6 +23,8 @@ export interface IngestRunOptions {
   readonly force?: boolean;
   /** Told which smbwatch commands got the store between two inputs (they waited for it: Store.letOthersIn). */
   readonly onLetIn?: (commands: readonly string[]) => void;
+  /** Limits on decompressed content (default DEFAULT_LIMITS: decompression bombs are refused). */
+  readonly limits?: ContainerLimits;
 }
 
 /** What a progress display needs to hear. */
@@ -58,8 +61,8 @@ function groupRecords(options: IngestRunOptions): number {
 
 export async function runIngest(store: Store, paths: readonly string[], options: IngestRunOptions): Promise<IngestRunResult> {
   const started = performance.now();
-  const { files, errors } = await expandPaths(paths);
-  const outcomes: InputOutcome[] = [];
+  const { files, errors, skipped } = await expandPaths(paths);
+  const outcomes: InputOutcome[] = skipped.map(({ path, reason }) => ({ ...failed(path, 'plain', reason), status: 'skipped' as const }));
   const progress = options.progress;
   progress?.start(
     files.reduce((sum, file) => sum + file.size, 0),
@@ -74,17 +77,27 @@ export async function runIngest(store: Store, paths: readonly string[], options:
     const namedByUser = explicit && !raw.container.startsWith('zip');
     return namedByUser && outcome.status === 'skipped' && !outcome.format ? { ...outcome, status: 'error' } : outcome;
   };
+  /** Set once the store's disk is full: the inputs after it are not read (each would fail the same way). */
+  let diskFull = false;
   try {
     for (const file of files) {
+      if (diskFull) {
+        outcomes.push(failed(file.path, 'plain', 'not read: the store\'s disk is full'));
+        continue;
+      }
       let inputs: RawInput[];
       try {
-        inputs = await openContainer(file.path, file.size);
+        inputs = await openContainer(file.path, file.size, options.limits ?? DEFAULT_LIMITS);
       } catch (error) {
         const reason = error instanceof Error && 'code' in error ? describeError(error as NodeJS.ErrnoException) : String(error);
         outcomes.push(failed(file.path, 'plain', `cannot be read: ${reason}`));
         continue;
       }
       for (const raw of inputs) {
+        if (diskFull) {
+          outcomes.push(failed(raw.name, raw.container, 'not read: the store\'s disk is full'));
+          continue;
+        }
         progress?.input(raw.name);
         let outcome = await ingestOne(store, raw, options, group);
         if (group?.aborted) {
@@ -94,12 +107,13 @@ export async function runIngest(store: Store, paths: readonly string[], options:
           staged = [];
           outcome = await ingestOne(store, raw, options, undefined);
         }
+        diskFull = outcome.status === 'error' && outcome.diskFull === true;
         outcome = settle(outcome, raw, file.explicit);
         outcomes.push(outcome);
         if (group && group.staged === 0) staged = [];
         else if (group && outcome.status === 'ingested' && outcome.reader === 'bulk') staged.push({ index: outcomes.length - 1, raw, explicit: file.explicit });
         if (group && group.staged >= commitAt) {
-          await group.commit();
+          diskFull = await commitGroup(store, group, staged, outcomes);
           staged = [];
         }
         progress?.inputDone(outcome, raw.storedSize, raw.container === 'plain');
@@ -109,7 +123,7 @@ export async function runIngest(store: Store, paths: readonly string[], options:
         if (letIn && letIn.length > 0) options.onLetIn?.(letIn);
       }
     }
-    await group?.commit();
+    if (group) await commitGroup(store, group, staged, outcomes);
   } catch (error) {
     await group?.rollback();
     throw error;
@@ -117,6 +131,29 @@ export async function runIngest(store: Store, paths: readonly string[], options:
     progress?.stop();
   }
   return { outcomes, errors, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Commits the group's staged inputs. A full disk fails the COMMIT: none of them was stored, and each says so
+ * (returns true: the run stops reading). Other failures propagate.
+ */
+async function commitGroup(
+  store: Store,
+  group: IngestGroup,
+  staged: ReadonlyArray<{ index: number; raw: RawInput }>,
+  outcomes: InputOutcome[],
+): Promise<boolean> {
+  try {
+    await group.commit();
+    return false;
+  } catch (error) {
+    if (!isDiskFull(error)) throw error;
+    await group.rollback().catch(() => undefined);
+    for (const { index, raw } of staged) {
+      outcomes[index] = { ...failed(raw.name, raw.container, diskFullMessage(store.location, error as Error, 'nothing of this input was stored')), diskFull: true };
+    }
+    return true;
+  }
 }
 
 async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions, group: IngestGroup | undefined): Promise<InputOutcome> {
@@ -133,6 +170,9 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions,
       force: options.force === true,
     });
   } catch (error) {
+    if (isDiskFull(error)) {
+      return { ...failed(raw.name, raw.container, diskFullMessage(store.location, error as Error, 'nothing of this input was stored')), diskFull: true };
+    }
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));
   }
 }

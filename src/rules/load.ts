@@ -44,9 +44,22 @@ export function parseRule(text: string, file: string, source: string = file): Ru
       }),
     );
   }
-  const result = validateRule(document.toJS(), source);
+  const result = validateRule(plainValue(document, file), source);
   if ('problems' in result) throw new RuleLoadError(result.problems.map((problem) => locate(problem, document, lineCounter, file)));
   return result.rule;
+}
+
+/**
+ * The document as plain values. The yaml library refuses to expand a document whose aliases would multiply it
+ * (an alias bomb: a few lines that expand to billions of nodes); that refusal is a load error like any other.
+ */
+function plainValue(document: Document, file: string): unknown {
+  try {
+    return document.toJS();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RuleLoadError([{ file, path: [], message: `YAML: ${message} (too many aliases)`, line: 1, column: 1 }]);
+  }
 }
 
 /** The position of the nearest node on the problem's path that exists in the document. */

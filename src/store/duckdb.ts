@@ -507,8 +507,8 @@ class DuckDbIngest implements IngestTransaction {
     await this.settle();
     const values = rejects.map(
       (reject) =>
-        `(${quoteString(reject.input)}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(reject.field)}, ` +
-        `${quoteString(reject.reason)}, ${quoteString(reject.raw.slice(0, MAX_RAW_CHARS))}, now()::TIMESTAMP)`,
+        `(${quoteString(visibleNul(reject.input))}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(visibleNul(reject.field))}, ` +
+        `${quoteString(visibleNul(reject.reason))}, ${quoteString(visibleNul(reject.raw.slice(0, MAX_RAW_CHARS)))}, now()::TIMESTAMP)`,
     );
     await this.connection.run(`INSERT INTO ${REJECTS_TABLE} VALUES ${values.join(', ')}`);
   }
@@ -528,8 +528,12 @@ class DuckDbIngest implements IngestTransaction {
       this.finished = true;
       return;
     }
-    await this.connection.run('COMMIT');
-    this.finished = true;
+    try {
+      await this.connection.run('COMMIT');
+    } finally {
+      // A COMMIT that fails (a full disk) has ended the transaction in DuckDB: there is nothing to roll back.
+      this.finished = true;
+    }
   }
 
   async rollback(): Promise<void> {
@@ -623,6 +627,15 @@ async function shapes(connection: DuckDBConnection): Promise<Shape[]> {
 
 async function refreshView(connection: DuckDBConnection, physical: ReadonlySet<string>): Promise<void> {
   await connection.run(asimViewDdl(physical, await shapes(connection)));
+}
+
+/**
+ * A rejected line is kept as read, but a NUL cannot be written into SQL text: it is shown as U+2400 (␀), so the
+ * reject is stored (a line full of NULs is exactly the kind of line a user must be able to see) instead of the
+ * whole input failing.
+ */
+function visibleNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\u2400') : text;
 }
 
 /** Schema columns stored for the first time join the physical table (inside the caller's transaction, if any). */

@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { DIALECTS, type SqlRunner } from '../kql/compile.js';
 import type { Dialect } from '../kql/sql/dialect.js';
 import { ChdbEngine } from './chdb.js';
+import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { ClickHouseUrlError, isClickHouseUrl, parseClickHouseUrl, type ClickHouseAddress } from './clickhouse/url.js';
 import { ClickHouseStoreError, openClickHouseStore } from './clickhouse/server-store.js';
 import { openDuckDbStore, DuckDbStore } from './duckdb.js';
@@ -61,10 +62,16 @@ export async function openStore(address: StoreAddress, options: OpenStoreOptions
   if (!options.create && !existsSync(address.path)) {
     throw new StoreUnavailableError(`no store at ${address.path} (ingest logs first with \`smbwatch ingest\`, or give --db)`);
   }
-  return openDuckDbStore(address.path, {
-    ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
-    ...(options.readOnly ? { readOnly: true } : {}),
-  });
+  try {
+    return await openDuckDbStore(address.path, {
+      ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
+  } catch (error) {
+    // Opening writes (the journal of the last command is folded into the file, tables are created): a full disk fails it.
+    if (isDiskFull(error)) throw new StoreUnavailableError(diskFullMessage(address.path, error as Error, 'it cannot be opened, and holds what the last completed command left'));
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
