@@ -24,6 +24,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'alerts', load: () => import('./alerts.js') },
   { name: 'watch', load: () => import('./watch.js') },
   { name: 'demo', load: () => import('./demo.js') },
+  { name: 'evaluate', load: () => import('./evaluate.js') },
 ];
 
 /** Only the program's own options: nothing to register. */
