@@ -69,14 +69,14 @@ describe('a generated lab', () => {
 
   it('plants a burst sweep: 100+ destinations within minutes, many unanswered', async () => {
     const sweep = manifest.episodes.find((e) => e.kind === 'burst-sweep')!;
-    const [[destinations, minutes, unanswered]] = (await query(
+    const [destinations, minutes, unanswered] = (await query(
       `SELECT count(DISTINCT DstIpAddr), (max(epoch_us(TimeGenerated)) - min(epoch_us(TimeGenerated))) / 60e6,
               count(DISTINCT DstIpAddr) FILTER (WHERE EventResult = 'Failure' OR DstPackets = 0)
        FROM ASimNetworkSessionLogs WHERE SrcIpAddr = '${sweep.sources[0]}' AND DstPortNumber = 445
          AND epoch_us(TimeGenerated) BETWEEN ${dayOf(manifest.period.start, sweep.days[0]!)} AND ${dayOf(manifest.period.start, sweep.days[0]! + 1)}
          AND DstIpAddr NOT IN (SELECT DISTINCT DstIpAddr FROM ASimNetworkSessionLogs WHERE SrcIpAddr = '${sweep.sources[0]}'
                                AND epoch_us(TimeGenerated) < ${dayOf(manifest.period.start, sweep.days[0]!)})`,
-    )) as number[][];
+    ))[0] as number[];
     expect(Number(destinations)).toBeGreaterThanOrEqual(100);
     expect(Number(minutes)).toBeLessThan(60);
     expect(Number(unanswered)).toBeGreaterThan(Number(destinations) * 0.2);
@@ -91,12 +91,12 @@ describe('a generated lab', () => {
   it('keeps a holiday-maker silent for the 13 days before the return', async () => {
     const back = manifest.episodes.find((e) => e.kind === 'vacation-return')!;
     const returnDay = Number(back.details.returnDay);
-    const [[before, after]] = (await query(
+    const [before, after] = (await query(
       `SELECT count(*) FILTER (WHERE epoch_us(TimeGenerated) < ${dayOf(manifest.period.start, returnDay)}
                                  AND epoch_us(TimeGenerated) >= ${dayOf(manifest.period.start, returnDay - 13)}),
               count(*) FILTER (WHERE epoch_us(TimeGenerated) >= ${dayOf(manifest.period.start, returnDay)})
        FROM ASimNetworkSessionLogs WHERE SrcIpAddr = '${back.sources[0]}'`,
-    )) as number[][];
+    ))[0] as number[];
     expect(Number(before)).toBe(0);
     expect(Number(after)).toBeGreaterThan(0);
   });
@@ -104,21 +104,21 @@ describe('a generated lab', () => {
   it('pushes patches to most workstations on patch day, with most connections answered', async () => {
     const push = manifest.episodes.find((e) => e.kind === 'patch-day-push')!;
     const day = push.days[0]!;
-    const [[reached, answered]] = (await query(
+    const [reached, answered] = (await query(
       `SELECT count(DISTINCT DstIpAddr), count(DISTINCT DstIpAddr) FILTER (WHERE DstPackets > 0)
        FROM ASimNetworkSessionLogs WHERE SrcIpAddr = '${push.sources[0]}'
          AND epoch_us(TimeGenerated) BETWEEN ${dayOf(manifest.period.start, day)} AND ${dayOf(manifest.period.start, day + 1)}`,
-    )) as number[][];
+    ))[0] as number[];
     expect(Number(reached)).toBeGreaterThan(SMALL.workstations * 0.8);
     expect(Number(answered)).toBeGreaterThan(Number(reached) * 0.6);
   });
 
   it('replays the real episodes onto lab hosts on their planned days', async () => {
     const apt29 = manifest.episodes.find((e) => e.kind === 'real-apt29')!;
-    const [[records, sensors, peers]] = (await query(
+    const [records, sensors, peers] = (await query(
       `SELECT count(*), count(DISTINCT Dvc), count(DISTINCT DstIpAddr) FROM ASimNetworkSessionLogs
        WHERE SrcIpAddr = '${apt29.sources[0]}' AND Dvc LIKE 'SENSOR%'`,
-    )) as number[][];
+    ))[0] as number[];
     const real = JSON.parse(readFileSync(new URL('../../src/demo/lab/real-episodes.json', import.meta.url), 'utf8')) as {
       episodes: Record<string, Array<Record<string, unknown>>>;
     };
@@ -141,12 +141,12 @@ describe('an endpoint-sensor lab', () => {
       expect(rows.map((r) => r[0])).toEqual(['Sysmon', 'Windows Firewall']);
       const prefix = lab.manifest.profile.prefix;
       // Windows workstations to Windows servers (domain controllers, file servers): both ends log twice.
-      const [[perConnection]] = (await lab.store.query(
+      const [perConnection] = (await lab.store.query(
         `SELECT avg(n) FROM (SELECT count(*) AS n FROM ASimNetworkSessionLogs
          WHERE DstPortNumber = 445 AND EventResult = 'Success' AND SrcIpAddr NOT LIKE '${prefix}.0.%' AND SrcIpAddr NOT LIKE '${prefix}.2.%'
            AND (DstIpAddr LIKE '${prefix}.0.1_' OR DstIpAddr LIKE '${prefix}.0.3_')
          GROUP BY SrcIpAddr, SrcPortNumber, DstIpAddr, epoch_us(TimeGenerated) // 1000000)`,
-      )).rows;
+      )).rows[0]!;
       expect(Number(perConnection)).toBeGreaterThan(3.9);
     } finally {
       await lab.store.close();
