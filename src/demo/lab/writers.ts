@@ -68,16 +68,29 @@ export class LabLogWriter {
   async writeDay(sessions: readonly Session[], rng: Random): Promise<void> {
     const sorted = [...sessions].sort((a, b) => a.ts - b.ts);
     const layout = this.network.profile.sensors;
-    if (layout !== 'endpoint') await this.zeek('zeek/conn.log', sorted, rng);
-    if (layout === 'zeek-dual') {
-      // The second sensor sits in front of the servers: it sees the connections to them, a moment later.
-      const seen = sorted.filter((s) => isServer(this.network.byIp.get(s.dst))).map((s) => ({ ...s, ts: s.ts + 1000 + Math.floor(rng.next() * 3000) }));
-      await this.zeek('zeek-servers/conn.log', seen, rng);
+    let lines: string[] = [];
+    if (layout !== 'endpoint') {
+      lines = sorted.map((s) => connLine(s, rng));
+      await this.zeek('zeek/conn.log', lines);
+      if (layout === 'zeek-dual') {
+        // The second sensor sits in front of the servers: it sees the same connections (same ports, bytes and
+        // state) a moment later, under its own uid.
+        const seen: string[] = [];
+        sorted.forEach((s, i) => {
+          if (isServer(this.network.byIp.get(s.dst))) seen.push(resensed(lines[i]!, s.ts + 1000 + Math.floor(rng.next() * 3000), rng));
+        });
+        await this.zeek('zeek-servers/conn.log', seen);
+      }
     }
     if (layout === 'endpoint' || layout === 'mixed') {
       const lines: string[] = [];
-      for (const s of sorted) lines.push(...endpointRecords(this.network, s, rng, layout === 'mixed' ? 'servers' : 'all'));
-      await (await this.file('windows/events.jsonl')).write(lines);
+      // With a network sensor too, both log the same connection: the endpoint takes the client port Zeek wrote.
+      const events: string[] = [];
+      sorted.forEach((s, i) => {
+        const port = layout === 'mixed' ? Number(lines[i]!.split('\t', 4)[3]) : rng.int(49152, 65535);
+        events.push(...endpointRecords(this.network, s, port, layout === 'mixed' ? 'servers' : 'all'));
+      });
+      await (await this.file('windows/events.jsonl')).write(events);
     }
   }
 
@@ -95,11 +108,11 @@ export class LabLogWriter {
     return written;
   }
 
-  private async zeek(path: string, sessions: readonly Session[], rng: Random): Promise<void> {
+  private async zeek(path: string, lines: readonly string[]): Promise<void> {
     const known = this.files.has(path);
     const file = await this.file(path);
     if (!known) await file.write(connLogHeader(this.periodStart), 0);
-    await file.write(sessions.map((s) => connLine(s, rng)));
+    await file.write(lines);
   }
 
   private async file(path: string): Promise<LogFile> {
@@ -114,6 +127,15 @@ export class LabLogWriter {
   }
 }
 
+/** A conn line as another sensor logs the same connection: its own timestamp and uid, the rest identical. */
+function resensed(line: string, ts: Micros, rng: Random): string {
+  const fields = line.split('\t');
+  const seconds = Math.floor(ts / 1_000_000);
+  fields[0] = `${seconds}.${String(ts - seconds * 1_000_000).padStart(6, '0')}`;
+  fields[1] = `C${rng.uint32().toString(36)}${rng.uint32().toString(36)}`.slice(0, 18);
+  return fields.join('\t');
+}
+
 function isServer(host: LabHost | undefined): boolean {
   return host !== undefined && host.role !== 'workstation' && host.role !== 'linux-workstation';
 }
@@ -123,11 +145,10 @@ function logs(host: LabHost | undefined, scope: 'all' | 'servers'): host is LabH
   return host !== undefined && host.windows && (scope === 'all' || isServer(host));
 }
 
-function endpointRecords(network: LabNetwork, s: Session, rng: Random, scope: 'all' | 'servers'): string[] {
+function endpointRecords(network: LabNetwork, s: Session, clientPort: number, scope: 'all' | 'servers'): string[] {
   const client = network.byIp.get(s.src);
   const server = network.byIp.get(s.dst);
   const port = SERVICES[s.service].port;
-  const clientPort = rng.int(49152, 65535);
   const answered = s.state !== 'S0' && s.state !== 'REJ';
   const records: string[] = [];
   const wfp = (host: LabHost, id: 5156 | 5157, inbound: boolean, ts: Micros): string =>
