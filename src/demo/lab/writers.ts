@@ -83,7 +83,6 @@ export class LabLogWriter {
       }
     }
     if (layout === 'endpoint' || layout === 'mixed') {
-      const lines: string[] = [];
       // With a network sensor too, both log the same connection: the endpoint takes the client port Zeek wrote.
       const events: string[] = [];
       sorted.forEach((s, i) => {
