@@ -30,6 +30,7 @@ export const COMMANDS: ReadonlyArray<{ readonly name: string; readonly load: () 
   { name: 'ui', load: () => import('./ui.js') },
   { name: 'watch', load: () => import('./watch.js') },
   { name: 'demo', load: () => import('./demo.js') },
+  { name: 'evaluate', load: () => import('./evaluate.js') },
 ];
 
 /** Only the program's own options: nothing to register. */

@@ -80,19 +80,28 @@ function zeekStamp(micros: Micros): string {
 }
 
 export function formatConnLog(sessions: readonly Session[], hourStart: Micros, rng: Random): string {
-  const lines = [
+  const lines = [...connLogHeader(hourStart)];
+  for (const session of sessions) lines.push(connLine(session, rng));
+  lines.push(connLogTrailer(hourStart + MICROS_PER_HOUR));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The header lines of a conn log opened at `openedAt`; a log written in parts (connLine) starts with them. */
+export function connLogHeader(openedAt: Micros): string[] {
+  return [
     '#separator \\x09',
     '#set_separator\t,',
     '#empty_field\t(empty)',
     '#unset_field\t-',
     '#path\tconn',
-    `#open\t${zeekStamp(hourStart)}`,
+    `#open\t${zeekStamp(openedAt)}`,
     `#fields\t${FIELDS.join('\t')}`,
     `#types\t${TYPES.join('\t')}`,
   ];
-  for (const session of sessions) lines.push(connLine(session, rng));
-  lines.push(`#close\t${zeekStamp(hourStart + MICROS_PER_HOUR)}`);
-  return `${lines.join('\n')}\n`;
+}
+
+export function connLogTrailer(closedAt: Micros): string {
+  return `#close\t${zeekStamp(closedAt)}`;
 }
 
 function epochText(micros: Micros): string {
@@ -134,7 +143,7 @@ const TCP_HISTORY: Record<ConnState, string> = {
 };
 
 /** One TSV line: the 21 conn fields in `FIELDS` order. */
-function connLine(session: Session, rng: Random): string {
+export function connLine(session: Session, rng: Random): string {
   const profile = SERVICES[session.service];
   const state = session.state ?? drawState(rng, profile);
   const tcp = profile.proto === 'tcp';
