@@ -2,7 +2,7 @@
  * Every weakness `npm run fuzz` found, reduced to a fixture (test/fixtures/fuzz/) and read through the real
  * ingest: each of these failed (or hung) before its fix.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -23,6 +23,21 @@ async function ingestFixture(name: string): Promise<{ store: DuckDbStore; outcom
   const result = await runIngest(store, [path], { parse: {} });
   expect(result.outcomes).toHaveLength(1);
   return { store, outcome: result.outcomes[0]! };
+}
+
+async function ingestText(name: string, content: string): Promise<{ store: DuckDbStore; outcome: Awaited<ReturnType<typeof runIngest>>['outcomes'][number] }> {
+  const path = join(tempDir(), name);
+  writeFileSync(path, content);
+  const store = await openDuckDbStore(':memory:');
+  const result = await runIngest(store, [path], { parse: {} });
+  expect(result.outcomes).toHaveLength(1);
+  return { store, outcome: result.outcomes[0]! };
+}
+
+/** The stored records as a multiset: their count and the sum of their row hashes over every column. */
+async function recordsDigest(store: DuckDbStore): Promise<string> {
+  const result = await store.query('SELECT count(*)::VARCHAR, coalesce(sum(hash(s)::HUGEINT), 0)::VARCHAR FROM ASimNetworkSessionLogs s');
+  return result.rows[0]!.join(' ');
 }
 
 async function rejects(store: DuckDbStore): Promise<Array<{ line: number; field: string; raw: string }>> {
@@ -48,10 +63,42 @@ describe('fuzz findings, fixed', () => {
   });
 
   it('CSV rejects cite the line an editor shows, even after lines holding a lone carriage return', async () => {
+    // Lines 3 and 5 hold a lone CR (each ends a blank CRLF line: skipped); line 7 holds a CR inside its text
+    // (a short row: the reject, on its own line).
     const { store, outcome } = await ingestFixture('asim-csv-lone-cr-lines.csv');
-    expect(outcome).toMatchObject({ status: 'ingested', records: 3, rejects: 2 });
-    expect((await rejects(store)).map((reject) => reject.line)).toEqual([3, 5]);
+    expect(outcome).toMatchObject({ status: 'ingested', records: 4, rejects: 1 });
+    expect((await rejects(store)).map((reject) => reject.line)).toEqual([7]);
     await store.close();
+  });
+
+  it('a CRLF CSV with one line ended by LF alone keeps every record, and rejects cite the right lines', async () => {
+    // Lines 1-3 and 5-6 end in CRLF, line 3 in LF alone; line 5 holds a bad time. Before the fix, line 4 ran
+    // on into line 3's record: one record lost and the reject cited line 4.
+    const { store, outcome } = await ingestFixture('asim-csv-crlf-with-one-lf-line.csv');
+    expect(outcome).toMatchObject({ status: 'ingested', format: 'asim-csv', records: 4, rejects: 1 });
+    expect((await rejects(store)).map((reject) => reject.line)).toEqual([5]);
+    const bytes = await store.query('SELECT SrcBytes FROM ASimNetworkSessionLogs ORDER BY 1');
+    expect(bytes.rows.map(([value]) => Number(value))).toEqual([1201, 1202, 1203, 1205]);
+    await store.close();
+  });
+
+  it.each([
+    ['Azure NSG analytics CSV', 'network/nsg-analytics.csv'],
+    ['Defender CSV', 'windows/defender-networkevents.csv'],
+    ['Windows SecurityEvent CSV', 'windows/securityevent-table.csv'],
+  ])('%s: a line ended by LF alone in a CRLF file reads as it does in the all-CRLF file', async (_name, fixture) => {
+    const lines = readFileSync(join(FIXTURES, '..', fixture), 'utf8').split(/\r?\n/).filter((line) => line !== '');
+    // A row with too few fields after the LF line: its reject must cite its own line in both files.
+    const rows = [...lines.slice(0, 3), 'short,row', ...lines.slice(3)];
+    const crlf = rows.join('\r\n') + '\r\n';
+    const mixed = rows.slice(0, 2).join('\r\n') + '\r\n' + rows[2] + '\n' + rows.slice(3).join('\r\n') + '\r\n';
+    const baseline = await ingestText(fixture.split('/')[1]!, crlf);
+    const subject = await ingestText(fixture.split('/')[1]!, mixed);
+    expect(baseline.outcome.records).toBeGreaterThan(0);
+    expect(subject.outcome).toMatchObject({ status: 'ingested', records: baseline.outcome.records, rejects: baseline.outcome.rejects });
+    expect(await recordsDigest(subject.store)).toEqual(await recordsDigest(baseline.store));
+    expect(await rejects(subject.store)).toEqual(await rejects(baseline.store));
+    await Promise.all([baseline.store.close(), subject.store.close()]);
   });
 
   it('a stray nfdump "Summary" line does not hide the flows after it', async () => {
