@@ -70,7 +70,8 @@ export function register(program: Command): void {
 The store's records are in the table ${ASIM_TABLE} (every column of the ASIM NetworkSession schema);
 _Im_NetworkSession(starttime=..., endtime=...) and _ASim_NetworkSession filter it as the ASIM parsers do.
 Tables are fitted to the terminal: empty columns are left out and long values cut with …, and at most
---max-rows rows are shown; --output csv, json or jsonl stream every row, whole.
+--max-rows rows are shown; --output csv, json or jsonl stream every row, whole. In csv, text cells that begin with = + - @ (what a
+spreadsheet would run as a formula) get a leading ' ; jsonl keeps every value exactly.
 
 Examples:
   npx smbwatch query '${ASIM_TABLE} | summarize count() by DstPortNumber | top 10 by count_'
@@ -198,9 +199,20 @@ function cellText(value: KustoValue): string {
   return String(value);
 }
 
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/**
+ * A CSV cell. Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
+ * first: CSV injection, as OWASP names it) gets a leading `'`, so that a hostname like
+ * `=HYPERLINK("http://…")` stays text when an analyst opens the file. Only string and dynamic cells (and
+ * column names) are guarded: a negative number or timespan is written as it is. `--output jsonl` keeps every
+ * value exactly.
+ */
+function csvCell(text: string, guard = true): string {
+  const cell = guard && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
+
+/** Column types whose values are text an attacker may have written (see csvCell). */
+const GUARDED_CSV_TYPES: ReadonlySet<string> = new Set(['string', 'dynamic']);
 
 export interface PrintOptions {
   readonly output: OutputFormat;
@@ -214,10 +226,12 @@ export async function print(columns: readonly Column[], batches: Batches, option
   const names = columns.map((c) => c.name);
   const asObject = (row: KustoValue[]): Record<string, KustoValue> => Object.fromEntries(names.map((n, i) => [n, jsonSafe(row[i] ?? null)]));
   switch (options.output) {
-    case 'csv':
-      await writeOut(`${names.map(csvCell).join(',')}\n`);
-      for await (const batch of batches) await writeOut(batch.rows().map((row) => `${row.map((value) => csvCell(cellText(value))).join(',')}\n`).join(''));
+    case 'csv': {
+      const guarded = columns.map((c) => GUARDED_CSV_TYPES.has(c.type));
+      await writeOut(`${names.map((name) => csvCell(name)).join(',')}\n`);
+      for await (const batch of batches) await writeOut(batch.rows().map((row) => `${row.map((value, i) => csvCell(cellText(value), guarded[i])).join(',')}\n`).join(''));
       return;
+    }
     case 'jsonl':
       for await (const batch of batches) await writeOut(batch.rows().map((row) => `${JSON.stringify(asObject(row))}\n`).join(''));
       return;
