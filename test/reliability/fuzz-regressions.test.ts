@@ -40,9 +40,9 @@ async function recordsDigest(store: DuckDbStore): Promise<string> {
   return result.rows[0]!.join(' ');
 }
 
-async function rejects(store: DuckDbStore): Promise<Array<{ line: number; field: string; raw: string }>> {
-  const result = await store.query('SELECT line, field, raw FROM smbwatch_rejects ORDER BY line');
-  return result.rows.map(([line, field, raw]) => ({ line: Number(line), field: String(field), raw: String(raw) }));
+async function rejects(store: DuckDbStore): Promise<Array<{ line: number; field: string; raw: string; reason: string }>> {
+  const result = await store.query('SELECT line, field, raw, reason FROM smbwatch_rejects ORDER BY line');
+  return result.rows.map(([line, field, raw, reason]) => ({ line: Number(line), field: String(field), raw: String(raw), reason: String(reason) }));
 }
 
 describe('fuzz findings, fixed', () => {
@@ -99,6 +99,35 @@ describe('fuzz findings, fixed', () => {
     expect(await recordsDigest(subject.store)).toEqual(await recordsDigest(baseline.store));
     expect(await rejects(subject.store)).toEqual(await rejects(baseline.store));
     await Promise.all([baseline.store.close(), subject.store.close()]);
+  });
+
+  it('a JSON value nested 100,000 levels deep is one reject, not a stack overflow failing the whole input', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const conn = (uid: string, extra = '') =>
+      `{"ts":1709542801.123456,"uid":"${uid}","id.orig_h":"10.0.5.21","id.orig_p":51234,"id.resp_h":"10.0.1.10","id.resp_p":445,"proto":"tcp","conn_state":"SF"${extra}}`;
+    const asim = (port: number, extra = '') => `{"TimeGenerated":"2024-03-04T09:00:00Z","SrcIpAddr":"10.0.0.5","DstIpAddr":"10.0.0.9","DstPortNumber":${port}${extra}}`;
+    const cases = [
+      { name: 'conn.log', format: 'zeek-json', content: [conn('C1'), conn('C2', `,"history":${deep}`), conn('C3')].join('\n') },
+      { name: 'sessions.json', format: 'asim-json-array', content: `[${[asim(445), asim(446, `,"AdditionalFields":${deep}`), asim(447)].join(',\n')}]` },
+    ];
+    for (const { name, format, content } of cases) {
+      const { store, outcome } = await ingestText(name, content);
+      expect(outcome, format).toMatchObject({ status: 'ingested', format, records: 2, rejects: 1 });
+      const [reject] = await rejects(store);
+      expect(reject!.line).toBe(2);
+      expect(reject!.reason, format).toMatch(/nested deeper than 1000 levels/);
+      await store.close();
+    }
+  });
+
+  it('an NSG analytics row whose flow counts sum past 32 bits is a reject naming EventCount; its neighbours are stored', async () => {
+    // Reduced by the fuzzer: AllowedInFlows_d of -62135596800 made EventCount (an int) overflow, and the
+    // store's insert failed for the whole input.
+    const { store, outcome } = await ingestFixture('azure-nsg-analytics-int-overflow.csv');
+    expect(outcome).toMatchObject({ status: 'ingested', format: 'azure-nsg-analytics', records: 1, rejects: 2 });
+    const found = await rejects(store);
+    expect(found.map((reject) => [reject.line, reject.field])).toContainEqual([3, 'EventCount']);
+    await store.close();
   });
 
   it('a stray nfdump "Summary" line does not hide the flows after it', async () => {

@@ -15,6 +15,7 @@ import { FieldError, shorten, text } from './common.js';
 import { oversizedReason, splitJsonElements } from './json-stream.js';
 import { wallTimeToUtc } from './zoned-time.js';
 import { CSV_RECORD_DELIMITERS, CsvLineCounter, isBlankRecord } from '../csv-lines.js';
+import { parseJson } from '../json-depth.js';
 
 export type Cell = string | number | boolean | null | undefined | object;
 
@@ -139,7 +140,7 @@ async function* readJsonRows(input: SourceInput): AsyncGenerator<TableItem[]> {
       }
       let value: unknown;
       try {
-        value = JSON.parse(element.text);
+        value = parseJson(element.text);
       } catch (error) {
         batch.push({ kind: 'bad', line: element.line, raw: element.text, reason: `invalid JSON: ${(error as Error).message}` });
         continue;
