@@ -16,7 +16,8 @@ import type { Column } from '../kql/types.js';
 import { normalizeValue, type KustoValue } from '../kql/values.js';
 import { isStoreError, openStore, storeAddress, storeMayExist, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, engineOption, watchlistsOption } from './options.js';
+import { dbOption, engineOption, memoryLimitOption, watchlistsOption } from './options.js';
+import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
 import { applyParameters } from '../rules/parameters.js';
 import { CommandError, selectRuleAndParameters } from './run.js';
 import type { Catalog } from '../kql/catalog.js';
@@ -41,6 +42,7 @@ interface QueryOptions {
   lookback?: string;
   wide?: boolean;
   maxRows: string;
+  memoryLimit?: string;
   watchlists?: string;
   rule?: string;
   rules?: string;
@@ -57,6 +59,7 @@ export function register(program: Command): void {
     .option('--lookback <timespan>', "limit reads of the ASIM table to [now - lookback, now], as a scheduled rule's query period (e.g. 14d)")
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl', 'csv']).default('table'))
     .addOption(engineOption())
+    .addOption(memoryLimitOption('query'))
     .option('--show-sql', 'print the generated SQL for the chosen engine (to stderr) before the result')
     .option('--rule <id|file>', "run a rule's query (its parameters applied) and print its result rows; --lookback defaults to the rule's queryPeriod")
     .option('--rules <path>', 'also load the rules in this YAML file or directory (with --rule)')
@@ -88,6 +91,10 @@ Examples:
         if (error instanceof CommandError) {
           process.stderr.write(`smbwatch query: ${error.message}\n`);
           process.exitCode = error.status;
+          return;
+        }
+        if (isOutOfMemory(error)) {
+          process.exitCode = fail(outOfMemoryMessage(error as Error, 'the store is unchanged', 'read less at a time (a shorter time range, take or summarize)'));
           return;
         }
         if (!isStoreError(error)) throw error;
@@ -153,7 +160,7 @@ async function* kustoBatches(compiled: CompiledQuery, source: BatchSource): Asyn
  */
 export async function execute(
   compile: (dialect: DialectChoice, catalog: Catalog) => CompiledQuery | string,
-  options: { readonly db?: string; readonly engine?: QueryEngine; readonly watchlists?: string },
+  options: { readonly db?: string; readonly engine?: QueryEngine; readonly watchlists?: string; readonly memoryLimit?: string },
   consume: Consumer,
 ): Promise<string | undefined> {
   const address = storeAddress(options.db);
@@ -173,7 +180,7 @@ export async function execute(
       }
     }
   }
-  const store = await openStore(address);
+  const store = await openStore(address, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
   try {
     const catalog = await storeCatalog(store, options.watchlists);
     return await withQueryEngine(store, options.engine, async (sql, dialect) => {
