@@ -130,6 +130,15 @@ describe('fuzz findings, fixed', () => {
     await store.close();
   });
 
+  it('a Zeek time past what the store can hold (year 294,000) is a reject naming TimeGenerated; its neighbours are stored', async () => {
+    // Reduced by the fuzzer (seed 11): ts 9236854775808 made microseconds past INT64, and the insert failed for the whole input.
+    const { store, outcome } = await ingestFixture('zeek-json-time-past-int64.json');
+    expect(outcome).toMatchObject({ status: 'ingested', format: 'zeek-json', records: 2, rejects: 1 });
+    expect((await rejects(store))[0]).toMatchObject({ line: 2, field: 'TimeGenerated' });
+    expect((await rejects(store))[0]!.reason).toMatch(/outside the datetime range, years 1 to 9999/);
+    await store.close();
+  });
+
   it('a stray nfdump "Summary" line does not hide the flows after it', async () => {
     const { store, outcome } = await ingestFixture('nfdump-stray-summary.csv');
     expect(outcome).toMatchObject({ status: 'ingested', format: 'nfdump-csv', records: 3, ignored: 1 });
