@@ -12,7 +12,7 @@
  *   --report FILE    write the figures into FILE's fuzz section (e.g. RELIABILITY.md)
  */
 import { resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { writeSection } from '../../bench/report.js';
 import { BINARY_FORMATS, FAMILIES, loadTemplates, type Family } from './corpus.js';
@@ -95,13 +95,25 @@ function merge(into: FormatStats, part: FormatStats): void {
  * Runs a job in a worker. A document that outlives the hang bound is run again alone in a fresh worker: only if
  * it hangs there too is it a hang (a busy machine can stall a worker for a while); a worker that dies or runs out
  * of memory is a finding. Either way the rest of the range goes on.
+ *
+ * Workers are processes, not threads: a native abort in one (a C++ exception escaping a DuckDB finalizer ended
+ * a whole run with `terminate called after throwing an instance of 'Napi::Error'`, and killing a thread that is
+ * inside the engine can cause one) costs that worker only, and is recorded as a crash of its document.
  */
 function runJob(job: Job, confirming = false): Promise<'ok' | 'hung'> {
   return new Promise((resolveJob) => {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { ...job, fixtures, seed, unitsPerDocument, ingestEvery: Number(values['ingest-every']), findingsDir },
-      resourceLimits: { maxOldGenerationSizeMb: 4096 },
+    const worker = fork(new URL('./worker.js', import.meta.url), [], {
+      execArgv: ['--max-old-space-size=4096'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, SMBWATCH_FUZZ_JOB: JSON.stringify({ ...job, fixtures, seed, unitsPerDocument, ingestEvery: Number(values['ingest-every']), findingsDir }) },
     });
+    const terminate = (): Promise<void> =>
+      new Promise((resolveExit) => {
+        if (worker.exitCode !== null || worker.signalCode !== null) return resolveExit();
+        worker.once('exit', () => resolveExit());
+        worker.kill('SIGKILL');
+      });
     let current = job.from;
     let currentBytes = 0;
     let lastBeat = performance.now();
@@ -114,7 +126,7 @@ function runJob(job: Job, confirming = false): Promise<'ok' | 'hung'> {
       finished = true;
       clearInterval(watchdog);
       if (!problem) return resolveJob('ok');
-      await worker.terminate();
+      await terminate();
       if (problem.kind === 'hang' && confirming) return resolveJob('hung');
       const confirmed = problem.kind !== 'hang' || (await runJob({ ...job, from: current, to: current + 1 }, true)) === 'hung';
       if (confirmed) {
@@ -140,9 +152,10 @@ function runJob(job: Job, confirming = false): Promise<'ok' | 'hung'> {
         void finish(undefined);
       }
     });
-    worker.on('error', (error) => void finish({ kind: /memory/i.test(error.message) ? 'out-of-memory' : 'crash', message: error.message }));
-    worker.on('exit', (code) => {
-      if (!finished && code !== 0) void finish({ kind: 'crash', message: `worker exited with code ${code}` });
+    worker.on('error', (error) => void finish({ kind: 'crash', message: error.message }));
+    worker.on('exit', (code, signal) => {
+      // V8 aborts a process out of heap (SIGABRT, after "JavaScript heap out of memory" on stderr), as a native abort does.
+      if (!finished) void finish({ kind: 'crash', message: signal ? `worker died (${signal}: out of memory or a native abort)` : `worker exited with code ${code}` });
     });
   });
 }
