@@ -10,6 +10,8 @@
  *   --hang-ms N      a document whose check takes longer than N ms plus 2 s per MB is a hang (default 10,000)
  *   --findings DIR   where reduced reproducers go (default fuzz-findings/)
  *   --report FILE    write the figures into FILE's fuzz section (e.g. RELIABILITY.md)
+ *   --max-seconds N  a time bound: no new range starts after N seconds; what ran is reported as a partial run.
+ *                    Ranges are then 100 documents, taken round-robin over the formats, so every format gets some.
  */
 import { resolve } from 'node:path';
 import { fork } from 'node:child_process';
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     findings: { type: 'string', default: 'fuzz-findings' },
     fixtures: { type: 'string', default: 'test/fixtures' },
     report: { type: 'string' },
+    'max-seconds': { type: 'string' },
   },
 });
 
@@ -50,6 +53,9 @@ const fixtures = resolve(values.fixtures!);
 const findingsDir = resolve(values.findings!);
 const templates = loadTemplates(fixtures);
 const families = (values.family ? [values.family] : FAMILIES) as Family[];
+const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
+const RANGE = maxSeconds === undefined ? 2000 : 100;
+const started = performance.now();
 
 interface Job {
   readonly format: string;
@@ -66,17 +72,21 @@ for (const family of families) {
   for (const format of formats) {
     const from = values.from ? Number(values.from) : 0;
     const to = values.to ? Number(values.to) : from + documents;
-    // Ranges of at most 2,000 documents, so the workers share the work evenly.
-    for (let start = from; start < to; start += 2000) jobs.push({ format, from: start, to: Math.min(to, start + 2000) });
+    // Ranges of at most 2,000 documents, so the workers share the work evenly (100 under a time bound).
+    for (let start = from; start < to; start += RANGE) jobs.push({ format, from: start, to: Math.min(to, start + RANGE) });
   }
 }
+// Under a time bound, the first range of every format before the second of any.
+if (maxSeconds !== undefined) jobs.sort((a, b) => a.from - b.from);
+/** Ranges not started because the time bound had passed. */
+let unstarted = 0;
+const timeUp = (): boolean => maxSeconds !== undefined && performance.now() - started > maxSeconds * 1000;
 
 const stats = new Map<string, FormatStats>();
 /** Workers loading modules on a busy machine are not judged by the hang bound. */
 const STARTUP_MS = 120_000;
 /** Documents that stalled once but ran within the bound when run again alone. */
 let stalls = 0;
-const started = performance.now();
 let done = 0;
 
 function merge(into: FormatStats, part: FormatStats): void {
@@ -172,6 +182,10 @@ async function pool(): Promise<void> {
   const queue = [...jobs];
   const lanes = Array.from({ length: Math.max(1, Number(values.jobs)) }, async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
+      if (timeUp()) {
+        unstarted++;
+        continue;
+      }
       await runJob(job);
       done++;
       process.stderr.write(`\rfuzz: ${done}/${jobs.length} ranges, ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -183,11 +197,11 @@ async function pool(): Promise<void> {
 
 await pool();
 const containerStats: ContainerStats | undefined =
-  !values.format && (!values.family || values.family === 'containers') && Number(values.containers) > 0
+  !values.format && (!values.family || values.family === 'containers') && Number(values.containers) > 0 && !timeUp()
     ? await fuzzContainers({ seed, inputs: Number(values.containers), findingsDir })
     : undefined;
 const parquetStats =
-  (!values.format || values.format === 'asim-parquet') && (!values.family || values.family === 'asim') && Number(values.parquet) > 0
+  (!values.format || values.format === 'asim-parquet') && (!values.family || values.family === 'asim') && Number(values.parquet) > 0 && !timeUp()
     ? await fuzzParquet({ seed, inputs: Number(values.parquet), fixtures, findingsDir })
     : undefined;
 if (parquetStats) stats.set('asim-parquet', parquetStats);
@@ -205,8 +219,11 @@ function renderReport(): string {
   const perFamily = new Map<string, number>();
   for (const row of rows) perFamily.set(familyOf.get(row.format) ?? '?', (perFamily.get(familyOf.get(row.format) ?? '?') ?? 0) + row.mutatedInputs);
   const lines = [
-    `Command: \`npm run fuzz -- --seed ${seed} --inputs ${values.inputs} --units ${unitsPerDocument}\` (${seconds.toFixed(0)} s, ${values.jobs} workers).`,
+    `Command: \`npm run fuzz -- --seed ${seed} --inputs ${values.inputs} --units ${unitsPerDocument}${maxSeconds === undefined ? '' : ` --max-seconds ${maxSeconds}`}\` (${seconds.toFixed(0)} s, ${values.jobs} workers).`,
     '',
+    ...(unstarted > 0 || (maxSeconds !== undefined && timeUp())
+      ? [`**Partial run**: stopped at the time bound; ${jobs.length - unstarted} of ${jobs.length} ranges of ${RANGE} documents ran${containerStats ? '' : ', containers not reached'}${parquetStats ? '' : ', Parquet not reached'}.`, '']
+      : []),
     `Hang bound ${hangMs} ms + 2 s per MB per document; stalls not reproduced when run again alone: ${stalls}.`,
     '',
     `Mutated inputs per family: ${[...perFamily].map(([family, count]) => `${family} ${count.toLocaleString('en-US')}`).join(', ')}${containerStats ? `, containers ${containerStats.inputs.toLocaleString('en-US')}` : ''}.`,
