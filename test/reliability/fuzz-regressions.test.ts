@@ -139,6 +139,15 @@ describe('fuzz findings, fixed', () => {
     await store.close();
   });
 
+  it('a Defender CSV row before an unclosed quote keeps its own line number (the skip was counted before it)', async () => {
+    // Reduced by the fuzzer (seed 11): line 3 opens a quote that never closes. csv-parse reports that skip while
+    // the row of line 2 still waits in the stream; counted as rows came out, the row was numbered 4, the reject 1.
+    const { store, outcome } = await ingestFixture('defender-csv-unclosed-quote.csv');
+    expect(outcome).toMatchObject({ status: 'ingested', format: 'defender-network-events-csv', records: 1, rejects: 1 });
+    expect((await rejects(store)).map((reject) => reject.line)).toEqual([3]);
+    await store.close();
+  });
+
   it('a stray nfdump "Summary" line does not hide the flows after it', async () => {
     const { store, outcome } = await ingestFixture('nfdump-stray-summary.csv');
     expect(outcome).toMatchObject({ status: 'ingested', format: 'nfdump-csv', records: 3, ignored: 1 });

@@ -32,6 +32,13 @@ export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGene
       record_delimiter: CSV_RECORD_DELIMITERS,
       skip_records_with_error: true,
       max_record_size: MAX_RECORD_CHARS,
+      // Lines are counted in the parser's hooks, which run in content order: a skipped record is reported while
+      // the records before it still wait in the stream, so counting as they come out misnumbered them.
+      on_record: (entry: unknown) => {
+        const { record, raw } = entry as { record: string[]; raw: string };
+        // csv-parse's typing has on_record return a record; with raw: true the stream carries these objects.
+        return { record, raw, line: lines.advance(raw) } as unknown as string[];
+      },
       on_skip: (error: Error | undefined, raw: string | undefined) => {
         const text = raw ?? '';
         skipped.push({ kind: 'stray', line: lines.advance(text), raw: recordText(text), reason: `CSV error: ${error?.message ?? 'unreadable record'}` });
@@ -47,9 +54,8 @@ export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGene
     skipped = [];
   };
   try {
-    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+    for await (const { record, raw, line } of parser as AsyncIterable<{ record: string[]; raw: string; line: number }>) {
       takeSkipped();
-      const line = lines.advance(raw);
       if (isBlankRecord(record, raw)) continue; // a blank line
       if (!header) {
         header = record;
