@@ -29,7 +29,7 @@ import { ChdbEngine } from '../../src/store/chdb.js';
 import type { Dialect } from '../../src/kql/sql/dialect.js';
 import type { Store } from '../../src/store/engine.js';
 import { openStore, storeAddress } from '../../src/store/engines.js';
-import { startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
+import { CLUSTER_HOOK_TIMEOUT, startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
 import { REFUSED_CASES, REFUSED_ON_OLD_SERVER } from './refused.js';
 import { isoToMicros } from '../../src/util/time.js';
 
@@ -180,14 +180,14 @@ beforeAll(async () => {
   ch = ChdbEngine.open();
   cluster = await startTestCluster();
   server = await openStore(storeAddress(cluster.url(SERVER_DB)), { create: true });
-}, 60_000);
+}, CLUSTER_HOOK_TIMEOUT);
 
 afterAll(async () => {
   duck?.close();
   ch?.close();
   await server?.close();
   await cluster?.dispose();
-}, 60_000);
+}, CLUSTER_HOOK_TIMEOUT);
 
 const dialectOf = (engine: Engine): Dialect => (engine === 'clickhouse-server' ? server.dialect : DIALECTS[engine]);
 

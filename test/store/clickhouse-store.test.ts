@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASIM_COLUMNS } from '../../src/asim/schema.js';
 import type { AlertRow, LedgerEntry } from '../../src/store/engine.js';
 import { openStore, storeAddress } from '../../src/store/engines.js';
-import { CLI, runCli } from '../helpers/cli.js';
-import { startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
+import { CLI, runCliAsync as runCli } from '../helpers/cli.js';
+import { CLUSTER_HOOK_TIMEOUT, startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { writeBigConnLog, zeekConnTsv } from '../helpers/zeek.js';
 
@@ -21,11 +21,11 @@ const tempDir = useTempDir();
 
 beforeAll(async () => {
   cluster = await startTestCluster();
-}, 60_000);
+}, CLUSTER_HOOK_TIMEOUT);
 
 afterAll(async () => {
   await cluster?.dispose();
-}, 60_000);
+}, CLUSTER_HOOK_TIMEOUT);
 
 const count = async (sql: string, node = 0): Promise<number> => Number(await cluster.sql(sql, node));
 
@@ -39,7 +39,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
   it('spreads an ingest over both shards, shows it through the ASIM view with every schema column, and adds nothing twice', async () => {
     const url = cluster.url('spread');
     const log = connLog(2000);
-    const first = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    const first = await runCli(['ingest', '--db', url, '--progress', 'none', log]);
     expect(first.stderr).toBe('');
     expect(first.status).toBe(0);
     const perShard = [await count('SELECT count() FROM spread.smbwatch_sessions_local', 0), await count('SELECT count() FROM spread.smbwatch_sessions_local', 1)];
@@ -49,15 +49,15 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     const columns = (await cluster.sql('DESCRIBE TABLE spread.ASimNetworkSessionLogs')).split('\n').map((line) => line.split('\t')[0]);
     expect(columns).toEqual(ASIM_COLUMNS.map((c) => c.name));
 
-    const again = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    const again = await runCli(['ingest', '--db', url, '--progress', 'none', log]);
     expect(again.status).toBe(0);
     expect(again.stdout).toContain('unchanged');
     expect(await count('SELECT count() FROM spread.ASimNetworkSessionLogs')).toBe(2000);
 
-    const status = runCli(['status', '--db', url]);
+    const status = await runCli(['status', '--db', url]);
     expect(status.status).toBe(0);
     expect(status.stdout).toContain('Records: 2,000, TimeGenerated from 2024-03-04T09:00:01.000000Z to 2024-03-04T09:00:01.001999Z');
-    const query = runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | summarize n = count() by SrcIpAddr, DstPortNumber']);
+    const query = await runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | summarize n = count() by SrcIpAddr, DstPortNumber']);
     expect(query.stderr).toBe('');
     expect(query.stdout).toBe('SrcIpAddr,DstPortNumber,n\n10.0.5.21,445,2000\n');
   }, 120_000);
@@ -82,12 +82,12 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     expect(raw).toBeLessThan(lines);
     expect(await count('SELECT count() FROM killed.smbwatch_inputs')).toBe(0);
     expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(0);
-    expect(runCli(['status', '--db', url]).stdout).toContain('Records: 0');
+    expect((await runCli(['status', '--db', url])).stdout).toContain('Records: 0');
 
-    const rerun = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    const rerun = await runCli(['ingest', '--db', url, '--progress', 'none', log]);
     expect(rerun.status).toBe(0);
     expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(lines);
-    const third = runCli(['ingest', '--db', url, '--progress', 'none', log]);
+    const third = await runCli(['ingest', '--db', url, '--progress', 'none', log]);
     expect(third.stdout).toContain('unchanged');
     expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(lines);
   }, 180_000);
@@ -135,17 +135,17 @@ describe('ClickHouse server store on a two-shard cluster', () => {
 
   it('a shard that is down fails queries with an error naming it, never partial results; after a restart all is back', async () => {
     const url = cluster.url('shards');
-    expect(runCli(['ingest', '--db', url, '--progress', 'none', connLog(1000)]).status).toBe(0);
+    expect((await runCli(['ingest', '--db', url, '--progress', 'none', connLog(1000)])).status).toBe(0);
     await cluster.kill(1);
     try {
-      const down = runCli(['query', '--db', url, 'ASimNetworkSessionLogs | count']);
+      const down = await runCli(['query', '--db', url, 'ASimNetworkSessionLogs | count']);
       expect(down.status).toBe(1);
       expect(down.stdout).toBe('');
       expect(down.stderr).toContain(`shard 2 (http://${cluster.nodes[1]!.host}:${cluster.nodes[1]!.httpPort}) of cluster c2 did not answer`);
     } finally {
       await cluster.restart(1);
     }
-    const back = runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | count']);
+    const back = await runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | count']);
     expect(back.stdout).toBe('Count\n1000\n');
   }, 120_000);
 
@@ -153,16 +153,18 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     const { name, password } = cluster.user;
     const node = cluster.nodes[0]!;
     const url = `clickhouse://${name}:${password}@${node.host}:${node.httpPort}/secret?cluster=${cluster.name}`;
-    const ingest = runCli(['ingest', '--db', url, '--progress', 'none', connLog(10)]);
+    const ingest = await runCli(['ingest', '--db', url, '--progress', 'none', connLog(10)]);
     expect(ingest.status).toBe(0);
     const outputs = [
       ingest,
-      runCli(['status', '--db', url]),
-      runCli(['query', '--db', url, '--show-sql', 'ASimNetworkSessionLogs | take 1']),
-      runCli(['query', '--db', url, 'ASimNetworkSessionLogs | where NoSuchColumn == 1']),
-      runCli(['status', '--db', url.replace(password, `${password}x`)]),
-      runCli(['status', '--db', `clickhouse://${name}:${password}@${node.host}:${node.httpPort}/bad-name`]),
-      runCli(['status'], { SMBWATCH_DB: `clickhouse://${name}:${password}@127.0.0.1:1/x` }),
+      ...(await Promise.all([
+        runCli(['status', '--db', url]),
+        runCli(['query', '--db', url, '--show-sql', 'ASimNetworkSessionLogs | take 1']),
+        runCli(['query', '--db', url, 'ASimNetworkSessionLogs | where NoSuchColumn == 1']),
+        runCli(['status', '--db', url.replace(password, `${password}x`)]),
+        runCli(['status', '--db', `clickhouse://${name}:${password}@${node.host}:${node.httpPort}/bad-name`]),
+        runCli(['status'], { SMBWATCH_DB: `clickhouse://${name}:${password}@127.0.0.1:1/x` }),
+      ])),
     ];
     expect(outputs[1]!.stdout).toContain(`Store: clickhouse://${name}@${node.host}:${node.httpPort}/secret?cluster=c2`);
     expect(outputs[4]!.status).toBe(1);
