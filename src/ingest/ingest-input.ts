@@ -67,7 +67,8 @@ export interface IngestInputOptions {
   readonly force?: boolean;
   /**
    * A group the bulk reads join (engine.ts IngestGroup): their ledger rows are staged, and the caller commits the
-   * group. A line-reader input commits the group first, then runs in a transaction of its own.
+   * group. A line-reader input commits the group first, then runs in a transaction of its own (unless the group
+   * takes line-reader inputs too: IngestGroup.takesLineInputs).
    */
   readonly group?: IngestGroup;
 }
@@ -209,7 +210,10 @@ async function ingestInBulk(
   }
 }
 
-/** The line reader, in a transaction of the input's own (a group's staged inputs are committed first). */
+/**
+ * The line reader, in a transaction of the input's own (a group's staged inputs are committed first), or in the
+ * group when it takes line-reader inputs.
+ */
 async function ingestByLines(
   store: Store,
   raw: RawInput,
@@ -218,8 +222,9 @@ async function ingestByLines(
   refusal: string | undefined,
   options: IngestInputOptions,
 ): Promise<InputOutcome> {
-  await options.group?.commit();
-  const tx = await store.beginIngest(ingestOptions(raw, context));
+  const group = options.group?.takesLineInputs ? options.group : undefined;
+  if (!group) await options.group?.commit();
+  const tx = group ? await group.begin(ingestOptions(raw, context)) : await store.beginIngest(ingestOptions(raw, context));
   try {
     const counts = await parseLines(context.format, raw.name, tap.input, tx, context.resumeAfterLine, options);
     const content = await tap.finish();

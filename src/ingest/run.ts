@@ -111,7 +111,7 @@ export async function runIngest(store: Store, paths: readonly string[], options:
         outcome = settle(outcome, raw, file.explicit);
         outcomes.push(outcome);
         if (group && group.staged === 0) staged = [];
-        else if (group && outcome.status === 'ingested' && outcome.reader === 'bulk') staged.push({ index: outcomes.length - 1, raw, explicit: file.explicit });
+        else if (group && outcome.status === 'ingested' && (outcome.reader === 'bulk' || group.takesLineInputs)) staged.push({ index: outcomes.length - 1, raw, explicit: file.explicit });
         if (group && group.staged >= commitAt) {
           diskFull = await commitGroup(store, group, staged, outcomes);
           staged = [];

@@ -130,6 +130,12 @@ export interface IngestTransaction {
  * ingests again one by one (GroupAbortedError).
  */
 export interface IngestGroup {
+  /**
+   * Line-reader inputs join the group too (a ClickHouse server store: one INSERT per input made one MergeTree part
+   * per input on every shard; in a group, many inputs' rows share each INSERT). Without it a line-reader input
+   * commits the group first and runs in a transaction of its own.
+   */
+  readonly takesLineInputs?: boolean;
   /** A transaction for one input inside the group: its commit() stages the ledger row; the group commits it. */
   begin(options?: IngestOptions): Promise<IngestTransaction>;
   /** Records staged since the group last committed. */

@@ -62,6 +62,26 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     expect(query.stdout).toBe('SrcIpAddr,DstPortNumber,n\n10.0.5.21,445,2000\n');
   }, 120_000);
 
+  it('ingests a directory of small files in one INSERT per shard (not a MergeTree part per file), a copy among them once', async () => {
+    const url = cluster.url('many');
+    const dir = tempDir();
+    for (let i = 0; i < 20; i++) writeFileSync(join(dir, `conn-${i}.log`), zeekConnTsv(100, 10_000 + i * 100));
+    writeFileSync(join(dir, 'copy-of-conn-0.log'), zeekConnTsv(100, 10_000));
+    const result = await runCli(['ingest', '--db', url, '--progress', 'none', dir]);
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+    expect(result.stdout).toMatch(/duplicate|same content/);
+    expect(await count('SELECT count() FROM many.ASimNetworkSessionLogs')).toBe(2000);
+    expect(await count('SELECT count() FROM many.smbwatch_inputs')).toBe(20);
+    // Each INSERT takes the next block number on a shard: one block means one INSERT for all twenty files.
+    for (const node of [0, 1]) {
+      expect(await count("SELECT max(max_block_number) FROM system.parts WHERE database = 'many' AND table = 'smbwatch_sessions_local'", node)).toBe(1);
+    }
+    const again = await runCli(['ingest', '--db', url, '--progress', 'none', dir]);
+    expect(again.status).toBe(0);
+    expect(await count('SELECT count() FROM many.ASimNetworkSessionLogs')).toBe(2000);
+  }, 120_000);
+
   it('an ingest killed with SIGKILL leaves no visible records; a rerun completes it and a third run adds nothing', async () => {
     const url = cluster.url('killed');
     const lines = 150_000;
