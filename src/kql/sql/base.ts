@@ -14,6 +14,7 @@ const capabilities: Capabilities = {
   windowFunctions: true,
   commonTableExpressions: true,
   subsecondDatetimes: true,
+  flatTableReads: false,
 };
 
 const overrides: FunctionOverrides = { scalars: {}, aggregates: {} };

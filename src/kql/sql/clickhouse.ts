@@ -79,6 +79,8 @@ export const clickhouse: Dialect = {
   ...baseDialect,
   name: 'clickhouse',
   label: 'ClickHouse',
+  // A Distributed table's filters and partial aggregation run on the shards only at its own SELECT level.
+  capabilities: { ...baseDialect.capabilities, flatTableReads: true },
   overrides: {
     scalars: {},
     aggregates: {

@@ -104,13 +104,16 @@ class Generator {
   private relationSql(rel: Rel): string {
     switch (rel.k) {
       case 'scan':
-        return `SELECT ${rel.columns.map((c) => this.q(c.name)).join(', ')} FROM ${this.q(rel.table)}`;
+        return this.tableRead(rel, [], rel.columns.map((c) => this.q(c.name)));
       case 'datatable':
         return this.datatable(rel.columns, rel.rows);
       case 'print':
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, '');
-      case 'filter':
+      case 'filter': {
+        const read = this.flatRead(rel);
+        if (read) return this.tableRead(read.scan, read.filters, rel.columns.map((c) => this.q(c.name)));
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t WHERE ${this.expr(rel.predicate, true)}`;
+      }
       case 'project':
         return this.project(rel);
       case 'distinct':
@@ -209,7 +212,46 @@ class Generator {
     return `SELECT ${items.join(', ')} FROM (${this.relation(input)}) AS __t`;
   }
 
+  /**
+   * A scan under filters only, when the dialect writes such reads flat (capability flatTableReads): the scan and
+   * the filters, innermost first.
+   */
+  private flatRead(rel: Rel): { scan: Extract<Rel, { k: 'scan' }>; filters: Array<Extract<Rel, { k: 'filter' }>> } | undefined {
+    if (!this.d.capabilities.flatTableReads) return undefined;
+    const filters: Array<Extract<Rel, { k: 'filter' }>> = [];
+    let node = rel;
+    while (node.k === 'filter') {
+      filters.unshift(node);
+      node = node.input;
+    }
+    return node.k === 'scan' ? { scan: node, filters } : undefined;
+  }
+
+  /**
+   * `SELECT items FROM <table> WHERE <its source's condition> AND <filters> <tail>`: one SELECT level over the table
+   * (or over what the dialect reads for it: TableSource), the filters' predicates in order.
+   */
+  private tableRead(scan: Extract<Rel, { k: 'scan' }>, filters: ReadonlyArray<Extract<Rel, { k: 'filter' }>>, items: readonly string[], tail = ''): string {
+    const source = this.d.tableSource?.(scan.table);
+    const conditions = [
+      ...(source?.where ? [`(${source.where})`] : []),
+      ...filters.map((f) => this.at(f.span, () => `(${this.expr(f.predicate, true)})`)),
+    ];
+    const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+    return `SELECT ${items.join(', ')} FROM ${source?.from ?? this.q(scan.table)}${where}${tail}`;
+  }
+
   private summarize(input: Rel, keys: readonly NamedExpr[], aggregates: readonly Aggregate[], columns: readonly Column[]): string {
+    const read = this.flatRead(input);
+    if (read) {
+      // Keys and aggregates in the table's own SELECT; the keys are grouped by their aliases (`__c0`, …), so the
+      // aggregates still see the table's columns of the same names.
+      const values = [...keys.map((k) => this.typedValue(k.expr)), ...aggregates.map((a) => this.d.cast(this.aggregate(a), a.type))];
+      const items = values.map((v, i) => `${v} AS ${this.q(`__c${i}`)}`);
+      const groupBy = keys.length === 0 ? '' : ` GROUP BY ${keys.map((_, i) => this.q(`__c${i}`)).join(', ')}`;
+      const outer = columns.map((c, i) => `${this.q(`__c${i}`)} AS ${this.q(c.name)}`).join(', ');
+      return `SELECT ${outer} FROM (${this.tableRead(read.scan, read.filters, items, groupBy)}) AS __p`;
+    }
     // Keys are computed first under internal names, so aggregates still see the input's columns of the same name.
     const keyed = keys.length === 0
       ? `(${this.relation(input)})`

@@ -85,7 +85,7 @@ async function freePort(hosts: readonly string[], taken: ReadonlySet<number>): P
 /** `default` without a password, and `smbwatch` with one (to check that smbwatch never prints it). */
 const usersXml = (password: string): string => `<?xml version="1.0"?>
 <yandex>
-  <profiles><default><max_memory_usage>4000000000</max_memory_usage></default></profiles>
+  <profiles><default><max_memory_usage>4000000000</max_memory_usage><log_queries>1</log_queries></default></profiles>
   <users>
     <default>
       <password></password>
@@ -135,6 +135,7 @@ function nodeConfig(node: LocalNode, all: readonly LocalNode[], cluster: string,
         ${shards}
       </${cluster}>
     </remote_servers>
+    <query_log><database>system</database><table>query_log</table><flush_interval_milliseconds>500</flush_interval_milliseconds></query_log>
     <macros><shard>${node.name}</shard><replica>${node.name}</replica><smbwatch_token>${token}</smbwatch_token></macros>
 </yandex>
 `;

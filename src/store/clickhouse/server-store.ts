@@ -21,7 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../../asim/schema.js';
 import type { AsimRecord } from '../../asim/record.js';
 import { CLICKHOUSE_SETTINGS } from '../../kql/sql/clickhouse.js';
-import type { Dialect } from '../../kql/sql/dialect.js';
+import { extendDialect, type Dialect } from '../../kql/sql/dialect.js';
 import type {
   AlertQuery, AlertRow, AlertTable, IngestGroup, IngestTransaction, LedgerEntry, PlanTable, QueryResult, RejectQuery, RejectRow, Store,
   StoreSummary,
@@ -161,7 +161,12 @@ export class ClickHouseServerStore implements Store {
     readonly capabilities: ClickHouseCapabilities,
   ) {
     this.location = address.display;
-    this.dialect = capabilities.dialect;
+    // KQL reads the records straight from the sessions table (committed ingests only), not through the view: a
+    // view is a subquery, and ClickHouse runs only a Distributed table's own SELECT level on the shards — through
+    // the view, every row would travel to this server to be filtered and aggregated here.
+    this.dialect = extendDialect(capabilities.dialect, {
+      tableSource: (table) => (table === ASIM_TABLE ? { from: this.table(SESSIONS), where: this.visible('_batch') } : undefined),
+    });
     this.alerts = new ServerAlertTable(this);
     this.plans = new ServerPlanTable(this);
   }
