@@ -29,6 +29,7 @@ import { ChdbEngine } from '../../src/store/chdb.js';
 import type { Dialect } from '../../src/kql/sql/dialect.js';
 import type { Store } from '../../src/store/engine.js';
 import { openStore, storeAddress } from '../../src/store/engines.js';
+import type { ClickHouseServerStore } from '../../src/store/clickhouse/server-store.js';
 import { CLUSTER_HOOK_TIMEOUT, startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
 import { REFUSED_CASES, REFUSED_ON_OLD_SERVER } from './refused.js';
 import { isoToMicros } from '../../src/util/time.js';
@@ -189,7 +190,11 @@ afterAll(async () => {
   await cluster?.dispose();
 }, CLUSTER_HOOK_TIMEOUT);
 
-const dialectOf = (engine: Engine): Dialect => (engine === 'clickhouse-server' ? server.dialect : DIALECTS[engine]);
+/**
+ * The cluster's dialect is that of its server version, reading each case's table as it is (the test creates it):
+ * not the store's, which reads the ASIM table from the records smbwatch ingested (TableSource).
+ */
+const dialectOf = (engine: Engine): Dialect => (engine === 'clickhouse-server' ? (server as ClickHouseServerStore).capabilities.dialect : DIALECTS[engine]);
 
 /** The ASIM table on the cluster: a MergeTree table on each shard and a Distributed table over them. */
 async function prepareServerTable(table: Case['table']): Promise<void> {

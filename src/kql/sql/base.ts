@@ -15,6 +15,7 @@ const capabilities: Capabilities = {
   commonTableExpressions: true,
   subsecondDatetimes: true,
   flatTableReads: false,
+  computedRegexPatterns: true,
 };
 
 const overrides: FunctionOverrides = { scalars: {}, aggregates: {} };

@@ -44,8 +44,10 @@ function stringLiteral(value: string): string {
   return `'${out}'`;
 }
 
+// The conditions are never NULL (ifNull): ClickHouse 18.16's if() refuses a Nullable constant condition, and a NULL
+// value is NULL either way.
 const clickhouseRealJson = (s: string): string =>
-  `if(isFinite(toFloat64(${s})), if(toFloat64(${s}) = trunc(toFloat64(${s})) AND abs(toFloat64(${s})) < 1e15, concat(toString(toFloat64(${s})), '.0'), toString(toFloat64(${s}))), NULL)`;
+  `if(ifNull(isFinite(toFloat64(${s})), 0), if(ifNull(toFloat64(${s}) = trunc(toFloat64(${s})) AND abs(toFloat64(${s})) < 1e15, 0), concat(toString(toFloat64(${s})), '.0'), toString(toFloat64(${s}))), NULL)`;
 
 const limited = (array: string, limit: Arg | undefined): string => (limit ? `arraySlice(${array}, 1, ${limit.sql})` : array);
 

@@ -51,6 +51,11 @@ export interface Capabilities {
    * on the shards: flat, the filtering and the partial aggregation happen there, and only groups travel.
    */
   readonly flatTableReads: boolean;
+  /**
+   * A regex whose pattern is computed per row (`has` with a column on its right). Without (ClickHouse 18.16, whose
+   * match() takes constant patterns only) such a term match is refused.
+   */
+  readonly computedRegexPatterns: boolean;
 }
 
 /**

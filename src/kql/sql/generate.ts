@@ -284,7 +284,7 @@ class Generator {
     }
     let leftKeys = rel.on.map((o) => o.left);
     let rightKeys = rel.on.map((o) => o.right);
-    if (!d.capabilities.joinKeysReadable) {
+    if (!d.capabilities.joinKeysReadable && rel.on.length > 0) {
       // The compared columns come back wrong (18.16 returns the other side's key, or garbage): compare copies.
       leftKeys = rel.on.map((_, i) => `__jl${i}`);
       rightKeys = rel.on.map((_, i) => `__jr${i}`);
