@@ -10,6 +10,7 @@ import { createSink } from '../alerts/sinks/create.js';
 import type { BackoffPolicy } from '../alerts/sinks/backoff.js';
 import type { AlertSink } from '../alerts/sinks/types.js';
 import { openDuckDbStore } from '../store/duckdb.js';
+import { addressText, isStoreError, openStore, storeAddress, storeMayExist } from '../store/engines.js';
 import { StoreBusyError } from '../store/duckdb-lock.js';
 import type { Store } from '../store/engine.js';
 import { dueTimes, lastRunTime, nextDueTime, scheduleGrid } from '../watch/schedule.js';
@@ -76,6 +77,7 @@ async function watch(options: WatchOptions): Promise<number> {
   if (options.check) return check(config, rules, log);
 
   const controller = new AbortController();
+  const address = storeAddress(config.db);
   const created = config.sinks.map((spec) => createSink(spec));
   const sinks: AlertSink[] = created.map((entry) => entry.sink);
   const backoffs = new Map<string, BackoffPolicy>(created.flatMap((entry) => (entry.backoff ? [[entry.sink.name, entry.backoff] as const] : [])));
@@ -88,7 +90,10 @@ async function watch(options: WatchOptions): Promise<number> {
     sinks,
     clock: systemClock,
     // A busy store is waited for (and the holder, if it is a long ingest or another watch, lets go between steps).
-    openStore: () => openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
+    openStore: () =>
+      address.engine === 'clickhouse'
+        ? openStore(address, { create: true })
+        : openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
     log,
     summaryRules: builtinSummaryRules(),
     ...(options.watchlists === undefined ? {} : { watchlists: options.watchlists }),
@@ -118,7 +123,7 @@ async function watch(options: WatchOptions): Promise<number> {
 }
 
 function describe(config: WatchConfig, rules: readonly ScheduledRule[], info: (line: string) => void): void {
-  info(`config ${config.file}; store ${config.db}; poll every ${formatDuration(config.pollIntervalMs)}`);
+  info(`config ${config.file}; store ${addressText(storeAddress(config.db))}; poll every ${formatDuration(config.pollIntervalMs)}`);
   for (const input of config.inputs) info(`input ${input}`);
   const anchor = config.schedule.anchor.toISOString();
   for (const { rule, params } of rules) {
@@ -164,14 +169,19 @@ async function check(config: WatchConfig, rules: readonly ScheduledRule[], log: 
 /** Each rule's last recorded run, from the store if it exists (without waiting for it if it is busy). */
 async function recordedLastRuns(config: WatchConfig, rules: readonly ScheduledRule[], log: WatchLog): Promise<Map<string, Date> | undefined> {
   const found = new Map<string, Date>();
-  if (!existsSync(config.db)) {
+  const address = storeAddress(config.db);
+  if (!storeMayExist(address)) {
     log.info(`store ${config.db} does not exist yet: the first tick creates it`);
     return found;
   }
   let store: Store;
   try {
-    store = await openDuckDbStore(config.db, { waitMs: 0 });
+    store = address.engine === 'clickhouse' ? await openStore(address) : await openDuckDbStore(config.db, { waitMs: 0 });
   } catch (error) {
+    if (address.engine === 'clickhouse' && isStoreError(error)) {
+      log.warn(`cannot tell which runs are due: ${error.message}`);
+      return undefined;
+    }
     if (!(error instanceof StoreBusyError)) throw error;
     log.warn(`cannot tell which runs are due: ${error.message}`);
     return undefined;

@@ -186,6 +186,41 @@ export interface PlanTable {
   put(key: string, fingerprint: string, templateJson: string): Promise<void>;
 }
 
+/** An alert queued for a sink (the outbox, src/alerts/sinks/outbox.ts). */
+export interface OutboxRow {
+  readonly sink: string;
+  readonly alertId: string;
+  readonly alertJson: string;
+  readonly state: 'pending' | 'parked';
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastError: string;
+}
+
+/** What became of one attempt to deliver a queued alert. */
+export type OutboxChange =
+  | { readonly kind: 'retry'; readonly attempts: number; readonly nextAttemptAt: Date; readonly error: string }
+  | { readonly kind: 'parked'; readonly attempts: number; readonly error: string }
+  | { readonly kind: 'delivered'; readonly attempts: number; readonly at: Date };
+
+/**
+ * The watcher's schedule and outbox kept a store's own way. DuckDB has none (schedule.ts and outbox.ts write its
+ * SQL, in transactions); a ClickHouse server, without transactions or UPDATE, keeps them as append-only events
+ * whose every write may be repeated after a crash (clickhouse/server-watch.ts).
+ */
+export interface WatchTables {
+  lastRun(key: string): Promise<Date | undefined>;
+  recordRun(key: string, ruleId: string, at: Date, now: Date): Promise<void>;
+  /** Queues each alert for each sink that has it neither queued nor delivered. */
+  enqueue(alerts: ReadonlyArray<{ readonly alertId: string; readonly json: string }>, sinks: readonly string[], now: Date): Promise<void>;
+  /** Queued alerts in the order they were queued. */
+  outbox(filter: { readonly sink?: string; readonly state?: 'pending' | 'parked'; readonly dueBy?: Date }): Promise<OutboxRow[]>;
+  deliveries(sink?: string): Promise<Array<{ sink: string; alertId: string; attempts: number; deliveredAt: Date }>>;
+  /** Parked alerts pending again, due now; returns how many. */
+  requeueParked(now: Date): Promise<number>;
+  change(sink: string, alertId: string, change: OutboxChange): Promise<void>;
+}
+
 /** What `smbwatch status` shows. */
 export interface StoreSummary {
   readonly records: number;
@@ -251,6 +286,8 @@ export interface Store {
   ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]>;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
+  /** The watcher's schedule and outbox, on a store that keeps them its own way (see WatchTables). */
+  readonly watchTables?: WatchTables;
   /** Summary rule results; absent on a store that cannot hold them (rules then see no summary table). */
   readonly summaries?: SummaryTables;
   summary(): Promise<StoreSummary>;

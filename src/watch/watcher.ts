@@ -282,17 +282,27 @@ export class Watcher {
     const { rule, params, key } = scheduled;
     const lastAlertAt = await lastAlertTime(store, rule.id, at);
     const run = await evaluateRule(rule, params, runner, at, lastAlertAt ? { lastAlertAt } : {});
-    await store.query('BEGIN TRANSACTION');
-    let fresh: number;
-    try {
-      fresh = (await storeAlerts(store, run.alerts)).length;
+    const write = async (): Promise<number> => {
+      const fresh = (await storeAlerts(store, run.alerts)).length;
       // Every alert of a scheduled run goes to every sink once, even if an earlier `smbwatch run` stored it.
       await enqueueAlerts(store, run.alerts, this.options.sinks.map((sink) => sink.name), this.options.clock.now());
       await recordRun(store, key, rule.id, at, this.options.clock.now());
-      await store.query('COMMIT');
-    } catch (error) {
-      await store.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      return fresh;
+    };
+    let fresh: number;
+    if (store.watchTables) {
+      // No transactions (a ClickHouse server): the writes go in this order, each a no-op when repeated, so a crash
+      // between them leaves the run unrecorded and the next tick does it again, adding only what is missing.
+      fresh = await write();
+    } else {
+      await store.query('BEGIN TRANSACTION');
+      try {
+        fresh = await write();
+        await store.query('COMMIT');
+      } catch (error) {
+        await store.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     }
     if (logEveryRun || run.alerts.length > 0) {
       const what = run.suppressed ? 'suppressed' : `${run.resultRows} rows, ${run.alerts.length} alerts (${fresh} new)`;

@@ -3,6 +3,7 @@
  * ingest` then `smbwatch run --at T`, as a user runs them, on the demo network and on the real public logs in the
  * repository. Alert ids are deterministic, so equal ids mean equal rule results; a second run stores nothing new.
  */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemoData, logsDirOf } from '../../src/demo/generate.js';
@@ -51,7 +52,23 @@ describe('the same alerts on DuckDB and on a ClickHouse 18.16 cluster', () => {
     expect(again.stdout).toContain(`(0 new, ${onDuck.length} already stored)`);
     const listed = await runCliAsync(['alerts', '--db', server, '--output', 'jsonl']);
     expect(listed.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { alertId: string }).alertId)).toEqual(onDuck.map((a) => a.alertId));
-  }, 300_000);
+
+    // `smbwatch watch` on the cluster: the scheduled run at T delivers the same alerts to its sink, once.
+    const delivered = join(dir, 'delivered.jsonl');
+    const config = join(dir, 'watch.yaml');
+    mkdirSync(join(dir, 'incoming'));
+    writeFileSync(config, `db: "${server}"\ninputs: [incoming]\nschedule:\n  start: ${at}\n  end: ${at}\nsinks:\n  - type: jsonl\n    path: delivered.jsonl\n`);
+    const watched = await runCliAsync(['watch', '--once', '--config', config]);
+    expect(watched.status, watched.stderr).toBe(0);
+    expect(watched.stderr).toContain(`ran Anomaly in SMB Traffic`);
+    expect(watched.stderr).not.toMatch(/\berror\b/);
+    const ids = (): string[] => readFileSync(delivered, 'utf8').trim().split('\n').map((line) => (JSON.parse(line) as { alertId: string }).alertId).sort();
+    expect(ids()).toEqual(onDuck.map((a) => String(a.alertId)).sort());
+    const twice = await runCliAsync(['watch', '--once', '--config', config]);
+    expect(twice.status, twice.stderr).toBe(0);
+    expect(twice.stderr).not.toContain('ran Anomaly in SMB Traffic');
+    expect(ids()).toEqual(onDuck.map((a) => String(a.alertId)).sort());
+  }, 400_000);
 
   it('on the real public logs: the same records, the same per-source summary, the same alerts', async () => {
     const dir = tempDir();

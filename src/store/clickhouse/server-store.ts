@@ -24,10 +24,12 @@ import { CLICKHOUSE_SETTINGS } from '../../kql/sql/clickhouse.js';
 import { extendDialect, type Dialect } from '../../kql/sql/dialect.js';
 import type {
   AlertQuery, AlertRow, AlertTable, IngestGroup, IngestTransaction, LedgerEntry, PlanTable, QueryResult, RejectQuery, RejectRow, Store,
-  StoreSummary,
+  StoreSummary, WatchTables,
 } from '../engine.js';
 import { capabilitiesOf, type ClickHouseCapabilities } from './capabilities.js';
 import type { ClickHouseAddress } from './url.js';
+import { ServerWatchTables } from './server-watch.js';
+import { ident, literal } from './sql-text.js';
 
 export const SESSIONS = 'smbwatch_sessions';
 export const SESSIONS_LOCAL = 'smbwatch_sessions_local';
@@ -51,20 +53,7 @@ export class ClickHouseStoreError extends Error {
   }
 }
 
-export const ident = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
-
-/** A ClickHouse string literal: backslash and quote escaped, control characters as \xHH. */
-export function literal(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === "'") out += "\\'";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `'${out}'`;
-}
+export { ident, literal };
 
 /** The column type of an ASIM type on this server: strings are never null, other values Nullable. */
 export function columnType(type: AsimType, caps: ClickHouseCapabilities): string {
@@ -152,6 +141,7 @@ export class ClickHouseServerStore implements Store {
   readonly dialect: Dialect;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
+  readonly watchTables: WatchTables;
   private shards: Shard[] = [];
   private settings: Record<string, string | number> = {};
 
@@ -169,6 +159,7 @@ export class ClickHouseServerStore implements Store {
     });
     this.alerts = new ServerAlertTable(this);
     this.plans = new ServerPlanTable(this);
+    this.watchTables = new ServerWatchTables(this);
   }
 
   private get db(): string {
