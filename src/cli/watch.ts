@@ -20,7 +20,7 @@ import { ConfigError, describeSinkConfig, loadWatchConfig, type WatchConfig } fr
 import { streamLog, type WatchLog } from '../watch/log.js';
 import { resolveRules } from '../watch/rules.js';
 import { Watcher, type ScheduledRule } from '../watch/watcher.js';
-import { builtinSummaryRules } from '../summaries/rule.js';
+import { summaryRulesFor } from '../summaries/rule.js';
 
 interface WatchOptions {
   config: string;
@@ -95,7 +95,7 @@ async function watch(options: WatchOptions): Promise<number> {
         ? openStore(address, { create: true })
         : openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
     log,
-    summaryRules: builtinSummaryRules(),
+    summaryRules: summaryRulesFor(config.summaries, rules.map((scheduled) => scheduled.rule.query)),
     ...(options.watchlists === undefined ? {} : { watchlists: options.watchlists }),
     ...(backoffs.size > 0 ? { backoff: (sink: AlertSink) => backoffs.get(sink.name) ?? { baseMs: 1_000, maxMs: 3_600_000 } } : {}),
   });
