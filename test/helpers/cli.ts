@@ -24,9 +24,10 @@ export { spawn };
  * needs (a cluster's health checks, a hook's timeout), and on a loaded machine a slow command is then ended by the
  * test's own timeout rather than by a fixed one here.
  */
-export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string): Promise<CliResult> {
+export function runCliAsync(args: readonly string[], env: NodeJS.ProcessEnv = {}, cwd?: string, timeoutMs = 15 * 60_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
+    // `timeout` kills a command that outlives any test's timeout, so none is left running after its test gave up.
+    const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], timeout: timeoutMs, killSignal: 'SIGKILL', ...(cwd ? { cwd } : {}) });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (chunk: Buffer) => out.push(chunk));

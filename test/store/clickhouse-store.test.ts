@@ -60,7 +60,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     const query = await runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | summarize n = count() by SrcIpAddr, DstPortNumber']);
     expect(query.stderr).toBe('');
     expect(query.stdout).toBe('SrcIpAddr,DstPortNumber,n\n10.0.5.21,445,2000\n');
-  }, 120_000);
+  });
 
   it('ingests a directory of small files in one INSERT per shard (not a MergeTree part per file), a copy among them once', async () => {
     const url = cluster.url('many');
@@ -80,7 +80,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     const again = await runCli(['ingest', '--db', url, '--progress', 'none', dir]);
     expect(again.status).toBe(0);
     expect(await count('SELECT count() FROM many.ASimNetworkSessionLogs')).toBe(2000);
-  }, 120_000);
+  });
 
   it('runs filters and aggregation on the shards: each shard returns its groups, not its rows (system.query_log)', async () => {
     const url = cluster.url('pushdown');
@@ -112,7 +112,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
       expect(Number(read)).toBeGreaterThan(500);
       expect(Number(result)).toBe(1); // one group per shard travels, not its rows
     }
-  }, 120_000);
+  });
 
   it('an ingest killed with SIGKILL leaves no visible records; a rerun completes it and a third run adds nothing', async () => {
     const url = cluster.url('killed');
@@ -142,7 +142,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     const third = await runCli(['ingest', '--db', url, '--progress', 'none', log]);
     expect(third.stdout).toContain('unchanged');
     expect(await count('SELECT count() FROM killed.ASimNetworkSessionLogs')).toBe(lines);
-  }, 180_000);
+  });
 
   it('two processes that ingest the same content at once both commit, and the view shows it once', async () => {
     const address = storeAddress(cluster.url('race'));
@@ -163,7 +163,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
-  }, 60_000);
+  });
 
   it('keeps each alert once by id, also when two processes store it at once', async () => {
     const address = storeAddress(cluster.url('alerts'));
@@ -183,7 +183,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     } finally {
       await Promise.all([a.close(), b.close()]);
     }
-  }, 60_000);
+  });
 
   it('a shard that is down fails queries with an error naming it, never partial results; after a restart all is back', async () => {
     const url = cluster.url('shards');
@@ -199,7 +199,7 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     }
     const back = await runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | count']);
     expect(back.stdout).toBe('Count\n1000\n');
-  }, 120_000);
+  });
 
   it('never prints the password: not in status, --show-sql, errors, or a malformed URL message', async () => {
     const { name, password } = cluster.user;
@@ -223,5 +223,5 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     expect(outputs[5]!.status).toBe(2);
     expect(outputs[6]!.stderr).toContain(`cannot reach the ClickHouse server clickhouse://${name}@127.0.0.1:1/x`);
     for (const output of outputs) expect(`${output.stdout}${output.stderr}`).not.toContain(password);
-  }, 120_000);
+  });
 });
