@@ -185,6 +185,43 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     }
   });
 
+  it('keeps the watcher\'s schedule and outbox without transactions: every write may be repeated', async () => {
+    const store = await openStore(storeAddress(cluster.url('watching')), { create: true });
+    try {
+      const watch = store.watchTables!;
+      const t = (iso: string): Date => new Date(iso);
+      expect(await watch.lastRun('rule')).toBeUndefined();
+      await watch.recordRun('rule', 'r', t('2024-03-14T00:00:00Z'), t('2024-03-14T00:01:00Z'));
+      await watch.recordRun('rule', 'r', t('2024-03-15T00:00:00Z'), t('2024-03-15T00:01:00Z'));
+      expect(await watch.lastRun('rule')).toEqual(t('2024-03-15T00:00:00Z'));
+
+      const alerts = [{ alertId: 'a', json: '{"alertId":"a"}' }, { alertId: 'b', json: '{"alertId":"b"}' }];
+      const now = t('2024-03-15T00:02:00Z');
+      await watch.enqueue(alerts, ['hook', 'file'], now);
+      await watch.enqueue(alerts, ['hook', 'file'], now); // a run done again after a crash queues nothing twice
+      const queued = await watch.outbox({});
+      expect(queued.map((e) => `${e.sink}/${e.alertId}/${e.state}/${e.attempts}`)).toEqual(['file/a/pending/0', 'hook/a/pending/0', 'file/b/pending/0', 'hook/b/pending/0']);
+      expect(queued[0]!.alertJson).toBe('{"alertId":"a"}');
+
+      await watch.change('hook', 'a', { kind: 'retry', attempts: 1, nextAttemptAt: t('2024-03-15T01:00:00Z'), error: 'HTTP 503' });
+      expect((await watch.outbox({ sink: 'hook', dueBy: now })).map((e) => e.alertId)).toEqual(['b']);
+      const retried = (await watch.outbox({ sink: 'hook' }))[0]!;
+      expect([retried.alertId, retried.attempts, retried.lastError, retried.nextAttemptAt.toISOString()]).toEqual(['a', 1, 'HTTP 503', '2024-03-15T01:00:00.000Z']);
+
+      await watch.change('hook', 'b', { kind: 'parked', attempts: 1, error: 'HTTP 400' });
+      expect((await watch.outbox({ state: 'parked' })).map((e) => `${e.sink}/${e.alertId}`)).toEqual(['hook/b']);
+      expect(await watch.requeueParked(now)).toBe(1);
+      expect(await watch.outbox({ state: 'parked' })).toEqual([]);
+
+      await watch.change('file', 'a', { kind: 'delivered', attempts: 1, at: now });
+      expect((await watch.deliveries()).map((d) => `${d.sink}/${d.alertId}/${d.attempts}`)).toEqual(['file/a/1']);
+      await watch.enqueue(alerts, ['file'], now); // delivered once: never queued again
+      expect((await watch.outbox({ sink: 'file' })).map((e) => e.alertId)).toEqual(['b']);
+    } finally {
+      await store.close();
+    }
+  });
+
   it('a shard that is down fails queries with an error naming it, never partial results; after a restart all is back', async () => {
     const url = cluster.url('shards');
     expect((await runCli(['ingest', '--db', url, '--progress', 'none', connLog(1000)])).status).toBe(0);
