@@ -591,9 +591,13 @@ class DuckDbIngest implements IngestTransaction {
       if (this.group && this.inputId !== undefined && plan.skipDataLines === 0 && plan.records < DEFER_BELOW_RECORDS) {
         return await this.group.defer(plan, file, this.inputId);
       }
-      return await appendMappedRows(this.connection, this.physical, this.remembered, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout, this.inputColumn()), {
+      const added = await appendMappedRows(this.connection, this.physical, this.remembered, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout, this.inputColumn()), {
         path: file.path,
       });
+      // The ledger records the content the scan hashed: a file that grew since (still being written) would add
+      // records beyond it, which a later ingest would add again. The line reader reads what it hashes.
+      if (added !== plan.records) throw new Error(`bulk read refused: the file gave ${added} records where its scan counted ${plan.records} (is it still being written?)`);
+      return added;
     } catch (error) {
       // A failed statement aborts DuckDB's whole transaction: with it, the group's other inputs.
       if (this.group) this.group.aborted = true;
