@@ -112,7 +112,8 @@ export async function runIngest(store: Store, paths: readonly string[], options:
         if (letIn && letIn.length > 0) options.onLetIn?.(letIn);
       }
     }
-    if (group && !diskFull()) await group.commit();
+    // Whatever is staged is committed, even after a full disk (the commit then fails and marks its inputs so).
+    if (group) await group.commit();
   } catch (error) {
     await group?.rollback();
     throw error;
