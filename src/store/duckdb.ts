@@ -454,6 +454,10 @@ class DuckDbIngestGroup implements IngestGroup {
   async begin(options: IngestOptions = {}): Promise<IngestTransaction> {
     if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
     if (!this.open) {
+      // A group's reads leave some row groups part full; the checkpoint that ends the process would merge them
+      // (DuckDB's vacuum), rewriting a large share of what was just written: 3.7 of 16 CPU-seconds for 2M records
+      // in 48 hourly files. Part-full row groups read as fast; this process does not vacuum (others still do).
+      await this.connectionNow().run('SET max_vacuum_tasks = 0');
       await this.connectionNow().run('BEGIN TRANSACTION');
       this.open = true;
       this.physical = await physicalColumns(this.connectionNow());
