@@ -115,6 +115,8 @@ export interface IngestTransaction {
   /**
    * Optional: reads a whole delimited file with the engine's own reader, mapped by the plan, and returns the
    * records added. Throws when any value does not fit; the transaction is then unusable and must be rolled back.
+   * In a group the engine may defer the read to the group's commit, returning the records the plan counted; a value
+   * that does not fit then fails the group's commit (the group is aborted).
    */
   appendBulk?(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number>;
   appendRejects(rejects: readonly RejectRow[]): Promise<void>;
@@ -142,7 +144,11 @@ export interface IngestGroup {
   readonly staged: number;
   /** True when a statement failed: the group can only be rolled back. */
   readonly aborted: boolean;
-  /** Commits what is staged (nothing to do when nothing is); the group goes on. */
+  /**
+   * Commits what is staged (nothing to do when nothing is); the group goes on. Deferred reads run first: a value
+   * that does not fit throws with `aborted` set (roll back, read the staged inputs again alone), a full disk throws
+   * (nothing staged was stored).
+   */
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
