@@ -39,6 +39,7 @@
 import type { AsimRecord, AsimValue, Micros } from './record.js';
 import { ASIM_COLUMN_TYPES, type AsimType } from './schema.js';
 import { isKnownTimeZone, isoHasZone, isoToMicros, logAnalyticsToMicros, microsToIso, zonedWallTimeToMicros } from '../util/time.js';
+import { parseJson } from '../sources/json-depth.js';
 
 /** A point in time from a typed source (a Parquet TIMESTAMP): exact, no zone to decide. */
 export class Instant {
@@ -194,7 +195,7 @@ function toDynamic(raw: unknown): { value: string } | string {
   if (typeof raw !== 'string') return { value: JSON.stringify(raw) };
   const text = raw.trim();
   try {
-    JSON.parse(text);
+    parseJson(text);
   } catch {
     return 'is not valid JSON';
   }

@@ -1,6 +1,7 @@
 /**
  * `smbwatch ingest`: read logs into the store.
  */
+import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
 import { Command, Option } from 'commander';
 import { runIngest, type IngestRunResult } from '../ingest/run.js';
 import type { InputOutcome } from '../ingest/ingest-input.js';
@@ -127,6 +128,10 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
     }
     const failed = result.errors.length > 0 || result.outcomes.some((outcome) => outcome.status === 'error' || outcome.status === 'rejected');
     return failed ? 1 : 0;
+  } catch (error) {
+    if (!isOutOfMemory(error)) throw error;
+    process.stderr.write(`smbwatch ingest: ${outOfMemoryMessage(error as Error, 'inputs not reported as ingested were not stored')}\n`);
+    return 1;
   } finally {
     await store.close();
   }

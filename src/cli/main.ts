@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
+import { guardStdio } from '../util/terminal.js';
 
 /** The exit status of a wrong command line, for every command. */
 const EXIT_USAGE = 2;
@@ -43,6 +44,7 @@ function addWaitToStoreCommands(command: Command): void {
 
 export async function main(argv: readonly string[]): Promise<number> {
   stopQuietlyOnClosedPipe();
+  guardStdio(); // log text never drives the terminal (util/terminal.ts)
   const program = new Command('smbwatch')
     .description('Find abnormal SMB traffic (MITRE T1021.002) in your own network logs.')
     .version(version)

@@ -5,12 +5,14 @@ import cliProgress from 'cli-progress';
 import type { IngestProgress } from '../ingest/run.js';
 import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatBytes } from '../util/table.js';
+import { escapeControls, unguardedStderr } from '../util/terminal.js';
 
 export type ProgressMode = 'auto' | 'bar' | 'log' | 'none';
 
 export function createProgress(mode: ProgressMode, stream: NodeJS.WriteStream = process.stderr): IngestProgress | undefined {
   const chosen = mode === 'auto' ? (stream.isTTY ? 'bar' : 'none') : mode;
-  if (chosen === 'bar') return new BarProgress(stream);
+  // The bar moves the cursor itself, past the guard on stderr; the input names it shows are escaped here.
+  if (chosen === 'bar') return new BarProgress(stream === process.stderr ? unguardedStderr() : stream);
   if (chosen === 'log') return new LogProgress(stream);
   return undefined;
 }
@@ -38,7 +40,7 @@ class BarProgress implements IngestProgress {
     this.bar.start(Math.max(totalStoredBytes, 1), 0, this.payload(totalStoredBytes));
   }
   input(name: string): void {
-    this.current = shorten(name);
+    this.current = shorten(escapeControls(name));
     this.bar.update(this.payload());
   }
   bytes(count: number): void {
@@ -79,7 +81,7 @@ class LogProgress implements IngestProgress {
     this.timer.unref();
   }
   input(name: string): void {
-    this.current = name;
+    this.current = escapeControls(name);
   }
   bytes(count: number): void {
     this.bytesRead += count;

@@ -16,7 +16,8 @@ import type { Column } from '../kql/types.js';
 import { normalizeValue, type KustoValue } from '../kql/values.js';
 import { isStoreError, openStore, storeAddress, storeMayExist, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, engineOption, watchlistsOption } from './options.js';
+import { dbOption, engineOption, memoryLimitOption, watchlistsOption } from './options.js';
+import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
 import { applyParameters } from '../rules/parameters.js';
 import { CommandError, selectRuleAndParameters } from './run.js';
 import type { Catalog } from '../kql/catalog.js';
@@ -41,6 +42,7 @@ interface QueryOptions {
   lookback?: string;
   wide?: boolean;
   maxRows: string;
+  memoryLimit?: string;
   watchlists?: string;
   rule?: string;
   rules?: string;
@@ -57,6 +59,7 @@ export function register(program: Command): void {
     .option('--lookback <timespan>', "limit reads of the ASIM table to [now - lookback, now], as a scheduled rule's query period (e.g. 14d)")
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl', 'csv']).default('table'))
     .addOption(engineOption())
+    .addOption(memoryLimitOption('query'))
     .option('--show-sql', 'print the generated SQL for the chosen engine (to stderr) before the result')
     .option('--rule <id|file>', "run a rule's query (its parameters applied) and print its result rows; --lookback defaults to the rule's queryPeriod")
     .option('--rules <path>', 'also load the rules in this YAML file or directory (with --rule)')
@@ -70,7 +73,8 @@ export function register(program: Command): void {
 The store's records are in the table ${ASIM_TABLE} (every column of the ASIM NetworkSession schema);
 _Im_NetworkSession(starttime=..., endtime=...) and _ASim_NetworkSession filter it as the ASIM parsers do.
 Tables are fitted to the terminal: empty columns are left out and long values cut with …, and at most
---max-rows rows are shown; --output csv, json or jsonl stream every row, whole.
+--max-rows rows are shown; --output csv, json or jsonl stream every row, whole. In csv, text cells that begin with = + - @ (what a
+spreadsheet would run as a formula) get a leading ' ; jsonl keeps every value exactly.
 
 Examples:
   npx smbwatch query '${ASIM_TABLE} | summarize count() by DstPortNumber | top 10 by count_'
@@ -87,6 +91,10 @@ Examples:
         if (error instanceof CommandError) {
           process.stderr.write(`smbwatch query: ${error.message}\n`);
           process.exitCode = error.status;
+          return;
+        }
+        if (isOutOfMemory(error)) {
+          process.exitCode = fail(outOfMemoryMessage(error as Error, 'the store is unchanged', 'read less at a time (a shorter time range, take or summarize)'));
           return;
         }
         if (!isStoreError(error)) throw error;
@@ -152,7 +160,7 @@ async function* kustoBatches(compiled: CompiledQuery, source: BatchSource): Asyn
  */
 export async function execute(
   compile: (dialect: DialectChoice, catalog: Catalog) => CompiledQuery | string,
-  options: { readonly db?: string; readonly engine?: QueryEngine; readonly watchlists?: string },
+  options: { readonly db?: string; readonly engine?: QueryEngine; readonly watchlists?: string; readonly memoryLimit?: string },
   consume: Consumer,
 ): Promise<string | undefined> {
   const address = storeAddress(options.db);
@@ -172,7 +180,7 @@ export async function execute(
       }
     }
   }
-  const store = await openStore(address);
+  const store = await openStore(address, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
   try {
     const catalog = await storeCatalog(store, options.watchlists);
     return await withQueryEngine(store, options.engine, async (sql, dialect) => {
@@ -198,9 +206,20 @@ function cellText(value: KustoValue): string {
   return String(value);
 }
 
-function csvCell(text: string): string {
-  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+/**
+ * A CSV cell. Text that a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return
+ * first: CSV injection, as OWASP names it) gets a leading `'`, so that a hostname like
+ * `=HYPERLINK("http://…")` stays text when an analyst opens the file. Only string and dynamic cells (and
+ * column names) are guarded: a negative number or timespan is written as it is. `--output jsonl` keeps every
+ * value exactly.
+ */
+function csvCell(text: string, guard = true): string {
+  const cell = guard && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  return /[",\n\r]/.test(cell) ? `"${cell.replace(/"/g, '""')}"` : cell;
 }
+
+/** Column types whose values are text an attacker may have written (see csvCell). */
+const GUARDED_CSV_TYPES: ReadonlySet<string> = new Set(['string', 'dynamic']);
 
 export interface PrintOptions {
   readonly output: OutputFormat;
@@ -214,10 +233,12 @@ export async function print(columns: readonly Column[], batches: Batches, option
   const names = columns.map((c) => c.name);
   const asObject = (row: KustoValue[]): Record<string, KustoValue> => Object.fromEntries(names.map((n, i) => [n, jsonSafe(row[i] ?? null)]));
   switch (options.output) {
-    case 'csv':
-      await writeOut(`${names.map(csvCell).join(',')}\n`);
-      for await (const batch of batches) await writeOut(batch.rows().map((row) => `${row.map((value) => csvCell(cellText(value))).join(',')}\n`).join(''));
+    case 'csv': {
+      const guarded = columns.map((c) => GUARDED_CSV_TYPES.has(c.type));
+      await writeOut(`${names.map((name) => csvCell(name)).join(',')}\n`);
+      for await (const batch of batches) await writeOut(batch.rows().map((row) => `${row.map((value, i) => csvCell(cellText(value), guarded[i])).join(',')}\n`).join(''));
       return;
+    }
     case 'jsonl':
       for await (const batch of batches) await writeOut(batch.rows().map((row) => `${JSON.stringify(asObject(row))}\n`).join(''));
       return;

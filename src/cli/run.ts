@@ -24,6 +24,7 @@ import { renderAlertTable } from '../alerts/render.js';
 import { screenTable } from './output.js';
 import { emptyWindowHint } from './hints.js';
 import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
+import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
 
 type Output = 'table' | 'json' | 'jsonl';
 
@@ -115,6 +116,10 @@ export async function reportErrors(command: string, body: () => Promise<number>)
     if (isDiskFull(error)) {
       // Every store write is one transaction, so what the command had not committed is simply not there.
       process.stderr.write(`smbwatch ${command}: ${diskFullMessage(undefined, error as Error, 'nothing this command had not finished was stored')}\n`);
+      return EXIT_FAILED;
+    }
+    if (isOutOfMemory(error)) {
+      process.stderr.write(`smbwatch ${command}: ${outOfMemoryMessage(error as Error, 'nothing this command had not finished was stored', 'read less at a time (a shorter time range)')}\n`);
       return EXIT_FAILED;
     }
     if (error instanceof KqlError) {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
-import type { AsimRecord } from '../asim/record.js';
+import { integerOutOfRange, type AsimRecord } from '../asim/record.js';
 import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
 import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
@@ -328,6 +328,12 @@ interface Counts {
   firstReject?: RejectRow;
 }
 
+/** A record kept as a reject's text: its fields as JSON (the line it came from is not at hand), shortened. */
+function recordText(record: AsimRecord): string {
+  const text = JSON.stringify(record);
+  return text.length > 4096 ? `${text.slice(0, 4095)}…` : text;
+}
+
 /** The line reader: every event becomes a record, a kept reject or a counted ignored line. */
 async function parseLines(
   format: SourceFormat,
@@ -343,11 +349,13 @@ async function parseLines(
     const records: AsimRecord[] = [];
     for (const event of events) {
       if (event.line <= resumeAfterLine) continue;
-      if (event.kind === 'record') records.push(event.record);
+      const unfit = event.kind === 'record' ? integerOutOfRange(event.record) : undefined;
+      if (event.kind === 'record' && !unfit) records.push(event.record);
       else if (event.kind === 'ignored') counts.ignored++;
       else {
         counts.rejects++;
-        const reject = { input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw };
+        const problem = event.kind === 'record' ? { field: unfit!.field, reason: unfit!.reason, raw: recordText(event.record) } : { field: event.field ?? '', reason: event.reason, raw: event.raw };
+        const reject = { input: name, line: event.line, format: format.name, ...problem };
         counts.firstReject ??= reject;
         pendingRejects.push(reject);
       }

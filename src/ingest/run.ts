@@ -8,6 +8,7 @@ import { DEFAULT_LIMITS, openContainer, type ContainerLimits, type RawInput } fr
 import { describeError, expandPaths } from './expand.js';
 import { ingestInput, type InputOutcome } from './ingest-input.js';
 import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
+import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
 
 export interface IngestRunOptions {
   readonly format?: SourceFormat;
@@ -249,6 +250,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions,
     if (isDiskFull(error)) {
       return { ...failed(raw.name, raw.container, diskFullMessage(store.location, error as Error, 'nothing of this input was stored')), diskFull: true };
     }
+    if (isOutOfMemory(error)) return failed(raw.name, raw.container, outOfMemoryMessage(error as Error, 'nothing of this input was stored'));
     return failed(raw.name, raw.container, error instanceof Error ? error.message : String(error));
   }
 }

@@ -8,7 +8,7 @@
  * csv-parse reads the stream; its `on_record` / `on_skip` hooks run in content order, so each record's first
  * line is known exactly (the previous record's last line + 1 + empty lines skipped in between).
  */
-import { CsvLineCounter } from './csv-lines.js';
+import { CSV_RECORD_DELIMITERS, CsvLineCounter, isBlankRecord, recordText } from './csv-lines.js';
 import { parse, type CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { coerceRecord, planColumns, requireKnownTimeZone, type ColumnBinding, type ColumnPlan } from '../asim/coerce.js';
@@ -65,7 +65,8 @@ async function* parseAsimCsv(input: SourceInput, options: ParseOptions): AsyncGe
     raw: true,
     relax_column_count: true, // a short or long row is our reject, with its line, not a parser failure
     relax_quotes: true, // a stray quote inside a field stays text instead of derailing the rest of the file
-    skip_empty_lines: true,
+    record_delimiter: CSV_RECORD_DELIMITERS,
+    skip_empty_lines: false, // blank lines are dropped by the reader, after counting them (csv-lines.ts)
     skip_records_with_error: true,
     on_record: (entry: unknown) => {
       reader.onRecord(entry as RawRecord);
@@ -129,11 +130,12 @@ class CsvRecordReader {
 
   onRecord(entry: RawRecord): void {
     const line = this.advance(entry.raw);
+    if (isBlankRecord(entry.record, entry.raw)) return;
     if (!this.plan) {
       this.readHeader(entry.record);
       return;
     }
-    const raw = trimRaw(entry.raw);
+    const raw = recordText(entry.raw);
     if (entry.record.length !== this.headerWidth) {
       const reason = `has ${entry.record.length} fields, the header has ${this.headerWidth}`;
       this.events.push({ kind: 'reject', line, reason, raw });
@@ -146,7 +148,7 @@ class CsvRecordReader {
 
   onSkip(error: CsvError | undefined, raw: string | undefined): void {
     const line = raw !== undefined ? this.advance(raw) : this.lines.next();
-    this.events.push({ kind: 'reject', line, reason: `malformed CSV: ${error?.message ?? 'unreadable record'}`, raw: trimRaw(raw ?? '') });
+    this.events.push({ kind: 'reject', line, reason: `malformed CSV: ${error?.message ?? 'unreadable record'}`, raw: recordText(raw ?? '') });
   }
 
   /** An error csv-parse did not skip ends the input: it becomes the last reject, at the line reached. */
@@ -182,9 +184,3 @@ function* boundValues(
     if (binding) yield [binding, fields[index] ?? ''];
   }
 }
-
-/** csv-parse's raw text includes skipped empty lines before and the terminator after the record. */
-function trimRaw(raw: string): string {
-  return raw.replace(/^(?:\r?\n)+/, '').replace(/\r?\n$/, '');
-}
-

@@ -10,6 +10,7 @@ import { coerceJsonObject, requireKnownTimeZone } from '../asim/coerce.js';
 import { ASIM_SCHEMA_NAME } from '../asim/schema.js';
 import { mapLines, overlongReject } from './lines.js';
 import type { ContentSample, Line, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
+import { parseJson } from './json-depth.js';
 
 const ASIM_PARSER = 'vimNetworkSessionNative (records are already normalized: typed only)';
 
@@ -92,7 +93,7 @@ async function* parseJsonArray(input: SourceInput, options: ParseOptions): Async
 function eventForJsonText(text: string, line: number, localZone: string | undefined): ParseEvent {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     return { kind: 'reject', line, reason: `not valid JSON: ${(error as Error).message}`, raw: text };
   }
@@ -104,7 +105,7 @@ function eventForJsonText(text: string, line: number, localZone: string | undefi
 
 function tryParseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return undefined;
   }

@@ -31,6 +31,7 @@ import {
   type ZeekFieldSpec,
   type ZeekValue,
 } from './zeek-mapping.js';
+import { parseJson } from './json-depth.js';
 
 /** Keys other than the dotted Zeek names that mean the same field. */
 const EXTRA_KEY_ALIASES: ReadonlyArray<[string, string]> = [
@@ -145,7 +146,7 @@ class ZeekJsonReader {
     if (text.trim().length === 0) return undefined;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = parseJson(text);
     } catch (error) {
       return reject(line, `not valid JSON: ${(error as Error).message}`);
     }
@@ -203,7 +204,7 @@ function sniffZeekJson(sample: ContentSample): SniffVerdict {
   for (const [index, line] of lines.entries()) {
     let parsed: unknown;
     try {
-      parsed = JSON.parse(line);
+      parsed = parseJson(line);
     } catch {
       if (index === 0) return { verdict: 'no' };
       continue;

@@ -5,6 +5,8 @@
  * narrowing its widest columns and, when that is not enough, leaving out the rightmost ones. What was left out is
  * reported, so a caller can say so.
  */
+import { CONTROL_CHARACTERS } from './terminal.js';
+
 export type Align = 'left' | 'right';
 
 /** Which end of a too-long cell is kept: the start (default), or the end (file paths, where the name matters). */
@@ -36,11 +38,17 @@ const ELLIPSIS = '…';
 /** A column narrowed to fit a width keeps at least this many characters (or its natural width, if smaller). */
 const NARROWEST = 8;
 
-/** Tabs, line breaks and other control characters would break the alignment: each shows as one space. */
+/**
+ * Tabs and line breaks would break the alignment: each shows as one space. Other control and format characters
+ * (escape sequences, bidi overrides: attacker-controlled log text, see terminal.ts) show as one U+FFFD each, so
+ * the reader sees that something was there and the terminal never acts on it.
+ */
 function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return /[\u0000-\u001f\u007f]/.test(text) ? text.replace(/[\u0000-\u001f\u007f]/g, ' ') : text;
+  if (!CONTROL_CHARACTERS.test(text) && !/[\t\n\r]/.test(text)) return text;
+  return text.replace(/[\t\n\r]/g, ' ').replace(ALL_CONTROLS, '\ufffd');
 }
+
+const ALL_CONTROLS = new RegExp(CONTROL_CHARACTERS.source, 'g');
 
 export function cutText(text: string, width: number, keep: Keep = 'start'): string {
   if (text.length <= width) return text;

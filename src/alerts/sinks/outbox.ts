@@ -166,6 +166,7 @@ export interface DeliverOptions {
 export async function deliverOutbox(store: Store, sinks: readonly AlertSink[], options: DeliverOptions): Promise<DeliveryOutcome[]> {
   const outcomes: DeliveryOutcome[] = [];
   for (const sink of sinks) {
+    if (await backingOff(store, sink.name, options.now)) continue;
     const due = await outboxEntries(store, { sink: sink.name, state: 'pending', dueBy: options.now });
     for (const entry of due) {
       if (options.signal?.aborted) return outcomes;
@@ -176,6 +177,19 @@ export async function deliverOutbox(store: Store, sinks: readonly AlertSink[], o
     }
   }
   return outcomes;
+}
+
+/**
+ * Whether the sink's queue waits behind an alert whose last try failed transiently and whose next attempt is
+ * not due: alerts queued since are due at once, and trying them would both knock on a receiver that is down at
+ * every tick and deliver them ahead of the older one when it comes back.
+ */
+async function backingOff(store: Store, sink: string, now: Date): Promise<boolean> {
+  await ensureOutboxTables(store);
+  const result = await store.query(
+    `SELECT count(*) FROM ${OUTBOX_TABLE} WHERE sink = ${quoteString(sink)} AND state = 'pending' AND attempts > 0 AND next_attempt_at > ${timestampSql(now)}`,
+  );
+  return Number(result.rows[0]![0]) > 0;
 }
 
 async function deliverOne(store: Store, sink: AlertSink, entry: OutboxEntry, options: DeliverOptions): Promise<DeliveryOutcome> {

@@ -10,9 +10,11 @@
  *   --hang-ms N      a document whose check takes longer than N ms plus 2 s per MB is a hang (default 10,000)
  *   --findings DIR   where reduced reproducers go (default fuzz-findings/)
  *   --report FILE    write the figures into FILE's fuzz section (e.g. RELIABILITY.md)
+ *   --max-seconds N  a time bound: no new range starts after N seconds; what ran is reported as a partial run.
+ *                    Ranges are then 100 documents, taken round-robin over the formats, so every format gets some.
  */
 import { resolve } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { writeSection } from '../../bench/report.js';
 import { BINARY_FORMATS, FAMILIES, loadTemplates, type Family } from './corpus.js';
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     findings: { type: 'string', default: 'fuzz-findings' },
     fixtures: { type: 'string', default: 'test/fixtures' },
     report: { type: 'string' },
+    'max-seconds': { type: 'string' },
   },
 });
 
@@ -50,6 +53,9 @@ const fixtures = resolve(values.fixtures!);
 const findingsDir = resolve(values.findings!);
 const templates = loadTemplates(fixtures);
 const families = (values.family ? [values.family] : FAMILIES) as Family[];
+const maxSeconds = values['max-seconds'] === undefined ? undefined : Number(values['max-seconds']);
+const RANGE = maxSeconds === undefined ? 2000 : 100;
+const started = performance.now();
 
 interface Job {
   readonly format: string;
@@ -66,17 +72,21 @@ for (const family of families) {
   for (const format of formats) {
     const from = values.from ? Number(values.from) : 0;
     const to = values.to ? Number(values.to) : from + documents;
-    // Ranges of at most 2,000 documents, so the workers share the work evenly.
-    for (let start = from; start < to; start += 2000) jobs.push({ format, from: start, to: Math.min(to, start + 2000) });
+    // Ranges of at most 2,000 documents, so the workers share the work evenly (100 under a time bound).
+    for (let start = from; start < to; start += RANGE) jobs.push({ format, from: start, to: Math.min(to, start + RANGE) });
   }
 }
+// Under a time bound, the first range of every format before the second of any.
+if (maxSeconds !== undefined) jobs.sort((a, b) => a.from - b.from);
+/** Ranges not started because the time bound had passed. */
+let unstarted = 0;
+const timeUp = (): boolean => maxSeconds !== undefined && performance.now() - started > maxSeconds * 1000;
 
 const stats = new Map<string, FormatStats>();
 /** Workers loading modules on a busy machine are not judged by the hang bound. */
 const STARTUP_MS = 120_000;
 /** Documents that stalled once but ran within the bound when run again alone. */
 let stalls = 0;
-const started = performance.now();
 let done = 0;
 
 function merge(into: FormatStats, part: FormatStats): void {
@@ -95,13 +105,25 @@ function merge(into: FormatStats, part: FormatStats): void {
  * Runs a job in a worker. A document that outlives the hang bound is run again alone in a fresh worker: only if
  * it hangs there too is it a hang (a busy machine can stall a worker for a while); a worker that dies or runs out
  * of memory is a finding. Either way the rest of the range goes on.
+ *
+ * Workers are processes, not threads: a native abort in one (a C++ exception escaping a DuckDB finalizer ended
+ * a whole run with `terminate called after throwing an instance of 'Napi::Error'`, and killing a thread that is
+ * inside the engine can cause one) costs that worker only, and is recorded as a crash of its document.
  */
 function runJob(job: Job, confirming = false): Promise<'ok' | 'hung'> {
   return new Promise((resolveJob) => {
-    const worker = new Worker(new URL('./worker.js', import.meta.url), {
-      workerData: { ...job, fixtures, seed, unitsPerDocument, ingestEvery: Number(values['ingest-every']), findingsDir },
-      resourceLimits: { maxOldGenerationSizeMb: 4096 },
+    const worker = fork(new URL('./worker.js', import.meta.url), [], {
+      execArgv: ['--max-old-space-size=4096'],
+      serialization: 'advanced',
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      env: { ...process.env, SMBWATCH_FUZZ_JOB: JSON.stringify({ ...job, fixtures, seed, unitsPerDocument, ingestEvery: Number(values['ingest-every']), findingsDir }) },
     });
+    const terminate = (): Promise<void> =>
+      new Promise((resolveExit) => {
+        if (worker.exitCode !== null || worker.signalCode !== null) return resolveExit();
+        worker.once('exit', () => resolveExit());
+        worker.kill('SIGKILL');
+      });
     let current = job.from;
     let currentBytes = 0;
     let lastBeat = performance.now();
@@ -114,7 +136,7 @@ function runJob(job: Job, confirming = false): Promise<'ok' | 'hung'> {
       finished = true;
       clearInterval(watchdog);
       if (!problem) return resolveJob('ok');
-      await worker.terminate();
+      await terminate();
       if (problem.kind === 'hang' && confirming) return resolveJob('hung');
       const confirmed = problem.kind !== 'hang' || (await runJob({ ...job, from: current, to: current + 1 }, true)) === 'hung';
       if (confirmed) {
@@ -140,9 +162,10 @@ function runJob(job: Job, confirming = false): Promise<'ok' | 'hung'> {
         void finish(undefined);
       }
     });
-    worker.on('error', (error) => void finish({ kind: /memory/i.test(error.message) ? 'out-of-memory' : 'crash', message: error.message }));
-    worker.on('exit', (code) => {
-      if (!finished && code !== 0) void finish({ kind: 'crash', message: `worker exited with code ${code}` });
+    worker.on('error', (error) => void finish({ kind: 'crash', message: error.message }));
+    worker.on('exit', (code, signal) => {
+      // V8 aborts a process out of heap (SIGABRT, after "JavaScript heap out of memory" on stderr), as a native abort does.
+      if (!finished) void finish({ kind: 'crash', message: signal ? `worker died (${signal}: out of memory or a native abort)` : `worker exited with code ${code}` });
     });
   });
 }
@@ -159,6 +182,10 @@ async function pool(): Promise<void> {
   const queue = [...jobs];
   const lanes = Array.from({ length: Math.max(1, Number(values.jobs)) }, async () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
+      if (timeUp()) {
+        unstarted++;
+        continue;
+      }
       await runJob(job);
       done++;
       process.stderr.write(`\rfuzz: ${done}/${jobs.length} ranges, ${((performance.now() - started) / 1000).toFixed(0)} s`);
@@ -170,11 +197,11 @@ async function pool(): Promise<void> {
 
 await pool();
 const containerStats: ContainerStats | undefined =
-  !values.format && (!values.family || values.family === 'containers') && Number(values.containers) > 0
+  !values.format && (!values.family || values.family === 'containers') && Number(values.containers) > 0 && !timeUp()
     ? await fuzzContainers({ seed, inputs: Number(values.containers), findingsDir })
     : undefined;
 const parquetStats =
-  (!values.format || values.format === 'asim-parquet') && (!values.family || values.family === 'asim') && Number(values.parquet) > 0
+  (!values.format || values.format === 'asim-parquet') && (!values.family || values.family === 'asim') && Number(values.parquet) > 0 && !timeUp()
     ? await fuzzParquet({ seed, inputs: Number(values.parquet), fixtures, findingsDir })
     : undefined;
 if (parquetStats) stats.set('asim-parquet', parquetStats);
@@ -192,8 +219,11 @@ function renderReport(): string {
   const perFamily = new Map<string, number>();
   for (const row of rows) perFamily.set(familyOf.get(row.format) ?? '?', (perFamily.get(familyOf.get(row.format) ?? '?') ?? 0) + row.mutatedInputs);
   const lines = [
-    `Command: \`npm run fuzz -- --seed ${seed} --inputs ${values.inputs} --units ${unitsPerDocument}\` (${seconds.toFixed(0)} s, ${values.jobs} workers).`,
+    `Command: \`npm run fuzz -- --seed ${seed} --inputs ${values.inputs} --units ${unitsPerDocument}${maxSeconds === undefined ? '' : ` --max-seconds ${maxSeconds}`}\` (${seconds.toFixed(0)} s, ${values.jobs} workers).`,
     '',
+    ...(unstarted > 0 || (maxSeconds !== undefined && timeUp())
+      ? [`**Partial run**: stopped at the time bound; ${jobs.length - unstarted} of ${jobs.length} ranges of ${RANGE} documents ran${containerStats ? '' : ', containers not reached'}${parquetStats ? '' : ', Parquet not reached'}.`, '']
+      : []),
     `Hang bound ${hangMs} ms + 2 s per MB per document; stalls not reproduced when run again alone: ${stalls}.`,
     '',
     `Mutated inputs per family: ${[...perFamily].map(([family, count]) => `${family} ${count.toLocaleString('en-US')}`).join(', ')}${containerStats ? `, containers ${containerStats.inputs.toLocaleString('en-US')}` : ''}.`,

@@ -1,8 +1,7 @@
 /**
- * A fuzzing worker: runs one range of documents and reports each document number before checking it, so the
- * parent can name the document that hangs (and stop the worker) or that exhausted memory.
+ * A fuzzing worker process: runs one range of documents and reports each document number before checking it, so
+ * the parent can name the document that hangs (and kill the worker) or that exhausted memory.
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { loadTemplates } from './corpus.js';
 import { fuzzRange } from './runner.js';
 
@@ -17,11 +16,13 @@ interface Job {
   readonly findingsDir: string;
 }
 
-const job = workerData as Job;
+const job = JSON.parse(process.env.SMBWATCH_FUZZ_JOB!) as Job;
+const send = (message: unknown): Promise<void> => new Promise((resolve) => (process.send ? process.send(message, undefined, {}, () => resolve()) : resolve()));
 const templates = loadTemplates(job.fixtures).filter((template) => template.format === job.format);
 const stats = await fuzzRange({
   ...job,
   templates,
-  onDocument: (number, bytes) => parentPort?.postMessage({ type: 'document', number, bytes }),
+  onDocument: (number, bytes) => void send({ type: 'document', number, bytes }),
 });
-parentPort?.postMessage({ type: 'done', stats });
+await send({ type: 'done', stats });
+process.exit(0); // whatever the engine still holds is the parent's no more

@@ -17,6 +17,7 @@ import type { ContentSample, ParseEvent, ParseOptions, SniffVerdict, SourceForma
 import { FieldError, ignored, ipAddress, ipVersion, portNumber, realNumber, recordEvent, reject, sumOrNull, text, wholeNumber } from './common.js';
 import { oversizedReason, splitJsonElements } from './json-stream.js';
 import { datetimeCell, readTableRows, sampleColumns, stringCell, type TableRow } from './tables.js';
+import { parseJson } from '../json-depth.js';
 
 const PROTOCOLS: Readonly<Record<string, string>> = { T: 'TCP', U: 'UDP' };
 const DIRECTIONS: Readonly<Record<string, string>> = { I: 'Inbound', O: 'Outbound' };
@@ -144,7 +145,7 @@ function asArray(value: unknown): unknown[] | undefined {
 function flowRecordEvents(raw: string, line: number): ParseEvent[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(raw);
+    parsed = parseJson(raw);
   } catch (error) {
     return [reject(line, raw, `invalid JSON in records[]: ${(error as Error).message}`)];
   }

@@ -13,6 +13,7 @@ import { isoToMicros } from '../../util/time.js';
 import { mapLines } from '../lines.js';
 import type { ContentSample, Line, ParseEvent, SniffVerdict, SourceFormat } from '../types.js';
 import { FieldError, ignored, ipAddress, ipVersion, portNumber, recordEvent, reject, sumOrNull, text, wholeNumber } from './common.js';
+import { parseJson } from '../json-depth.js';
 
 type Json = Record<string, unknown>;
 
@@ -120,7 +121,7 @@ function parseLine(line: Line): ParseEvent | undefined {
   if (trimmed === '') return undefined;
   let event: unknown;
   try {
-    event = JSON.parse(trimmed);
+    event = parseJson(trimmed);
   } catch (error) {
     return reject(line.no, line.text, `invalid JSON: ${(error as Error).message}`);
   }

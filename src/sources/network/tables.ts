@@ -14,7 +14,8 @@ import type { ContentSample, SourceInput } from '../types.js';
 import { FieldError, shorten, text } from './common.js';
 import { oversizedReason, splitJsonElements } from './json-stream.js';
 import { wallTimeToUtc } from './zoned-time.js';
-import { CsvLineCounter } from '../csv-lines.js';
+import { CSV_RECORD_DELIMITERS, CsvLineCounter, isBlankRecord } from '../csv-lines.js';
+import { parseJson } from '../json-depth.js';
 
 export type Cell = string | number | boolean | null | undefined | object;
 
@@ -86,7 +87,7 @@ export async function* readTableRows(input: SourceInput, kind: 'csv' | 'json'): 
 
 async function* readCsvRows(input: SourceInput): AsyncGenerator<TableItem[]> {
   const parser = Readable.from(input.bytes()).pipe(
-    parseCsv({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, raw: true }),
+    parseCsv({ bom: true, relax_column_count: true, relax_quotes: true, record_delimiter: CSV_RECORD_DELIMITERS, skip_empty_lines: false, raw: true }),
   );
   let header: string[] | undefined;
   const local = new Set<string>();
@@ -96,6 +97,7 @@ async function* readCsvRows(input: SourceInput): AsyncGenerator<TableItem[]> {
     for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
       const { record, raw } = item;
       const line = lines.advance(raw);
+      if (isBlankRecord(record, raw)) continue; // counted above, so the lines after it keep their numbers
       if (header === undefined) {
         header = record.map((name) => {
           const column = normalizeColumn(name);
@@ -138,7 +140,7 @@ async function* readJsonRows(input: SourceInput): AsyncGenerator<TableItem[]> {
       }
       let value: unknown;
       try {
-        value = JSON.parse(element.text);
+        value = parseJson(element.text);
       } catch (error) {
         batch.push({ kind: 'bad', line: element.line, raw: element.text, reason: `invalid JSON: ${(error as Error).message}` });
         continue;

@@ -7,7 +7,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
-import { CsvLineCounter } from '../csv-lines.js';
+import { CSV_RECORD_DELIMITERS, CsvLineCounter, isBlankRecord, recordText } from '../csv-lines.js';
 
 export type CsvPiece =
   | { readonly kind: 'row'; readonly row: Readonly<Record<string, string>>; readonly line: number; readonly raw: string }
@@ -29,11 +29,12 @@ export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGene
       raw: true,
       relax_column_count: true,
       relax_quotes: true,
+      record_delimiter: CSV_RECORD_DELIMITERS,
       skip_records_with_error: true,
       max_record_size: MAX_RECORD_CHARS,
       on_skip: (error: Error | undefined, raw: string | undefined) => {
         const text = raw ?? '';
-        skipped.push({ kind: 'stray', line: lines.advance(text), raw: text.replace(/\r?\n$/, ''), reason: `CSV error: ${error?.message ?? 'unreadable record'}` });
+        skipped.push({ kind: 'stray', line: lines.advance(text), raw: recordText(text), reason: `CSV error: ${error?.message ?? 'unreadable record'}` });
         return undefined;
       },
     }),
@@ -49,7 +50,7 @@ export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGene
     for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
       takeSkipped();
       const line = lines.advance(raw);
-      if (record.length === 1 && record[0] === '') continue; // a blank line
+      if (isBlankRecord(record, raw)) continue; // a blank line
       if (!header) {
         header = record;
         continue;
@@ -93,7 +94,7 @@ export function sampleCsvRows(lines: readonly string[], maxRows = 50): { header:
 
 function tryParse(text: string, maxRecords: number): string[][] | undefined {
   try {
-    return parseSync(text, { bom: true, relax_column_count: true, skip_empty_lines: true, to: maxRecords }) as string[][];
+    return parseSync(text, { bom: true, relax_column_count: true, skip_empty_lines: true, record_delimiter: CSV_RECORD_DELIMITERS, to: maxRecords }) as string[][];
   } catch {
     return undefined;
   }

@@ -21,6 +21,7 @@ import { JsonElementSplitter, splitJsonElements } from './json-stream.js';
 import { kustoInt, putAll } from './kusto-values.js';
 import { type ExportRow, exportTime } from './log-analytics.js';
 import { type Mapped, rejected, toParseEvent } from './mapped.js';
+import { parseJson } from '../json-depth.js';
 
 /** The parser's `DirectionLookup`: the ActionTypes it keeps, their direction, and whether Local is the source. */
 export const ACTION_TYPES: ReadonlyMap<string, { readonly direction: string; readonly outbound: boolean }> = new Map([
@@ -214,7 +215,7 @@ export const defenderNetworkEventsCsv: SourceFormat = {
 function mapJsonText(textValue: string, timezone: string | undefined): Mapped {
   let value: unknown;
   try {
-    value = JSON.parse(textValue);
+    value = parseJson(textValue);
   } catch (error) {
     return rejected(`invalid JSON: ${(error as Error).message}`);
   }
@@ -229,7 +230,7 @@ function sampleObjects(sample: ContentSample): ExportRow[] {
   const rows: ExportRow[] = [];
   for (const item of texts.slice(0, 200)) {
     try {
-      const value: unknown = JSON.parse(item);
+      const value: unknown = parseJson(item);
       if (typeof value === 'object' && value !== null && !Array.isArray(value)) rows.push(value as ExportRow);
     } catch {
       // not JSON: does not count

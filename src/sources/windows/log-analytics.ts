@@ -8,6 +8,7 @@
 import { isoToMicros, logAnalyticsToMicros, zonedWallTimeToMicros } from '../../util/time.js';
 import { EventData, SECURITY_AUDITING_PROVIDER, type WindowsEvent, type WindowsTable } from './event.js';
 import { eventDataFromXmlText } from './event-xml.js';
+import { parseJson } from '../json-depth.js';
 
 /** A row as read: column name (with any ` [UTC]`/` [Local Time]` suffix) → value. */
 export type ExportRow = Readonly<Record<string, unknown>>;
@@ -72,7 +73,7 @@ function eventDataOfRow(value: unknown): EventData {
     const trimmed = value.trim();
     if (trimmed.startsWith('{')) {
       try {
-        return eventDataOfObject(JSON.parse(trimmed) as unknown);
+        return eventDataOfObject(parseJson(trimmed) as unknown);
       } catch {
         return new EventData();
       }

@@ -16,6 +16,7 @@ import { rejected, type Mapped, toParseEvent } from './mapped.js';
 import { type JsonObject, isNxlogEvent, windowsEventOfNxlog } from './nxlog.js';
 import { isWinlogbeatEvent, windowsEventOfWinlogbeat } from './winlogbeat.js';
 import { describeSample, type SampleTally, tallyEvent } from './sniffing.js';
+import { parseJson } from '../json-depth.js';
 
 export type JsonDialect = 'nxlog' | 'winlogbeat' | 'log-analytics';
 
@@ -46,7 +47,7 @@ type Parsed = { readonly ok: true; readonly object: JsonObject } | { readonly ok
 function parseObject(text: string): Parsed {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = parseJson(text);
   } catch (error) {
     return { ok: false, reason: `invalid JSON: ${(error as Error).message}` };
   }

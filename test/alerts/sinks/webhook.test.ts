@@ -228,4 +228,37 @@ describe('outbox with a webhook', () => {
     ]);
     expect(receiver.requests.slice(1).map((r) => JSON.parse(r.body).alertId)).toEqual(['d-1', 'd-2']);
   });
+
+  it('a receiver down for 10 minutes (simulated clock) loses nothing: every alert queued meanwhile is delivered once after', async () => {
+    const db = await store();
+    const receiver = await server([{ status: 503 }]);
+    const sink = webhook(receiver.url);
+    const TICK = 15_000;
+    const DOWN = 10 * 60_000;
+    const queued: string[] = [];
+    let now = T0;
+    // Two alerts per tick while the receiver answers 503; each tick tries what is due (the queue's head).
+    for (let t = 0; t < DOWN; t += TICK) {
+      now = at(t);
+      const alerts = [sampleAlert(`down-${t}-a`, `10.1.${t / TICK}.1`), sampleAlert(`down-${t}-b`, `10.1.${t / TICK}.2`)];
+      queued.push(...alerts.map((alert) => alert.alertId));
+      await enqueueAlerts(db, alerts, [sink.name], now);
+      const outcomes = await deliverOutbox(db, [sink], { now });
+      expect(outcomes.every((outcome) => outcome.kind === 'retry')).toBe(true);
+    }
+    expect(await outboxEntries(db)).toHaveLength(queued.length);
+    expect((await outboxEntries(db)).every((entry) => entry.state === 'pending')).toBe(true);
+
+    // Back up: ticks go on (the clock runs, no alert is sent before its backoff is over) until the outbox drains.
+    const triedWhileDown = receiver.requests.length;
+    expect(triedWhileDown, 'the backoff spaces the tries: not one per tick').toBeLessThan(DOWN / TICK / 2);
+    receiver.setReplies([{ status: 200 }]);
+    for (let t = DOWN; (await outboxEntries(db)).length > 0; t += TICK) {
+      expect(t, 'the outbox drains within a day of simulated time').toBeLessThan(24 * HOUR);
+      await deliverOutbox(db, [sink], { now: at(t) });
+    }
+    const delivered = receiver.requests.slice(triedWhileDown).map((request) => JSON.parse(request.body).alertId as string);
+    expect(delivered).toEqual(queued); // every alert once, in the order queued
+    expect((await deliveries(db)).map((d) => d.alertId).sort()).toEqual([...queued].sort());
+  });
 });
