@@ -11,6 +11,7 @@ import type { Store } from '../store/engine.js';
 import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
 import { fitTable, tableNotes } from '../util/table.js';
 import { anyTimestampToMicros } from '../util/time.js';
+import { EXIT_FAILED, EXIT_USAGE } from './exit.js';
 import { dbOption } from './options.js';
 import { screenTable } from './output.js';
 
@@ -40,8 +41,6 @@ interface RemoveOptions extends SelectOptions {
   dryRun?: boolean;
 }
 
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 /** A user-facing problem with its exit status. */
 class AlertsError extends Error {

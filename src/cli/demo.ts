@@ -10,6 +10,7 @@ import { ingestProblems, runDemo } from '../demo/run.js';
 import { renderStory } from '../demo/story.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { COMMANDS } from './commands.js';
+import { EXIT_FAILED, EXIT_OK } from './exit.js';
 
 const DEFAULT_DIR = './smbwatch-demo';
 
@@ -64,9 +65,9 @@ async function demoCommand(options: DemoOptions): Promise<number> {
     const problems = ingestProblems(result.ingest);
     process.stdout.write(renderStory(result, { commands: new Set(COMMANDS.map((c) => c.name)), cwd: process.cwd() }));
     for (const problem of problems) process.stderr.write(`smbwatch demo: ${problem}\n`);
-    return problems.length > 0 ? 1 : 0;
+    return problems.length > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
     process.stderr.write(`smbwatch demo: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }

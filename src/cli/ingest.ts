@@ -12,6 +12,7 @@ import { dbOption, parseByteSize, parseExpansionRatio } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 import { screenTable } from './output.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js';
 
 interface IngestOptions {
   db?: string;
@@ -93,11 +94,11 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
   const format = options.format === 'auto' ? undefined : formatByName(options.format);
   if (options.format !== 'auto' && !format) {
     process.stderr.write(`smbwatch ingest: unknown format "${options.format}"; known: ${SOURCE_FORMATS.map((f) => f.name).join(', ')}\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   if (options.memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(options.memoryLimit)) {
     process.stderr.write(`smbwatch ingest: --memory-limit must be a size such as 512MB or 2GB, got "${options.memoryLimit}"\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   let store: Store;
   try {
@@ -126,7 +127,7 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       process.stderr.write(`smbwatch ingest: ${outcome.name}: ${outcome.reason ?? 'failed'}\n`);
     }
     const failed = result.errors.length > 0 || result.outcomes.some((outcome) => outcome.status === 'error' || outcome.status === 'rejected');
-    return failed ? 1 : 0;
+    return failed ? EXIT_FAILED : EXIT_OK;
   } finally {
     await store.close();
   }

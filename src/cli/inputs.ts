@@ -8,6 +8,7 @@ import { InputNotRemovableError, type InputSummary, type Store } from '../store/
 import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 import { microsToIso } from '../util/time.js';
+import { EXIT_FAILED } from './exit.js';
 import { dbOption } from './options.js';
 import { screenTable } from './output.js';
 
@@ -21,7 +22,6 @@ interface RemoveOptions {
   dryRun?: boolean;
 }
 
-const EXIT_FAILED = 1;
 
 export function register(program: Command): void {
   const inputs = program

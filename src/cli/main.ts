@@ -4,9 +4,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
-
-/** The exit status of a wrong command line, for every command. */
-const EXIT_USAGE = 2;
+import { EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE } from './exit.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -22,7 +20,7 @@ function stopQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
-      process.exit(0);
+      process.exit(EXIT_OK);
     });
   }
 }
@@ -38,6 +36,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .enablePositionalOptions()
     .option('--wait', 'when another smbwatch process has the store open, wait until it is free (a watch or a long ingest lets go between steps)')
     .configureHelp({ showGlobalOptions: true })
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nExamples:\n  npx smbwatch demo                  # a network with a planted lateral movement, start here\n  npx smbwatch ingest /var/log/zeek/current/conn.log && npx smbwatch run\n  npx smbwatch help run              # a command's options and examples`)
     .exitOverride();
   program.hook('preAction', async () => {
     const wait = program.opts<{ wait?: boolean }>().wait === true;
@@ -47,10 +46,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   await registerCommands(program, argv.slice(2));
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (error) {
     // Help and --version exit 0; anything commander refuses is a wrong command line, status 2 as the commands say.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw error;
   }
 }

@@ -6,6 +6,7 @@ import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, s
 import { dbOption } from './options.js';
 import { renderTable } from '../util/table.js';
 import { screenTable } from './output.js';
+import { EXIT_FAILED, EXIT_USAGE } from './exit.js';
 
 interface RejectsOptions {
   db?: string;
@@ -37,12 +38,12 @@ async function listRejects(options: RejectsOptions): Promise<number> {
   const address = storeAddress(options.db);
   if (!storeMayExist(address)) {
     process.stderr.write(`smbwatch rejects: no store at ${addressText(address)}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
   const limit = Number(options.limit);
   if (!Number.isInteger(limit) || limit < 0) {
     process.stderr.write(`smbwatch rejects: --limit must be a whole number, got "${options.limit}"\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   const store = await openStore(address);
   try {

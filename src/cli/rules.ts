@@ -15,6 +15,7 @@ import { renderTable } from '../util/table.js';
 import { registerShow } from './rules-show.js';
 import { defaultCatalog } from '../summaries/catalog.js';
 import { screenTable } from './output.js';
+import { EXIT_FAILED } from './exit.js';
 
 interface RulesOptions {
   rules?: string;
@@ -57,13 +58,13 @@ function listRules(options: RulesOptions): number {
   } catch (error) {
     if (!(error instanceof RuleLoadError)) throw error;
     process.stderr.write(`smbwatch rules: invalid rules\n${error.message}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
   if (options.check) {
     const failures = [...rules.flatMap((rule) => checkProblem(rule) ?? []), ...hunting.flatMap((query) => checkHuntingProblem(query) ?? [])];
     if (failures.length > 0) {
       process.stderr.write(`smbwatch rules: ${failures.length} rule${failures.length === 1 ? '' : 's'} failed the check\n${failures.join('\n')}\n`);
-      return 1;
+      return EXIT_FAILED;
     }
   }
   if (options.output === 'json') {
