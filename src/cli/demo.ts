@@ -49,7 +49,11 @@ export function register(program: Command): void {
 The data is generated once per seed and size (a rerun reuses it and ingests nothing twice). It covers
 fifteen days ending at T = 2025-02-19T00:00:00Z, the instant the seed rule is evaluated at, plus the hour
 after T. manifest.json lists the hosts, the planted episode and edge cases, and the rule's expected result.
-See docs/demo.md.`,
+See docs/demo.md.
+
+Examples:
+  npx smbwatch demo                                   # the same as npm start
+  npx smbwatch demo --seed 7 --workstations 100 --dir /tmp/small-demo   # another, smaller network`,
     )
     .action(async (options: DemoOptions) => {
       process.exitCode = await demoCommand(options);

@@ -45,8 +45,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  smbwatch hunt 5dca6047-24ed-4eb7-b44e-ec7f1bf42621 --at 2024-03-15T00:00:00Z   # outbound LDAP failures
+Examples:
+  npx smbwatch hunt 5dca6047-24ed-4eb7-b44e-ec7f1bf42621 --at 2024-03-15T00:00:00Z   # outbound LDAP failures
 
 The query's own time filters decide what it reads (most read the last day: ago(1d) is --at minus one day);
 --lookback adds the time range Sentinel's hunting page would apply. Exit status 0 when the query ran (rows or

@@ -23,6 +23,14 @@ export function register(program: Command): void {
     .option('--input <text>', 'only inputs whose name contains this text')
     .option('--limit <n>', 'at most this many (0 = all)', '50')
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'jsonl']).default('table'))
+    .addHelpText('after', `
+The table output starts with the total and a count per reason (values in the reasons are shown as …, so one
+kind of mistake is one line), then lists the first --limit rejects.
+
+Examples:
+  npx smbwatch rejects                                 # the total, a count per reason, the first 50
+  npx smbwatch rejects --input conn.log --limit 0      # every reject of the inputs named like conn.log
+  npx smbwatch rejects --output jsonl > rejects.jsonl`)
     .action(async (options: RejectsOptions) => {
       try {
         process.exitCode = await listRejects(options);

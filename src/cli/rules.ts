@@ -41,7 +41,12 @@ Rules are Sentinel scheduled analytic rules in their YAML form; hunting queries 
 with \`smbwatch hunt ID\`. Built in: Sentinel's "Anomaly in SMB Traffic (ASIM Network Session schema)" version
 1.0.0, the default rule, and the analytic rules and hunting queries of the Network Session Essentials solution.
 Parameters are the query's top-level \`let NAME = <literal>;\` statements; override them with
---param NAME=VALUE (e.g. --param threshold=0.5 runs upstream version 1.0.1).`,
+--param NAME=VALUE (e.g. --param threshold=0.5 runs upstream version 1.0.1).
+
+Examples:
+  npx smbwatch rules                                   # the built-in rules and hunting queries
+  npx smbwatch rules --rules ./rules/ --check          # your rules too, each query compiled and its columns checked
+  npx smbwatch rules show 8717e498-7b5d-4e23-9e7c-fa4913dbfd79   # one rule's catalog page`,
     )
     .action((options: RulesOptions) => {
       process.exitCode = listRules(options);

@@ -13,6 +13,13 @@ export function register(program: Command): void {
     .command('status')
     .description('Show what the store holds: records, time span, sources and ingested inputs')
     .addOption(dbOption())
+    .addHelpText('after', `
+Each source (vendor, product, event type) is listed with its record count and the time span of its records,
+so a sensor that stopped or a log shifted by a time zone shows up beside the others.
+
+Examples:
+  npx smbwatch status
+  npx smbwatch status --db ./smbwatch-demo/demo.duckdb`)
     .action(async (options: { db?: string }) => {
       try {
         process.exitCode = await status(options.db);
