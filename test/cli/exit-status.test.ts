@@ -87,6 +87,12 @@ describe('exit statuses, the same in every command', () => {
     ]);
   }, 120_000);
 
+  it('2: a --param of the wrong shape is named before the rule runs, with an example', () => {
+    const result = runCli(['run', '--db', db, '--at', T, '--param', 'SMBPorts=445']);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(`smbwatch run: SMBPorts is a dynamic array of strings, e.g. '["445"]' (default dynamic(["139", "445"])); got "445"\n`);
+  });
+
   it('smbwatch --help states them', () => {
     const help = runCli(['--help']);
     expect(help.status).toBe(0);
