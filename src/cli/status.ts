@@ -50,9 +50,9 @@ async function status(db: string | undefined): Promise<number> {
       lines.push(
         '',
         renderTable(
-          ['vendor', 'product', 'event type', 'records'],
-          summary.products.map((p) => [p.vendor, p.product, p.eventType, formatCount(p.records)]),
-          screenTable({ align: ['left', 'left', 'left', 'right'] }),
+          ['vendor', 'product', 'event type', 'records', 'first', 'last'],
+          summary.products.map((p) => [p.vendor, p.product, p.eventType, formatCount(p.records), microsToIso(p.firstMicros), microsToIso(p.lastMicros)]),
+          screenTable({ align: ['left', 'left', 'left', 'right', 'left', 'left'] }),
         ),
       );
     }
