@@ -31,7 +31,10 @@ export interface IngestRunOptions {
 export interface IngestProgress {
   start(totalStoredBytes: number, inputs: number): void;
   input(name: string): void;
+  /** Bytes of a plain input read (they count towards the stored bytes of start()). */
   bytes(count: number): void;
+  /** Decompressed bytes of a compressed input read (its stored bytes count when it is done). */
+  contentBytes?(count: number): void;
   records(count: number): void;
   /** An input is done: `storedBytes` is what it occupied on disk (compressed inputs advance the bar here). */
   inputDone(outcome: InputOutcome, storedBytes: number, contentCounted: boolean): void;
@@ -162,7 +165,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions,
     return await ingestInput(store, raw, {
       format: options.format,
       parse: options.parse,
-      onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : undefined,
+      onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : (count) => progress?.contentBytes?.(count),
       onRecords: (count) => progress?.records(count),
       bulk: options.bulk !== false,
       holdPartialLastLine: options.holdPartialLastLine === true,

@@ -1,4 +1,5 @@
 import { statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,19 @@ describe('smbwatch ingest (CLI)', () => {
     expect(utc.stderr).toMatch(/warning: nfdump .* read as UTC\. If that is wrong, ingest again with --timezone ZONE/);
     const zoned = runCli(['ingest', '--db', join(dir, 'b.duckdb'), '--timezone', 'Europe/Berlin', fixture]);
     expect(zoned.stderr).not.toMatch(/warning/);
+  });
+
+  it('--progress log counts compressed inputs by their size on disk, like plain ones', () => {
+    const dir = tempDir();
+    const gz = join(dir, 'a-conn.log.gz');
+    const plain = join(dir, 'b-conn.log');
+    writeFileSync(gz, gzipSync(zeekConnTsv(200)));
+    writeFileSync(plain, zeekConnTsv(5, 60000));
+    const result = runCli(['ingest', '--db', join(dir, 'p.duckdb'), '--progress', 'log', gz, plain]);
+    expect(result.status).toBe(0);
+    const last = (input: string): string | undefined => result.stderr.split('\n').filter((line) => line.endsWith(`input ${input}`)).at(-1);
+    expect(last(gz)).toBe(`progress: 200 records, ${statSync(gz).size} bytes read, input ${gz}`);
+    expect(last(plain)).toBe(`progress: 205 records, ${statSync(gz).size + statSync(plain).size} bytes read, input ${plain}`);
   });
 
   it('--output json reports each input', () => {
