@@ -187,12 +187,23 @@ function renderSummary(result: IngestRunResult, location: string, explain: boole
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--explain-format`: one line per input — the format and why, or why not. What every format said is listed only
+ * for an input named on the command line that no format read (an error: the user expected a log there); a file
+ * skipped inside a directory or archive (a README, a dns.log) gets its one line, however many formats it was
+ * tried against.
+ */
 function explanations(result: IngestRunResult): string[] {
   return result.outcomes.flatMap((outcome) => {
     const detection = outcome.detection;
     if (!detection) return [];
     const reader = outcome.reader === 'bulk' ? ' by DuckDB\'s CSV reader' : outcome.bulkRefusal ? ` by lines (bulk read not used: ${outcome.bulkRefusal})` : '';
     const lines = [`${outcome.name}: ${outcome.format ? `read as ${outcome.format}${reader}` : 'not read'}: ${detection.reason}`];
+    if (outcome.format !== undefined) return lines;
+    if (outcome.status === 'skipped') {
+      lines[0] += ` (skipped: none of ${detection.verdicts.length} formats matched; name the file itself to see what each said)`;
+      return lines;
+    }
     for (const { format, verdict } of detection.verdicts) {
       if (verdict.verdict !== 'match') lines.push(`  ${format}: ${verdict.verdict}${verdict.reason ? ` (${verdict.reason})` : ''}`);
     }

@@ -1,4 +1,4 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { once } from 'node:events';
@@ -54,6 +54,26 @@ describe('smbwatch ingest (CLI)', () => {
     const last = (input: string): string | undefined => result.stderr.split('\n').filter((line) => line.endsWith(`input ${input}`)).at(-1);
     expect(last(gz)).toBe(`progress: 200 records, ${statSync(gz).size} bytes read, input ${gz}`);
     expect(last(plain)).toBe(`progress: 205 records, ${statSync(gz).size + statSync(plain).size} bytes read, input ${plain}`);
+  });
+
+  it('--explain-format: one line per input; what each format said only for a named file that none read', () => {
+    const dir = join(tempDir(), 'logs');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'conn.log'), zeekConnTsv(3));
+    writeFileSync(join(dir, 'README.txt'), 'These are the logs of March.\n');
+    const db = join(dir, '..', 'e.duckdb');
+    const walked = runCli(['ingest', '--db', db, '--explain-format', dir]);
+    expect(walked.status).toBe(0);
+    const explained = walked.stdout.slice(walked.stdout.lastIndexOf('Store: ')).split('\n').slice(2).filter(Boolean);
+    expect(explained.sort()).toEqual([
+      `${join(dir, 'README.txt')}: not read: not a recognised log format (first line: "These are the logs of March.") (skipped: none of 20 formats matched; name the file itself to see what each said)`,
+      expect.stringMatching(new RegExp(`^${join(dir, 'conn.log').replace(/[.]/g, '\\.')}: read as zeek-tsv`)),
+    ]);
+    const named = runCli(['ingest', '--db', db, '--explain-format', join(dir, 'README.txt')]);
+    expect(named.status).toBe(1);
+    expect(named.stdout).toContain(`${join(dir, 'README.txt')}: not read: not a recognised log format`);
+    expect(named.stdout).toMatch(/^ {2}zeek-tsv: no$/m);
+    expect(named.stdout).toMatch(/^ {2}asim-parquet: no$/m);
   });
 
   it('--output json reports each input', () => {
