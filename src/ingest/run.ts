@@ -5,6 +5,7 @@
 import type { ParseOptions, SourceFormat } from '../sources/types.js';
 import type { IngestGroup, Store } from '../store/engine.js';
 import { DEFAULT_LIMITS, openContainer, type ContainerLimits, type RawInput } from './containers.js';
+import { resolve } from 'node:path';
 import { describeError, expandPaths } from './expand.js';
 import { ingestInput, type InputOutcome } from './ingest-input.js';
 import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
@@ -62,9 +63,28 @@ function groupRecords(options: IngestRunOptions): number {
   return options.groupRecords ?? (Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : GROUP_RECORDS);
 }
 
+/** Whether a path is one of the store's own files (a DuckDB file and its companions `<file>.wal`, `<file>.*`). */
+function storeFileTest(location: string): (path: string) => boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return () => false; // a server store: no local files
+  const own = resolve(location);
+  return (path) => {
+    const candidate = resolve(path);
+    return candidate === own || candidate.startsWith(`${own}.`);
+  };
+}
+
 export async function runIngest(store: Store, paths: readonly string[], options: IngestRunOptions): Promise<IngestRunResult> {
   const started = performance.now();
-  const { files, errors, skipped } = await expandPaths(paths);
+  const expansion = await expandPaths(paths);
+  const { errors } = expansion;
+  // `smbwatch ingest .` where the store lives: its file, WAL and holder note are not logs, and reading the store
+  // while writing it would be wrong.
+  const isOwn = storeFileTest(store.location);
+  const files = expansion.files.filter((file) => !isOwn(file.path));
+  const skipped = [
+    ...expansion.skipped,
+    ...expansion.files.filter((file) => isOwn(file.path)).map((file) => ({ path: file.path, reason: "the store's own file, not a log" })),
+  ];
   const outcomes: InputOutcome[] = skipped.map(({ path, reason }) => ({ ...failed(path, 'plain', reason), status: 'skipped' as const }));
   const progress = options.progress;
   progress?.start(

@@ -76,6 +76,21 @@ describe('smbwatch ingest (CLI)', () => {
     expect(named.stdout).toMatch(/^ {2}asim-parquet: no$/m);
   });
 
+  it('a directory that holds the store: the store\'s files are skipped as such, never read', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'conn.log'), zeekConnTsv(3));
+    const db = join(dir, 'here.duckdb');
+    runCli(['ingest', '--db', db, join(dir, 'conn.log')]);
+    const again = runCli(['ingest', '--db', db, '--output', 'json', dir]);
+    expect(again.status).toBe(0);
+    const inputs = (JSON.parse(again.stdout) as { inputs: Array<{ name: string; status: string; reason?: string }> }).inputs;
+    expect(inputs.filter((input) => input.name.startsWith(db)).map(({ status, reason }) => [status, reason])).toEqual(
+      expect.arrayContaining([['skipped', "the store's own file, not a log"]]),
+    );
+    expect(inputs.filter((input) => input.name.startsWith(db)).every((input) => input.reason === "the store's own file, not a log")).toBe(true);
+    expect(inputs.find((input) => input.name === join(dir, 'conn.log'))?.status).toBe('unchanged');
+  });
+
   it('--output json reports each input', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'conn.log'), zeekConnTsv(2));
