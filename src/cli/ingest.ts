@@ -6,7 +6,8 @@ import { runIngest, type IngestRunResult } from '../ingest/run.js';
 import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
 import type { Store } from '../store/engine.js';
-import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
+import { isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
+import { expandPaths } from '../ingest/expand.js';
 import { DEFAULT_LIMITS } from '../ingest/containers.js';
 import { dbOption, parseByteSize, parseExpansionRatio } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
@@ -102,7 +103,10 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
   }
   let store: Store;
   try {
-    store = await openStore(storeAddress(options.db), { create: true, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}) });
+    const address = storeAddress(options.db);
+    // A mistyped path must not leave an empty new store behind (status would then say "Records: 0", not "no store").
+    if (!storeMayExist(address) && !(await leadsToAnyFile(paths))) return EXIT_FAILED;
+    store = await openStore(address, { create: true, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}) });
   } catch (error) {
     if (!isStoreError(error)) throw error;
     process.stderr.write(`smbwatch ingest: ${error.message}\n`);
@@ -131,6 +135,14 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
   } finally {
     await store.close();
   }
+}
+
+/** Whether the paths lead to at least one file; if not, says why for each (before any store is created). */
+async function leadsToAnyFile(paths: readonly string[]): Promise<boolean> {
+  const { files, skipped, errors } = await expandPaths(paths);
+  if (files.length > 0 || skipped.length > 0) return true;
+  for (const error of errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);
+  return false;
 }
 
 /** Inputs whose format writes local times were read as UTC: say so, since it shifts every record's window. */
