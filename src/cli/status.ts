@@ -34,7 +34,7 @@ Examples:
 async function status(db: string | undefined): Promise<number> {
   const address = storeAddress(db);
   if (!storeMayExist(address)) {
-    process.stdout.write(`No store at ${addressText(address)} yet.\nStart with: smbwatch ingest PATH...   (see smbwatch ingest --help)\n`);
+    process.stdout.write(`No store at ${addressText(address)} yet.\nStart with: npx smbwatch ingest PATH...   (see npx smbwatch ingest --help)\n`);
     return 0;
   }
   const store = await openStore(address);

@@ -76,7 +76,7 @@ describe('a mistaken ingest can be undone', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(`smbwatch ingest: ${join(dir, 'missing.log')}: no such file or directory\nsmbwatch ingest: ${join(dir, '*.nomatch')}: the pattern matches no file\n`);
     expect(existsSync(join(dir, 'store.duckdb'))).toBe(false);
-    expect(runCli(['status', '--db', join(dir, 'store.duckdb')]).stdout).toMatch(/^No store at /);
+    expect(runCli(['status', '--db', join(dir, 'store.duckdb')]).stdout).toBe(`No store at ${join(dir, 'store.duckdb')} yet.\nStart with: npx smbwatch ingest PATH...   (see npx smbwatch ingest --help)\n`);
   });
 });
 
