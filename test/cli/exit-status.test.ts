@@ -74,6 +74,7 @@ describe('exit statuses, the same in every command', () => {
       ['run', '--db', db, '--at', 'yesterday'],
       ['query', '--db', db, '--at', 'yesterday', 'print 1'],
       ['backtest', '--db', db, '--from', 'yesterday', '--to', T],
+      ['hunt', '--db', db, '--at', 'yesterday'],
     ]);
   }, 120_000);
 
