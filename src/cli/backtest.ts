@@ -45,7 +45,12 @@ export function register(program: Command): void {
       `
 Runs happen where \`smbwatch watch\` would run them: at 1970-01-01T00:00:00Z + k x queryFrequency (a 1d rule at
 00:00 UTC each day), for every such time in [--from, --to]. Each run is exactly \`smbwatch run --at\` that time;
-suppression is simulated within the backtest. Exit status 0 on success, 1 on a failure, 2 on a wrong command line.`,
+suppression is simulated within the backtest. Exit status 0 on success, 1 on a failure, 2 on a wrong command line.
+
+Examples:
+  npx smbwatch backtest --from 2024-03-01 --to 2024-03-31                           # every daily run of March
+  npx smbwatch backtest --from 2024-03-01 --to 2024-03-31 --param threshold=0.5     # the same as rule v1.0.1
+  npx smbwatch backtest --from 2024-03-01 --to 2024-03-31 --store                   # and keep the alerts`,
     )
     .action(async (options: BacktestOptions) => {
       process.exitCode = await reportErrors('backtest', () => backtestCommand(options));

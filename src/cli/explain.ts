@@ -27,9 +27,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  smbwatch alerts --db ./smbwatch-demo/demo.duckdb
-  smbwatch explain e653a5af --db ./smbwatch-demo/demo.duckdb
+Examples:
+  npx smbwatch alerts --db ./smbwatch-demo/demo.duckdb
+  npx smbwatch explain e653a5af --db ./smbwatch-demo/demo.duckdb
 
 Everything is counted over the store at the alert's run time T with the rule's own query plan: the measured
 count of the alert's group per day over the look-back (zero days included), the recent window's destinations

@@ -21,6 +21,7 @@ import { streamLog, type WatchLog } from '../watch/log.js';
 import { resolveRules } from '../watch/rules.js';
 import { Watcher, type ScheduledRule } from '../watch/watcher.js';
 import { summaryRulesFor } from '../summaries/rule.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exit.js';
 
 interface WatchOptions {
   config: string;
@@ -69,7 +70,7 @@ async function watch(options: WatchOptions): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`smbwatch watch: invalid configuration\n${error.message}\n`);
-      return 1;
+      return EXIT_FAILED;
     }
     throw error;
   }
@@ -103,7 +104,7 @@ async function watch(options: WatchOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       log.warn(`${signal} again: exiting now`);
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     }
     log.info(`${signal}: stopping after the current step`);
     controller.abort();
@@ -163,7 +164,7 @@ async function check(config: WatchConfig, rules: readonly ScheduledRule[], log: 
     }
   }
   if (problems > 0) log.error(`${problems} problem${problems === 1 ? '' : 's'}: fix the configuration before starting`);
-  return problems > 0 ? 1 : 0;
+  return problems > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /** Each rule's last recorded run, from the store if it exists (without waiting for it if it is busy). */

@@ -5,6 +5,7 @@
 import type { ParseOptions, SourceFormat } from '../sources/types.js';
 import type { IngestGroup, Store } from '../store/engine.js';
 import { DEFAULT_LIMITS, openContainer, type ContainerLimits, type RawInput } from './containers.js';
+import { resolve } from 'node:path';
 import { describeError, expandPaths } from './expand.js';
 import { ingestInput, type InputOutcome } from './ingest-input.js';
 import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
@@ -32,7 +33,10 @@ export interface IngestRunOptions {
 export interface IngestProgress {
   start(totalStoredBytes: number, inputs: number): void;
   input(name: string): void;
+  /** Bytes of a plain input read (they count towards the stored bytes of start()). */
   bytes(count: number): void;
+  /** Decompressed bytes of a compressed input read (its stored bytes count when it is done). */
+  contentBytes?(count: number): void;
   records(count: number): void;
   /** An input is done: `storedBytes` is what it occupied on disk (compressed inputs advance the bar here). */
   inputDone(outcome: InputOutcome, storedBytes: number, contentCounted: boolean): void;
@@ -60,9 +64,28 @@ function groupRecords(options: IngestRunOptions): number {
   return options.groupRecords ?? (Number.isSafeInteger(fromEnv) && fromEnv > 0 ? fromEnv : GROUP_RECORDS);
 }
 
+/** Whether a path is one of the store's own files (a DuckDB file and its companions `<file>.wal`, `<file>.*`). */
+function storeFileTest(location: string): (path: string) => boolean {
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(location)) return () => false; // a server store: no local files
+  const own = resolve(location);
+  return (path) => {
+    const candidate = resolve(path);
+    return candidate === own || candidate.startsWith(`${own}.`);
+  };
+}
+
 export async function runIngest(store: Store, paths: readonly string[], options: IngestRunOptions): Promise<IngestRunResult> {
   const started = performance.now();
-  const { files, errors, skipped } = await expandPaths(paths);
+  const expansion = await expandPaths(paths);
+  const { errors } = expansion;
+  // `smbwatch ingest .` where the store lives: its file, WAL and holder note are not logs, and reading the store
+  // while writing it would be wrong.
+  const isOwn = storeFileTest(store.location);
+  const files = expansion.files.filter((file) => !isOwn(file.path));
+  const skipped = [
+    ...expansion.skipped,
+    ...expansion.files.filter((file) => isOwn(file.path)).map((file) => ({ path: file.path, reason: "the store's own file, not a log" })),
+  ];
   const outcomes: InputOutcome[] = skipped.map(({ path, reason }) => ({ ...failed(path, 'plain', reason), status: 'skipped' as const }));
   const progress = options.progress;
   progress?.start(
@@ -239,7 +262,7 @@ async function ingestOne(store: Store, raw: RawInput, options: IngestRunOptions,
     return await ingestInput(store, raw, {
       format: options.format,
       parse: options.parse,
-      onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : undefined,
+      onBytes: raw.container === 'plain' ? (count) => progress?.bytes(count) : (count) => progress?.contentBytes?.(count),
       onRecords: (count) => progress?.records(count),
       bulk: options.bulk !== false,
       holdPartialLastLine: options.holdPartialLastLine === true,

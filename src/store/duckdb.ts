@@ -16,9 +16,9 @@ import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPE
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import {
-  InputNotRemovableError,
+  InputNotRemovableError, REJECT_REASON_VALUES,
   type IngestGroup, type IngestOptions, type IngestTransaction, type InputSummary, type LedgerEntry, type QueryResult, type RejectQuery,
-  type RejectRow, type RemovedInput, type RowBatch, type Store, type StoreSummary,
+  type RejectRow, type RejectSummary, type RemovedInput, type RowBatch, type Store, type StoreSummary,
 } from './engine.js';
 import { inputId } from './input-id.js';
 import { LEDGER_COLUMNS, LEDGER_INSERT_COLUMNS, ledgerEntryOf, LedgerIndex, ledgerValuesSql } from './duckdb-ledger.js';
@@ -388,15 +388,16 @@ export class DuckDbStore implements Store {
     const totals = await this.query(`SELECT count(*), epoch_us(min(TimeGenerated)), epoch_us(max(TimeGenerated)) FROM ${quoteIdentifier(ASIM_TABLE)}`);
     const [records, first, last] = totals.rows[0] ?? [];
     const products = await this.query(
-      `SELECT EventVendor, EventProduct, EventType, count(*) AS n FROM ${quoteIdentifier(ASIM_TABLE)} GROUP BY ALL ORDER BY n DESC, 1, 2, 3`,
+      `SELECT EventVendor, EventProduct, EventType, count(*) AS n, epoch_us(min(TimeGenerated)), epoch_us(max(TimeGenerated)) ` +
+        `FROM ${quoteIdentifier(ASIM_TABLE)} GROUP BY EventVendor, EventProduct, EventType ORDER BY n DESC, 1, 2, 3`,
     );
     const inputs = await this.query(`SELECT count(DISTINCT name) FROM ${LEDGER_TABLE}`);
     const rejects = await this.query(`SELECT count(*) FROM ${REJECTS_TABLE}`);
     return {
       records: Number(records ?? 0),
       ...(first === null || first === undefined ? {} : { firstMicros: Number(first), lastMicros: Number(last) }),
-      products: products.rows.map(([vendor, product, eventType, n]) => ({
-        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n),
+      products: products.rows.map(([vendor, product, eventType, n, firstOf, lastOf]) => ({
+        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n), firstMicros: Number(firstOf), lastMicros: Number(lastOf),
       })),
       inputs: Number(inputs.rows[0]?.[0] ?? 0),
       rejects: Number(rejects.rows[0]?.[0] ?? 0),
@@ -410,6 +411,24 @@ export class DuckDbStore implements Store {
     return result.rows.map(([input, line, format, field, reason, raw]) => ({
       input: String(input), line: Number(line), format: String(format), field: String(field), reason: String(reason), raw: String(raw),
     }));
+  }
+
+  async rejectSummary(query: Omit<RejectQuery, 'limit'>): Promise<RejectSummary> {
+    const where = query.inputContains !== undefined ? `WHERE contains(input, ${quoteString(query.inputContains)})` : '';
+    const reason = REJECT_REASON_VALUES.reduce(
+      (text, { pattern, replacement }) => `regexp_replace(${text}, ${quoteString(pattern)}, ${quoteString(replacement)}, 'g')`,
+      'reason',
+    );
+    const totals = await this.query(`SELECT count(*), count(DISTINCT input) FROM ${REJECTS_TABLE} ${where}`);
+    const kinds = await this.query(
+      `SELECT format, field, ${reason} AS kind, count(*) AS n FROM ${REJECTS_TABLE} ${where} GROUP BY ALL ORDER BY n DESC, 1, 2, 3`,
+    );
+    const [total, inputs] = totals.rows[0] ?? [];
+    return {
+      total: Number(total ?? 0),
+      inputs: Number(inputs ?? 0),
+      reasons: kinds.rows.map(([format, field, kind, n]) => ({ format: String(format), field: String(field), reason: String(kind), count: Number(n) })),
+    };
   }
 
   async close(): Promise<void> {

@@ -233,10 +233,30 @@ export interface StoreSummary {
   /** TimeGenerated range, microseconds (absent without records). */
   readonly firstMicros?: number;
   readonly lastMicros?: number;
-  readonly products: ReadonlyArray<{ vendor: string; product: string; eventType: string; records: number }>;
+  /** Per source: its records and their TimeGenerated range (microseconds). */
+  readonly products: ReadonlyArray<{ vendor: string; product: string; eventType: string; records: number; firstMicros: number; lastMicros: number }>;
   readonly inputs: number;
   readonly rejects: number;
 }
+
+/** What `smbwatch rejects` says before listing: how many, and how many of each kind. */
+export interface RejectSummary {
+  readonly total: number;
+  readonly inputs: number;
+  /** One entry per format, field and reason with its values blanked (REJECT_REASON_VALUES), most frequent first. */
+  readonly reasons: ReadonlyArray<{ readonly format: string; readonly field: string; readonly reason: string; readonly count: number }>;
+}
+
+/**
+ * A reject's reason quotes the value that failed (`SrcPortNumber: "x1" is not an int (32-bit)`); the summary
+ * counts reasons with their values replaced by … so that one kind of mistake is one line. RE2 patterns (DuckDB's
+ * and ClickHouse's regular expressions), each replaced by `replacement` (`\1` is the pattern's group): a JSON
+ * string (possibly cut with … by the reason), and a number after "field: ".
+ */
+export const REJECT_REASON_VALUES: ReadonlyArray<{ readonly pattern: string; readonly replacement: string }> = [
+  { pattern: '"(?:[^"\\\\]|\\\\.)*(?:"|…)', replacement: '…' },
+  { pattern: '(: )-?[0-9][0-9.eE+-]*', replacement: '\\1…' },
+];
 
 export interface RejectQuery {
   /** Only rejects of inputs whose name contains this text. */
@@ -312,5 +332,7 @@ export interface Store {
   letOthersIn?(signal?: AbortSignal): Promise<string[]>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;
+  /** The count of kept rejects (of the inputs `inputContains` names), and of each kind of reason. */
+  rejectSummary(query: Omit<RejectQuery, 'limit'>): Promise<RejectSummary>;
   close(): Promise<void>;
 }

@@ -148,7 +148,7 @@ export function ingestPage(d: IngestData): string {
     `<h1>Ingest status</h1>
 <dl class="facts"><dt>records</dt><dd id="records">${count(d.records)}</dd><dt>time span</dt><dd>${esc(d.first ?? '—')} to ${esc(d.last ?? '—')}</dd><dt>inputs ingested</dt><dd>${count(d.inputs)}</dd><dt>rejected lines</dt><dd>${count(d.rejects)}</dd></dl>
 ${d.perDay.labels.length > 0 ? chartDiv(d.perDay, 'records-per-day') : ''}
-<h4>Sources</h4>${table(['vendor', 'product', 'event type', 'records'], d.products, { numeric: [3], className: 'products' })}
+<h4>Sources</h4>${table(['vendor', 'product', 'event type', 'records', 'first', 'last'], d.products, { numeric: [3], className: 'products' })}
 <h4>Rejects (first 50)</h4>${table(['input', 'line', 'field', 'reason'], d.rejectRows, { numeric: [1], className: 'rejects' })}`,
   );
 }

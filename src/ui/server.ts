@@ -221,7 +221,7 @@ export function createApp(ctx: UiContext): Hono {
         inputs: s.inputs,
         rejects: s.rejects,
         perDay,
-        products: s.products.map((p) => [p.vendor, p.product, p.eventType, count(p.records)]),
+        products: s.products.map((p) => [p.vendor, p.product, p.eventType, count(p.records), microsToIso(p.firstMicros), microsToIso(p.lastMicros)]),
         rejectRows: data.rejects.map((r) => [r.input, String(r.line), r.field, r.reason]),
       }),
     );

@@ -268,6 +268,22 @@ describe('validation errors name the file, line, column, key and what is wrong',
     ]);
   });
 
+  it('every mistake of a file at once: malformed keys and the checks across the keys that are well formed', () => {
+    const text = BASE.replace('id: 11111111-2222-4333-8444-555555555555', 'id: not-a-guid')
+      .replace('severity: High', 'severity: Critical')
+      .replace('queryFrequency: 1h', 'queryFrequency: 1w')
+      .replace('entityType: IP', 'entityType: IPAddress')
+      .replace('kind: Scheduled', 'kind: NRT\ncustomDetails:\n  1st: x');
+    expect(problems(text)).toEqual([
+      'bad.yaml:1:5: id: must be a GUID like 8717e498-7b5d-4e23-9e7c-fa4913dbfd79; got "not-a-guid"',
+      'bad.yaml:4:11: severity: must be one of Informational, Low, Medium, High; got "Critical"',
+      'bad.yaml:17:7: kind: kind NRT is not supported: smbwatch runs Scheduled rules only',
+      'bad.yaml:5:17: queryFrequency: must be a duration like 5m, 1h or 14d; got "1w"',
+      expect.stringMatching(/^bad\.yaml:12:17: entityMappings\[0\]\.entityType: unknown entity type "IPAddress"; allowed: /),
+      'bad.yaml:19:8: customDetails.1st: key must start with a letter, hold only letters, digits and underscores, and be at most 20 characters',
+    ]);
+  });
+
   it('YAML syntax errors with their position', () => {
     expect(problems('id: [1\nname: x')).toEqual([expect.stringMatching(/^bad\.yaml:2:1: YAML: /)]);
     expect(problems('- just\n- a list')).toEqual(['bad.yaml:1:1: a rule file must be a YAML mapping of rule properties']);

@@ -7,6 +7,7 @@
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ASIM_COLUMNS } from '../../src/asim/schema.js';
 import type { AlertRow, LedgerEntry } from '../../src/store/engine.js';
@@ -60,6 +61,17 @@ describe('ClickHouse server store on a two-shard cluster', () => {
     const query = await runCli(['query', '--db', url, '--output', 'csv', 'ASimNetworkSessionLogs | summarize n = count() by SrcIpAddr, DstPortNumber']);
     expect(query.stderr).toBe('');
     expect(query.stdout).toBe('SrcIpAddr,DstPortNumber,n\n10.0.5.21,445,2000\n');
+    // Each source with its time span, as on DuckDB.
+    expect(status.stdout).toMatch(/^Corelight +Zeek +Flow +2,000 +2024-03-04T09:00:01\.000000Z +2024-03-04T09:00:01\.001999Z$/m);
+
+    // Rejects: the total and a count per kind of reason, values blanked by the server's regular expressions.
+    expect((await runCli(['ingest', '--db', url, '--progress', 'none', fileURLToPath(new URL('../fixtures/zeek/conn-rejects.json', import.meta.url))])).status).toBe(0);
+    const rejects = await runCli(['rejects', '--db', url, '--limit', '2']);
+    expect(rejects.stderr).toBe('');
+    expect(rejects.stdout).toMatch(/^8 rejected records in 1 input, by reason:$/m);
+    expect(rejects.stdout).toMatch(/^ +1 {2}zeek-json +id\.resp_p +id\.resp_p: … is not a port number \(0-65535\)$/m);
+    expect(rejects.stdout).toMatch(/^ +1 {2}zeek-json +orig_bytes +orig_bytes: … is not a count \(unsigned integer\)$/m);
+    expect(rejects.stdout).toMatch(/2 of 8 shown/);
   });
 
   it('ingests a directory of small files in one INSERT per shard (not a MergeTree part per file), a copy among them once', async () => {

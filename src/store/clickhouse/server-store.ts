@@ -22,9 +22,10 @@ import { ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../../asim/schema.js';
 import type { AsimRecord } from '../../asim/record.js';
 import { CLICKHOUSE_SETTINGS } from '../../kql/sql/clickhouse.js';
 import { extendDialect, type Dialect } from '../../kql/sql/dialect.js';
-import type {
-  AlertQuery, AlertRow, AlertTable, IngestGroup, IngestTransaction, LedgerEntry, PlanTable, QueryResult, RejectQuery, RejectRow, Store,
-  StoreSummary, WatchTables,
+import {
+  REJECT_REASON_VALUES,
+  type AlertQuery, type AlertRow, type AlertTable, type IngestGroup, type IngestTransaction, type LedgerEntry, type PlanTable, type QueryResult,
+  type RejectQuery, type RejectRow, type RejectSummary, type Store, type StoreSummary, type WatchTables,
 } from '../engine.js';
 import { capabilitiesOf, type ClickHouseCapabilities } from './capabilities.js';
 import type { ClickHouseAddress } from './url.js';
@@ -384,7 +385,7 @@ export class ClickHouseServerStore implements Store {
     const [totals] = await this.rows(`SELECT count(), min(${time}), max(${time}) FROM ${this.table(ASIM_TABLE)}`);
     const [records, first, last] = totals ?? [];
     const products = await this.rows(
-      `SELECT EventVendor, EventProduct, EventType, count() AS n FROM ${this.table(ASIM_TABLE)} ` +
+      `SELECT EventVendor, EventProduct, EventType, count() AS n, min(${time}), max(${time}) FROM ${this.table(ASIM_TABLE)} ` +
         `GROUP BY EventVendor, EventProduct, EventType ORDER BY n DESC, EventVendor, EventProduct, EventType`,
     );
     const [inputs] = await this.rows(`SELECT uniqExact(name) FROM ${this.table(LEDGER)}`);
@@ -392,7 +393,9 @@ export class ClickHouseServerStore implements Store {
     return {
       records: Number(records ?? 0),
       ...(Number(records ?? 0) === 0 || first === null ? {} : { firstMicros: Number(first), lastMicros: Number(last) }),
-      products: products.map(([vendor, product, eventType, n]) => ({ vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n) })),
+      products: products.map(([vendor, product, eventType, n, firstOf, lastOf]) => ({
+        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n), firstMicros: Number(firstOf), lastMicros: Number(lastOf),
+      })),
       inputs: Number(inputs?.[0] ?? 0),
       rejects: Number(rejects?.[0] ?? 0),
     };
@@ -408,6 +411,22 @@ export class ClickHouseServerStore implements Store {
     return rows.map(([input, line, format, field, reason, raw]) => ({
       input: String(input), line: Number(line), format: String(format), field: String(field), reason: String(reason), raw: String(raw),
     }));
+  }
+
+  async rejectSummary(query: Omit<RejectQuery, 'limit'>): Promise<RejectSummary> {
+    const conditions = [this.visible('batch')];
+    if (query.inputContains !== undefined) conditions.push(`position(input, ${literal(query.inputContains)}) > 0`);
+    const where = `WHERE ${conditions.join(' AND ')}`;
+    const reason = REJECT_REASON_VALUES.reduce((text, { pattern, replacement }) => `replaceRegexpAll(${text}, ${literal(pattern)}, ${literal(replacement)})`, 'reason');
+    const [totals] = await this.rows(`SELECT count(), uniqExact(input) FROM ${this.table(REJECTS)} ${where}`);
+    const kinds = await this.rows(
+      `SELECT format, field, ${reason} AS kind, count() AS n FROM ${this.table(REJECTS)} ${where} GROUP BY format, field, kind ORDER BY n DESC, format, field, kind`,
+    );
+    return {
+      total: Number(totals?.[0] ?? 0),
+      inputs: Number(totals?.[1] ?? 0),
+      reasons: kinds.map(([format, field, kind, n]) => ({ format: String(format), field: String(field), reason: String(kind), count: Number(n) })),
+    };
   }
 
   /** Removes the rows of batches that will never be committed (best effort: they are invisible anyway). */
