@@ -138,6 +138,43 @@ describe('a catalog page for a rule of another shape', { timeout: 240_000 }, () 
   });
 });
 
+const SPLIT = `id: 6b0f8a7e-3c52-4d1a-9e0b-2f4c6d8e0a13
+name: Many SMB peers in a day
+description: One read of 14 days split by a computed column; the baseline joined in with lookup.
+severity: Low
+kind: Scheduled
+queryFrequency: 1d
+queryPeriod: 14d
+triggerOperator: gt
+triggerThreshold: 0
+query: |
+  let smb = _Im_NetworkSession(starttime=ago(14d))
+      | where DstPortNumber == 445
+      | extend Recent = TimeGenerated >= ago(1d);
+  let baseline = smb | where not(Recent) | summarize BaselineSessions = count() by SrcIpAddr;
+  smb
+  | where Recent
+  | summarize Sessions = count(), Peers = dcount(DstIpAddr) by SrcIpAddr
+  | lookup kind=leftouter baseline on SrcIpAddr
+  | where Peers >= 50
+  | project SrcIpAddr, Sessions, Peers, BaselineSessions
+`;
+
+describe('a catalog page with lookup', { timeout: 240_000 }, () => {
+  it('shows a lookup as one stage (not a join and a projection) and a project that keeps every column as a project', () => {
+    const page = catalogPage(parseRule(SPLIT, 'split.yaml'));
+    expect(page.pipeline.stages.map((s) => [s.number, s.kind])).toEqual([
+      ['1', 'source'], ['2', 'where'], ['3', 'extend'], ['4', 'where'], ['5', 'summarize'], ['6', 'lookup'], ['7', 'where'], ['8', 'project'],
+    ]);
+    const lookup = page.pipeline.stages[5]!;
+    expect(lookup.kql).toBe('lookup kind=leftouter (stages 6.1–6.5) on SrcIpAddr');
+    expect(lookup.text).toBe('lookup kind=leftouter baseline on SrcIpAddr');
+    expect(lookup.inputs[0]!.stages.map((s) => s.kql).slice(3)).toEqual(['where not(Recent)', 'summarize BaselineSessions = count() by SrcIpAddr']);
+    expect(page.pipeline.stages[7]!.kql).toBe('project SrcIpAddr, Sessions, Peers, BaselineSessions');
+    expect(page.outputFields.map((f) => [f.name, f.stage])).toEqual([['SrcIpAddr', '1'], ['Sessions', '5'], ['Peers', '5'], ['BaselineSessions', '6.5']]);
+  });
+});
+
 describe('smbwatch rules show (CLI)', { timeout: 240_000 }, () => {
   it('prints the page as text, Markdown and JSON; JSON is versioned', () => {
     const text = runCli(['rules', 'show', DEFAULT_RULE_ID]);
