@@ -183,6 +183,18 @@ describe('smbwatch rules show (CLI)', { timeout: 240_000 }, () => {
     expect(text.stdout).toMatch(/Indicators[^\n]*\n[^\n]*\n[^\n]*\n\s+Deviation\s+gt\s+>\s+50\s+7\n\s+DstPortNumber\s+match\s+has_any\s+139, 445/);
     const markdown = runCli(['rules', 'show', DEFAULT_RULE_ID, '--output', 'markdown']);
     expect(markdown.stdout).toContain('| 5 | join | UserBehaviorAnalysis | `join kind=inner (stages 5.1–5.3) on SrcIpAddr, DstPortNumber` |');
+    // A `|` of KQL is escaped even in a code span, or GFM would split the cell: every row has its header's cells.
+    expect(markdown.stdout).toContain('| 1 | source | userBaseline | `ASimNetworkSessionLogs \\| where TimeGenerated between (ago(14d) .. ago(1d))` |');
+    let cells = 0;
+    for (const line of markdown.stdout.split('\n')) {
+      if (!line.startsWith('|')) {
+        cells = 0;
+        continue;
+      }
+      const count = line.split(/(?<!\\)\|/).length;
+      if (cells === 0) cells = count;
+      expect(count, line).toBe(cells);
+    }
     const json = JSON.parse(runCli(['rules', 'show', DEFAULT_RULE_ID, '--output', 'json']).stdout) as Record<string, unknown>;
     expect(json['format']).toBe('smbwatch.catalog/1');
     expect(Object.keys(json)).toEqual(['format', 'rule', 'mitre', 'schedule', 'trigger', 'entities', 'customDetails', 'overrides', 'parameters', 'lets', 'pipeline', 'indicators', 'outputFields']);
