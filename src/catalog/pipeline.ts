@@ -178,6 +178,17 @@ export function isWindowConjunct(e: Expr): boolean {
   return column?.k === 'col' && column.name === 'TimeGenerated' && nowOffset(value) !== undefined;
 }
 
+const NEGATED: Readonly<Record<string, string>> = { ge: 'lt', gt: 'le', le: 'gt', lt: 'ge' };
+
+/** `not(TimeGenerated >= ago(1d))` as `TimeGenerated < ago(1d)`, so a negated window is still a window. */
+export function pushNot(e: Expr): Expr {
+  if (e.k !== 'call' || e.fn !== 'not' || e.args.length !== 1) return e;
+  const [inner] = e.args;
+  if (inner?.k !== 'call' || inner.args.length !== 2) return e;
+  const flipped = NEGATED[inner.fn];
+  return flipped ? { ...inner, fn: flipped } : e;
+}
+
 function isWindowFilter(rel: Extract<Rel, { k: 'filter' }>): boolean {
   return conjuncts(rel.predicate).every(isWindowConjunct);
 }

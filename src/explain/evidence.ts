@@ -16,7 +16,7 @@
 import { and, call, col, lit, type Expr, type Rel } from '../kql/ir.js';
 import type { Column } from '../kql/types.js';
 import type { KustoValue } from '../kql/values.js';
-import { conjuncts, isWindowConjunct, mainPipeline, timeWindow, type Pipeline, type Stage, type TimeWindow } from '../catalog/pipeline.js';
+import { conjuncts, isWindowConjunct, mainPipeline, pushNot, timeWindow, type Pipeline, type Stage, type TimeWindow } from '../catalog/pipeline.js';
 import { nodeAt, nowOffset } from '../catalog/plan.js';
 
 export interface MeasureKey {
@@ -129,17 +129,6 @@ function substitute(e: Expr, definitions: ReadonlyMap<string, Expr>): Expr {
     default:
       return e;
   }
-}
-
-const NEGATED: Readonly<Record<string, string>> = { ge: 'lt', gt: 'le', le: 'gt', lt: 'ge' };
-
-/** `not(TimeGenerated >= ago(1d))` as `TimeGenerated < ago(1d)`, so a negated window is still a window. */
-function pushNot(e: Expr): Expr {
-  if (e.k !== 'call' || e.fn !== 'not' || e.args.length !== 1) return e;
-  const [inner] = e.args;
-  if (inner?.k !== 'call' || inner.args.length !== 2) return e;
-  const flipped = NEGATED[inner.fn];
-  return flipped ? { ...inner, fn: flipped } : e;
 }
 
 function mentionsNow(e: Expr): boolean {

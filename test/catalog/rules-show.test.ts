@@ -156,7 +156,8 @@ query: |
   | where Recent
   | summarize Sessions = count(), Peers = dcount(DstIpAddr) by SrcIpAddr
   | lookup kind=leftouter baseline on SrcIpAddr
-  | where Peers >= 50
+  | extend Wide = Peers >= 50 or Sessions > 1000
+  | where Wide
   | project SrcIpAddr, Sessions, Peers, BaselineSessions
 `;
 
@@ -164,14 +165,23 @@ describe('a catalog page with lookup', { timeout: 240_000 }, () => {
   it('shows a lookup as one stage (not a join and a projection) and a project that keeps every column as a project', () => {
     const page = catalogPage(parseRule(SPLIT, 'split.yaml'));
     expect(page.pipeline.stages.map((s) => [s.number, s.kind])).toEqual([
-      ['1', 'source'], ['2', 'where'], ['3', 'extend'], ['4', 'where'], ['5', 'summarize'], ['6', 'lookup'], ['7', 'where'], ['8', 'project'],
+      ['1', 'source'], ['2', 'where'], ['3', 'extend'], ['4', 'where'], ['5', 'summarize'], ['6', 'lookup'], ['7', 'extend'], ['8', 'where'], ['9', 'project'],
     ]);
     const lookup = page.pipeline.stages[5]!;
     expect(lookup.kql).toBe('lookup kind=leftouter (stages 6.1–6.5) on SrcIpAddr');
     expect(lookup.text).toBe('lookup kind=leftouter baseline on SrcIpAddr');
     expect(lookup.inputs[0]!.stages.map((s) => s.kql).slice(3)).toEqual(['where not(Recent)', 'summarize BaselineSessions = count() by SrcIpAddr']);
-    expect(page.pipeline.stages[7]!.kql).toBe('project SrcIpAddr, Sessions, Peers, BaselineSessions');
+    expect(page.pipeline.stages[8]!.kql).toBe('project SrcIpAddr, Sessions, Peers, BaselineSessions');
     expect(page.outputFields.map((f) => [f.name, f.stage])).toEqual([['SrcIpAddr', '1'], ['Sessions', '5'], ['Peers', '5'], ['BaselineSessions', '6.5']]);
+  });
+
+  it('reads a test of a computed flag as its definition: `where Recent` is a time window, `where Wide` its conditions', () => {
+    const page = catalogPage(parseRule(SPLIT, 'split.yaml'));
+    expect(page.indicators.map((i) => [i.field, i.kind, i.values.join(','), i.stages.join(',')])).toEqual([
+      ['DstPortNumber', 'eq', '445', '2,6.2'],
+      ['Peers', 'ge', '50', '8'],
+      ['Sessions', 'gt', '1000', '8'],
+    ]);
   });
 });
 
