@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoManifest } from '../../src/demo/manifest.js';
 import type { Explanation } from '../../src/explain/explain.js';
+import { renderExplanationText } from '../../src/explain/render.js';
 import { runCli } from '../helpers/cli.js';
 import { demoStoreCopy } from '../helpers/demo-store.js';
 import { useTempDir } from '../helpers/tmp.js';
@@ -142,7 +143,8 @@ query: |
     expect(e.scoring!.conditions).toEqual([{ stage: '8', predicate: 'Peers >= 50', withValues: `${episode.newDestinations + 1} >= 50` }]);
     expect(e.scoring!.row).toMatchObject({ RecentSessions: episode.pair.ruleRecent, Peers: episode.newDestinations + 1, BaselineSessions: episode.pair.ruleBaseline });
 
-    const text = runCli(['explain', alert.alertId.slice(0, 8), '--db', db, '--rules', rule]).stdout;
+    // The words, from the same figures (what `explain` without --output prints).
+    const text = renderExplanationText(e);
     expect(text).toContain(`SrcIpAddr=${episode.ip}: ${episode.pair.ruleRecent} sessions in the recent window [2025-02-18T00:00:00Z, 2025-02-19T00:00:00Z] against a baseline of ${episode.pair.ruleBaseline} sessions in 13 days`);
     expect(text).toContain(`Stage 8 keeps the row: Peers >= 50, here ${episode.newDestinations + 1} >= 50.`);
     expect(text).toMatch(/more got no reply \(DstPackets 0\)/);
