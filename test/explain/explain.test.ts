@@ -9,7 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoManifest } from '../../src/demo/manifest.js';
-import type { Explanation } from '../../src/explain/explain.js';
+import { explainAlert, type Explanation } from '../../src/explain/explain.js';
+import { findAlert } from '../../src/explain/find.js';
+import { builtinRules, DEFAULT_RULE_ID } from '../../src/rules/load.js';
+import { openStore, withQueryEngine } from '../../src/store/engines.js';
 import { renderExplanationText } from '../../src/explain/render.js';
 import { runCli } from '../helpers/cli.js';
 import { demoStoreCopy } from '../helpers/demo-store.js';
@@ -76,6 +79,22 @@ describe('smbwatch explain on the demo alert', { timeout: 240_000 }, () => {
     expect(by['5']!.rowsIn).toEqual([by['4']!.rowsOut, by['5.3']!.rowsOut]);
     expect(by['8']!.rowsOut).toBe(1);
     expect(e.scoring!.row).toMatchObject({ AvgCount: 3, RecentCount: 243, Deviation: 80 });
+  });
+
+  it('counts the same on embedded ClickHouse as on DuckDB (same plan, the other dialect)', async () => {
+    const store = await openStore({ engine: 'duckdb', path: db }, { readOnly: true });
+    try {
+      const alert = await findAlert(store, alertId);
+      const rule = builtinRules().find((r) => r.id === DEFAULT_RULE_ID)!;
+      const onDuckDb = await explainAlert(store, rule, alert);
+      const onClickHouse = await withQueryEngine(store, 'clickhouse', (sql) => explainAlert({ query: (text) => sql.query(text), engine: 'clickhouse' }, rule, alert));
+      expect(onClickHouse.measure).toEqual(onDuckDb.measure);
+      expect(onClickHouse.scoring).toEqual(onDuckDb.scoring);
+      expect(onClickHouse.stages).toEqual(onDuckDb.stages);
+      expect(onDuckDb.measure!.totals.recent).toBe(manifest.episode.pair.ruleRecent);
+    } finally {
+      await store.close();
+    }
   });
 
   it('explains a rule that reads once and splits the day off with extend/where, counting per source (the shape of smbwatch\'s own SMB rule)', () => {
