@@ -153,6 +153,9 @@ export function createApp(ctx: UiContext): Hono {
     return c.html(alertsPage(shown, ctx.rules, f, total));
   });
 
+  // The nav says "Alerts"; the list is the home page.
+  app.get('/alerts', (c) => c.redirect(`/${new URL(c.req.url).search}`, 302));
+
   app.get('/alerts/:id', async (c) => {
     const id = c.req.param('id');
     if (!ID.test(id)) throw new NotFound(`no alert ${id}`);

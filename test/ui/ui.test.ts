@@ -104,6 +104,8 @@ describe('smbwatch ui, bad requests', { timeout: 240_000 }, () => {
   it('answers 4xx to unknown ids, malformed queries, traversal and writes, and keeps serving', async () => {
     const status = async (path: string, init?: RequestInit): Promise<number> => (await fetch(new URL(path, ui.url), { redirect: 'manual', ...init })).status;
     expect(await status('alerts/ffffffff')).toBe(404);
+    const list = await fetch(new URL('alerts?severity=High', ui.url), { redirect: 'manual' });
+    expect([list.status, list.headers.get('location')]).toEqual([302, '/?severity=High']);
     expect(await status('alerts/..%2F..%2Fetc%2Fpasswd')).toBe(404);
     expect(await status("alerts/b' OR 1=1 --")).toBe(404);
     expect(await status('assets/..%2F..%2Fpackage.json')).toBe(404);
