@@ -36,6 +36,8 @@ describe('smbwatch demo (CLI)', () => {
     expect(first.stdout).toMatch(/smbwatch explain [0-9a-f]{8} --db /);
     expect(first.stdout).toMatch(/smbwatch report --db \S+ -o smbwatch-report\.html/);
     expect(first.stdout).toMatch(/smbwatch ui --db \S+ /);
+    expect(first.stdout).toContain('For the other Network Session Essentials rules and hunting queries (docs/essentials.md), each seen by its run at T: syn-flood, port-scan, port-sweep, rdp-brute-force, rdp-anomaly, tor, beaconing, outbound-ldap, cleartext, outbound-rdp.');
+    expect(first.stdout).toMatch(/smbwatch run --db \S+ --rule 1da9853f-3dea-4ea9-b7e5-26730da3d537 --at 2025-02-19T00:00:00Z/);
 
     const second = runCli(['demo', '--dir', dir, '--seed', '5', ...SMALL]);
     expect(second.status).toBe(0);

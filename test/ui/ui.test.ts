@@ -98,7 +98,7 @@ describe('smbwatch ui in Chromium', { timeout: 240_000 }, () => {
   it('shows ingest status: records per day per source', async () => {
     await page.goto(`${ui.url}ingest`);
     await page.waitForSelector('html[data-charts]');
-    expect(await page.locator('#records').innerText()).toBe('477,588');
+    expect(await page.locator('#records').innerText()).toBe('484,255');
     const charts = await renderedCharts(page);
     expect(charts[0]).toMatchObject({ id: 'records-per-day', rendered: 'true', points: 16 });
     await shot('ui-ingest.png');
