@@ -74,4 +74,5 @@ export const REFUSED_ON_OLD_SERVER: ReadonlySet<string> = new Set<string>([
   'series.yaml: series_fill_const with a placeholder value',
   'series.yaml: series_fill_forward fills from the previous value',
   'series.yaml: series_fill_backward fills from the next value',
+  "series-analysis.yaml: series_decompose_anomalies finds exactly the documented example's inserted outliers (linefit, threshold 2.5)",
 ]);
