@@ -27,6 +27,20 @@ function stopQuietlyOnClosedPipe(): void {
   }
 }
 
+const WAIT_HELP = 'when another smbwatch process has the store open, wait until it is free (a watch or a long ingest lets go between steps)';
+
+/**
+ * `--wait` is accepted before the command (`smbwatch --wait alerts`) and by every command that opens a store
+ * (`smbwatch alerts --db x --wait`): options are positional, so each such command declares it too.
+ */
+function addWaitToStoreCommands(command: Command): void {
+  for (const sub of command.commands) {
+    const hasDb = sub.options.some((o) => o.long === '--db');
+    if (hasDb && !sub.options.some((o) => o.long === '--wait')) sub.option('--wait', WAIT_HELP);
+    addWaitToStoreCommands(sub);
+  }
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
   stopQuietlyOnClosedPipe();
   const program = new Command('smbwatch')
@@ -36,15 +50,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     // Options belong to the command they follow, so a subcommand (`rules show --output markdown`) can have an
     // option of the same name as its parent's (`rules --output json`).
     .enablePositionalOptions()
-    .option('--wait', 'when another smbwatch process has the store open, wait until it is free (a watch or a long ingest lets go between steps)')
-    .configureHelp({ showGlobalOptions: true })
+    .option('--wait', WAIT_HELP)
     .exitOverride();
-  program.hook('preAction', async () => {
-    const wait = program.opts<{ wait?: boolean }>().wait === true;
+  program.hook('preAction', async (_program, action) => {
+    const wait = program.opts<{ wait?: boolean }>().wait === true || action.opts<{ wait?: boolean }>().wait === true;
     (await import('../store/duckdb-lock.js')).setDefaultLockWait(wait ? Infinity : 0);
   });
   // argv is process.argv: node, the script, then the user's arguments.
   await registerCommands(program, argv.slice(2));
+  addWaitToStoreCommands(program);
   try {
     await program.parseAsync([...argv]);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;

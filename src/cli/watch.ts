@@ -19,7 +19,7 @@ import { ConfigError, describeSinkConfig, loadWatchConfig, type WatchConfig } fr
 import { streamLog, type WatchLog } from '../watch/log.js';
 import { resolveRules } from '../watch/rules.js';
 import { Watcher, type ScheduledRule } from '../watch/watcher.js';
-import { builtinSummaryRules } from '../summaries/rule.js';
+import { summaryRulesFor } from '../summaries/rule.js';
 
 interface WatchOptions {
   config: string;
@@ -90,7 +90,7 @@ async function watch(options: WatchOptions): Promise<number> {
     // A busy store is waited for (and the holder, if it is a long ingest or another watch, lets go between steps).
     openStore: () => openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
     log,
-    summaryRules: builtinSummaryRules(),
+    summaryRules: summaryRulesFor(config.summaries, rules.map((scheduled) => scheduled.rule.query)),
     ...(options.watchlists === undefined ? {} : { watchlists: options.watchlists }),
     ...(backoffs.size > 0 ? { backoff: (sink: AlertSink) => backoffs.get(sink.name) ?? { baseMs: 1_000, maxMs: 3_600_000 } } : {}),
   });

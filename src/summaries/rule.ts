@@ -55,6 +55,20 @@ function builtinDirectory(): string {
   return fileURLToPath(new URL('../../src/summaries/builtin/', import.meta.url));
 }
 
+/**
+ * The built-in summary rules a watcher keeps up: every one (`all`), none, or (`auto`) those whose destination table
+ * one of the given queries names — a summary table nobody reads is work for nothing on every tick.
+ */
+export function summaryRulesFor(choice: 'auto' | 'all' | 'none', queries: readonly string[]): SummaryRule[] {
+  if (choice === 'none') return [];
+  const rules = builtinSummaryRules();
+  if (choice === 'all') return rules;
+  return rules.filter((rule) => {
+    const name = new RegExp(`\\b${rule.destinationTable.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\b`);
+    return queries.some((query) => name.test(query));
+  });
+}
+
 /** The summary rules shipped with smbwatch. */
 export function builtinSummaryRules(): SummaryRule[] {
   const directory = builtinDirectory();

@@ -45,7 +45,15 @@ export interface WatchConfig {
   };
   readonly rules: readonly RuleSelection[];
   readonly sinks: readonly SinkConfig[];
+  /**
+   * Which built-in summary rules (src/summaries) the watcher keeps up: `auto` those whose table a configured rule
+   * reads, `all` every one (for hunting queries run later with `smbwatch hunt`), `none`.
+   */
+  readonly summaries: SummariesChoice;
 }
+
+export const SUMMARIES_CHOICES = ['auto', 'all', 'none'] as const;
+export type SummariesChoice = (typeof SUMMARIES_CHOICES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly LocatedProblem[]) {
@@ -167,6 +175,7 @@ const schema = z.strictObject({
     .default({ delay: 0 }),
   rules: z.array(ruleEntry, { error: 'must be a list of rules' }).min(1, 'must list at least one rule').default([{ builtin: 'default', params: {} }]),
   sinks: z.array(sink, { error: 'must be a list of sinks' }).default([{ type: 'stdout' }]),
+  summaries: z.enum(SUMMARIES_CHOICES, { error: `must be one of ${SUMMARIES_CHOICES.join(', ')}` }).default('auto'),
 });
 
 type ParsedConfig = z.output<typeof schema>;
@@ -248,6 +257,7 @@ function resolveConfig(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEn
       'builtin' in entry ? { kind: 'builtin', ref: entry.builtin, params: entry.params } : { kind: 'path', ref: fromConfig(entry.path), params: entry.params },
     ),
     sinks,
+    summaries: parsed.summaries,
   };
 }
 
