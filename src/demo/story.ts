@@ -95,6 +95,7 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
       `(${episode.unanswered} never answer), runs services on ${episode.lateralHosts} of them, then pulls data from ${shareName}: ` +
       `${count(pair.ruleRecent)} SMB sessions on the last day.`,
     `  ${m.cases.length} edge cases the rule mishandles: ${m.cases.map((c) => c.id).join(', ')}.`,
+    `  For the other Network Session Essentials rules and hunting queries (docs/essentials.md), each seen by its run at T: ${m.essentials.map((e) => e.id).join(', ')}.`,
     '',
     'Data',
     `  Logs:  ${shown(result.logsDir, context.cwd)}/  (${count(m.totals.files)} hourly Zeek conn logs, gzipped; ` +
@@ -114,6 +115,10 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
   if (context.commands.has('run')) {
     next.push(`  npx smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the seed rule v1.0.0 at T`);
     next.push(`  npx smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} --param threshold=0.5  # as upstream v1.0.1`);
+  }
+  if (context.commands.has('run') && m.essentials.length > 0) {
+    const example = m.essentials.find((e) => e.id === 'port-scan') ?? m.essentials[0]!;
+    next.push(`  npx smbwatch run --db ${db} --rule ${example.ruleId} --at ${example.runAt}  # a sibling rule on its episode (${example.id}); \`npx smbwatch rules\` lists them all`);
   }
   if (context.commands.has('query')) {
     next.push(

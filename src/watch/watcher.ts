@@ -24,7 +24,7 @@ import type { WatchLog } from './log.js';
 import { dueTimes, lastRunTime, nextDueTime, recordRun, scheduleGrid, type Grid } from './schedule.js';
 import type { Catalog } from '../kql/catalog.js';
 import { storeCatalog } from '../summaries/catalog.js';
-import { dueBins, summarizeBin, type BinRun } from '../summaries/run.js';
+import { BinSummarizer, dueBins, type BinRun } from '../summaries/run.js';
 import type { SummaryRule } from '../summaries/rule.js';
 
 export interface ScheduledRule {
@@ -86,6 +86,7 @@ export interface TickReport {
 export class Watcher {
   private readonly inputs: InputTracker;
   private readonly reportedProblems = new Set<string>();
+  private readonly summarizers = new Map<string, BinSummarizer>();
 
   constructor(private readonly options: WatcherOptions) {
     this.inputs = new InputTracker(options.inputs);
@@ -205,8 +206,15 @@ export class Watcher {
 
   /**
    * Each summary rule's due bins, oldest first. The last bin written is kept in the schedule table (key
-   * `summary:<id>`); the first run starts at the schedule's start, else with the bin before the tick's.
+   * `summary:<id>`); the first run starts at the schedule's start, else with the bin before the tick's. A bounded
+   * replay (schedule.end) summarizes no bin after its end, as it runs no rule after it.
    */
+  private summarizer(rule: SummaryRule): BinSummarizer {
+    let summarizer = this.summarizers.get(rule.id);
+    if (!summarizer) this.summarizers.set(rule.id, (summarizer = new BinSummarizer(rule)));
+    return summarizer;
+  }
+
   private async runDueSummaries(store: Store, signal: AbortSignal): Promise<BinRun[]> {
     const rules = this.options.summaryRules ?? [];
     if (rules.length === 0 || !store.summaries) return [];
@@ -218,11 +226,13 @@ export class Watcher {
       const size = rule.binSize * 60_000_000;
       const last = await lastRunTime(store, key);
       const from = last ? last.getTime() * 1000 + size : (this.options.schedule.start?.getTime() ?? now / 1000) * 1000 - size;
-      for (const binStart of dueBins(rule, from, now)) {
+      const end = this.options.schedule.end;
+      const until = end ? Math.min(now, end.getTime() * 1000 + rule.binDelay * 60_000_000) : now;
+      for (const binStart of dueBins(rule, from, until)) {
         if (signal.aborted) return runs;
         try {
           catalog ??= await storeCatalog(store, this.options.watchlists);
-          const run = await summarizeBin(store, rule, binStart, catalog);
+          const run = await this.summarizer(rule).run(store, binStart, catalog);
           await recordRun(store, key, rule.id, new Date(binStart / 1000), this.options.clock.now());
           runs.push(run);
           catalog = undefined; // the table may have just been created

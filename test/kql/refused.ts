@@ -90,6 +90,7 @@ export const REFUSED_ON_OLD_SERVER: ReadonlySet<string> = new Set<string>([
   'series-analysis.yaml: series_decompose_anomalies with the average trend, after mv-expand as the Essentials rules read it',
   'series-analysis.yaml: series_decompose with a given period takes per-phase medians',
   'series-analysis.yaml: series_decompose_anomalies over make-series output, one series per key',
+  "series-analysis.yaml: series_decompose_anomalies finds exactly the documented example's inserted outliers (linefit, threshold 2.5)",
   'series.yaml: series_add and series_divide element by element',
   'series.yaml: series comparisons, missing and non-numeric elements',
   'series.yaml: series_fill_linear interpolates, fills edges and all-missing series',
