@@ -18,7 +18,7 @@ const tempDir = useTempDir();
 const FIXTURES = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));
 
 describe('smbwatch rules', () => {
-  it('lists the built-in rule with schedule, trigger and parameters', () => {
+  it('lists the built-in rules with schedule, trigger and parameters', () => {
     const result = runCli(['rules']);
     expect(result.status).toBe(0);
     const lines = result.stdout.split('\n');
@@ -28,7 +28,9 @@ describe('smbwatch rules', () => {
     expect(lines[2]).toContain('every 1d, look back 14d');
     expect(lines[2]).toContain('rows gt 0');
     expect(lines[2]).toContain('threshold:long=50, starttime:timespan=14d, endtime:timespan=1d, SMBPorts:dynamic=dynamic(["139", "445"])');
-    expect(lines[3]).toBe('1 rule (* the default rule)');
+    expect(lines[3]).toContain('332f0f21-4ae7-4075-9fc6-c228b4fa3555    SMB lateral movement (smbwatch) (v1.0.0)');
+    expect(lines[3]).toContain('baselineStart:timespan=14d, recentWindow:timespan=1d');
+    expect(lines[4]).toBe('2 rules (* the default rule)');
   });
 
   it('adds the rules of --rules; --output json', () => {
@@ -37,6 +39,7 @@ describe('smbwatch rules', () => {
     const rules = JSON.parse(result.stdout) as Array<{ name: string; schedule: string; trigger: string; suppression: string | null }>;
     expect(rules.map((r) => [r.name, r.schedule, r.trigger, r.suppression])).toEqual([
       ['Anomaly in SMB Traffic(ASIM Network Session schema)', 'every 1d, look back 14d', 'rows gt 0', null],
+      ['SMB lateral movement (smbwatch)', 'every 1d, look back 14d', 'rows gt 0', null],
       ['SMB fan-out from one host', 'every 1h, look back 1d', 'rows gt 1', '2h'],
       ['Any SMB server contacted', 'every 5h, look back 5h', 'rows ne 0', null],
     ]);
