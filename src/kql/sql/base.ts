@@ -18,6 +18,7 @@ export const baseDialect = {
   capabilities,
   overrides,
   bool: (v: boolean): string => (v ? 'true' : 'false'),
+  commonTableExpression: (name: string, body: string): string => `${name} AS (${body})`,
   lower: (s: string): string => `lower(${s})`,
   upper: (s: string): string => `upper(${s})`,
   nullSafeEquals: (a: string, b: string): string => `${a} IS NOT DISTINCT FROM ${b}`,
