@@ -282,6 +282,18 @@ export interface AnalyzedQuery {
 }
 
 /**
+ * Every diagnostic Kusto.Language reports for `text` bound against the smbwatch schema (the ASIM table and parser
+ * signatures), warnings and suggestions included: a rule meant to be pasted into Sentinel should have none.
+ */
+export function kustoDiagnostics(text: string): Array<KqlDiagnostic & { readonly severity: string }> {
+  const { Kusto, Bridge } = kusto();
+  const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals());
+  return Bridge.toArray(code.GetDiagnostics()).map((d: Bridged) => ({
+    code: String(d.Code), message: String(d.Message), start: d.Start, length: d.Length, severity: String(d.Severity),
+  }));
+}
+
+/**
  * Parses and binds `text` against the smbwatch schema. Kusto's own diagnostics (syntax and binding errors) are
  * thrown as one KqlError; warnings are ignored.
  */

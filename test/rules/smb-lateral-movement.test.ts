@@ -31,9 +31,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KustoValue } from '../../src/alerts/types.js';
 import type { AsimRecord } from '../../src/asim/record.js';
+import { kustoDiagnostics } from '../../src/kql/kusto.js';
 import { evaluateRule, type RuleRun } from '../../src/rules/evaluate.js';
 import { kqlQueryRunner } from '../../src/rules/kql-runner.js';
 import { builtinRules } from '../../src/rules/load.js';
+import { ruleParameters } from '../../src/rules/parameters.js';
 import { openDuckDbStore } from '../../src/store/duckdb.js';
 import type { Store } from '../../src/store/engine.js';
 import { withQueryEngine } from '../../src/store/engines.js';
@@ -195,5 +197,18 @@ describe('smbwatch SMB lateral-movement rule on a hand-placed network', () => {
 
   it('ClickHouse (chdb) returns the same rows', () => {
     expect(rowsOf(chdb)).toEqual(rowsOf(duckdb));
+  });
+});
+
+describe('the rule as Sentinel reads it', () => {
+  it('binds with zero Kusto.Language diagnostics (no error, warning or suggestion) against the ASIM parser signature', () => {
+    expect(kustoDiagnostics(rule.query)).toEqual([]);
+  });
+
+  it('its tunables are top-level lets, listed as parameters', () => {
+    expect(ruleParameters(rule).map((p) => p.name)).toEqual([
+      'baselineStart', 'sharedServerClients', 'broadFactor', 'crowdSources', 'noveltyZ', 'minActiveDays', 'newSenderPeers', 'spreaderRate',
+      'darkShare', 'fanoutPeers', 'volumeMin', 'volumeRatio', 'volumeOverMax', 'volumeMads', 'failureMin', 'failureShare', 'sampleSize',
+    ]);
   });
 });
