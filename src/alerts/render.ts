@@ -1,21 +1,52 @@
 /**
- * Alerts as an aligned table for people: severity, name, entities, the first covered row, short id, and
- * whether the store already had it.
+ * Alerts as aligned tables for people: the alerts of a run (with whether the store already had each) and the
+ * alerts kept in the store. A cell summarises: the first few entities, the first covered row; `smbwatch alerts
+ * show ID` and the json outputs have everything.
  */
 import type { KustoValue } from '../kql/values.js';
-import { renderTable } from '../util/table.js';
+import { fitTable, tableNotes, type TableOptions } from '../util/table.js';
 import type { Alert } from './types.js';
 
-export function renderAlertTable(alerts: readonly Alert[], fresh: ReadonlySet<string>): string {
+/**
+ * The run's alerts as a table (`stored`: new, or already stored); `options` fit it to a screen, and a note below
+ * says what that left out.
+ */
+export function renderAlertTable(alerts: readonly Alert[], fresh: ReadonlySet<string>, options: TableOptions = {}, freshLabel = 'new'): string {
   const rows = alerts.map((alert) => [
     alert.severity,
     alert.displayName,
-    alert.entities.map(({ type, ...identifiers }) => `${type}:${Object.values(identifiers).join('/')}`).join(' '),
+    entitySummary(alert),
     rowSummary(alert),
-    alert.alertId.slice(0, 8),
-    fresh.has(alert.alertId) ? 'new' : 'already stored',
+    shortId(alert),
+    fresh.has(alert.alertId) ? freshLabel : 'already stored',
   ]);
-  return renderTable(['severity', 'alert', 'entities', 'result', 'id', 'stored'], rows);
+  const table = fitTable(['severity', 'alert', 'entities', 'result', 'id', 'stored'], rows, options);
+  return [table.text, ...tableNotes(table)].join('\n');
+}
+
+/** Alerts kept in the store, with their run time. */
+export function renderAlertList(alerts: readonly Alert[], options: TableOptions = {}): string {
+  const rows = alerts.map((alert) => [alert.queryEndTime, alert.severity, alert.displayName, entitySummary(alert), rowSummary(alert), shortId(alert)]);
+  const table = fitTable(['run time', 'severity', 'alert', 'entities', 'result', 'id'], rows, options);
+  return [table.text, ...tableNotes(table)].join('\n');
+}
+
+/** The first 8 hex digits of the id: enough for `smbwatch alerts show`, which takes any unique prefix. */
+export function shortId(alert: Alert): string {
+  return alert.alertId.slice(0, 8);
+}
+
+const ENTITIES_LISTED = 3;
+
+export function entityText({ type, ...identifiers }: Alert['entities'][number]): string {
+  return `${type}:${Object.values(identifiers).join('/')}`;
+}
+
+/** The first entities, and how many more (a whole-result alert can carry hundreds). */
+function entitySummary(alert: Alert): string {
+  const listed = alert.entities.slice(0, ENTITIES_LISTED).map(entityText).join(' ');
+  const more = alert.entities.length - ENTITIES_LISTED;
+  return more > 0 ? `${listed} (+${more} more)` : listed;
 }
 
 /** The first covered row as `Column=value` pairs (reals rounded for reading), and how many more rows. */

@@ -40,15 +40,43 @@ export async function storeAlerts(store: Store, alerts: readonly Alert[]): Promi
 export interface AlertFilter {
   /** Only alerts whose run time (query end) is at or after this time. */
   readonly since?: Date;
+  /** … at or before this time. */
+  readonly until?: Date;
+  /** … exactly this time: the alerts of one run. */
+  readonly runAt?: Date;
   readonly ruleId?: string;
 }
 
 export async function listAlerts(store: Store, filter: AlertFilter = {}): Promise<Alert[]> {
+  const since = Math.max(filter.since?.getTime() ?? -Infinity, filter.runAt?.getTime() ?? -Infinity);
   const json = await store.alerts.list({
-    ...(filter.since ? { sinceMicros: filter.since.getTime() * 1000 } : {}),
+    ...(Number.isFinite(since) ? { sinceMicros: since * 1000 } : {}),
     ...(filter.ruleId ? { ruleId: filter.ruleId.toLowerCase() } : {}),
   });
-  return json.map((text) => JSON.parse(text) as Alert);
+  const until = Math.min(filter.until?.getTime() ?? Infinity, filter.runAt?.getTime() ?? Infinity);
+  return json
+    .map((text) => JSON.parse(text) as Alert)
+    .filter((alert) => Date.parse(alert.queryEndTime) <= until);
+}
+
+/** The ids among these alerts that the store already holds (what storing them would not add). */
+export async function alreadyStored(store: Store, alerts: readonly Alert[]): Promise<Set<string>> {
+  const wanted = new Set(alerts.map((alert) => alert.alertId));
+  const stored = new Set<string>();
+  for (const ruleId of new Set(alerts.map((alert) => alert.ruleId))) {
+    const since = Math.min(...alerts.filter((alert) => alert.ruleId === ruleId).map((alert) => micros(alert.queryEndTime)));
+    for (const text of await store.alerts.list({ ruleId, sinceMicros: since })) {
+      const id = (JSON.parse(text) as Alert).alertId;
+      if (wanted.has(id)) stored.add(id);
+    }
+  }
+  return stored;
+}
+
+/** Alerts whose id starts with this prefix (an id in full, or the 8 digits tables show). */
+export async function alertsById(store: Store, prefix: string): Promise<Alert[]> {
+  const wanted = prefix.trim().toLowerCase();
+  return (await listAlerts(store)).filter((alert) => alert.alertId.startsWith(wanted));
 }
 
 /** The time of the latest run of this rule, before `before`, that stored an alert (for suppression). */

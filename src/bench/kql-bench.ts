@@ -30,13 +30,13 @@ export function seedRuleQuery(): string {
   return rule.query;
 }
 
-const GENERATED_COLUMNS = ['TimeGenerated', 'SrcIpAddr', 'DstIpAddr', 'DstPortNumber', 'EventCount'] as const;
+export const GENERATED_COLUMNS = ['TimeGenerated', 'SrcIpAddr', 'DstIpAddr', 'DstPortNumber', 'EventCount'] as const;
 
 /**
  * N records over [now − 15d, now + 1h): 20,000 internal hosts, 1% IPv6 and 1% public sources, 35% SMB; plus ten
  * sources that were nearly silent and burst on the last day, so the rule has rows to return.
  */
-function generateSql(records: number): string {
+export function generateSql(records: number): string {
   const start = BENCH_NOW_US - 15 * DAY_US;
   const span = 15 * DAY_US + DAY_US / 24;
   return `INSERT INTO ${SESSIONS_TABLE} (${GENERATED_COLUMNS.join(', ')})
@@ -54,7 +54,7 @@ SELECT make_timestamp(CASE WHEN j = 0 THEN ${BENCH_NOW_US - 5 * DAY_US} ELSE ${B
 FROM range(10) a(k), range(100 + 10 * 51) b(j);`;
 }
 
-async function timed(runner: SqlRunner, sql: string, repeats: number): Promise<{ seconds: number; result: QueryResult }> {
+export async function timed(runner: SqlRunner, sql: string, repeats: number): Promise<{ seconds: number; result: QueryResult }> {
   const times: number[] = [];
   let result: QueryResult = { columns: [], rows: [] };
   for (let i = 0; i < repeats; i++) {

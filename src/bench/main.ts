@@ -8,11 +8,14 @@
  *   BENCH_SCALE_RECORDS     sizes for the scale benchmark (default 100000000,500000000,1000000000)
  *   BENCH_SCALE_MEMORY      DuckDB memory limit of the scale benchmark's ingest and runs (default 4GB)
  *   BENCH_DIR               where large files go (default the system's temporary directory)
- *   BENCH_ONLY              ingest | run | kql | backtest | scale, to run one of them
+ *   BENCH_CLUSTER_RECORDS   ASIM records for the ClickHouse cluster benchmark (default 150,000,000: 15 days × 10M)
+ *   BENCH_CLUSTER_INGEST    Zeek records ingested into the cluster (default 1,000,000)
+ *   BENCH_ONLY              ingest | run | kql | backtest | cluster | scale, to run one of them
  */
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { backtestBenchmark } from './backtest-bench.js';
+import { clusterBenchmark } from './cluster-bench.js';
 import { ingestBenchmark } from './ingest-bench.js';
 import { kqlBenchmark } from './kql-bench.js';
 import { writeSection } from './report.js';
@@ -29,6 +32,7 @@ const sections: Array<[string, () => Promise<string>]> = [
   ['run', () => runBenchmark(sizes(process.env.BENCH_RUN_RECORDS ?? '2000000,50000000'))],
   ['kql', () => kqlBenchmark(Number(process.env.BENCH_KQL_RECORDS ?? 50_000_000))],
   ['backtest', () => backtestBenchmark(Number(process.env.BENCH_BACKTEST_RECORDS ?? 6_000_000))],
+  ['cluster', () => clusterBenchmark(Number(process.env.BENCH_CLUSTER_RECORDS ?? 150_000_000), Number(process.env.BENCH_CLUSTER_INGEST ?? 1_000_000))],
 ];
 if (scale) {
   sections.push([

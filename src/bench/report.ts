@@ -9,10 +9,11 @@ Figures written by \`npm run bench\`. Each goal is stated as a ratio against a b
 run on the same machine, so the figures compare across machines. Absolute times are for context only.
 `;
 
-export function writeSection(path: string, name: string, body: string): void {
+/** `header` starts a file that does not exist yet (RELIABILITY.md uses this writer too). */
+export function writeSection(path: string, name: string, body: string, header: string = HEADER): void {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
-  const current = existsSync(path) ? readFileSync(path, 'utf8') : HEADER;
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : header;
   const section = `${start}\n${body.trim()}\n${end}`;
   const pattern = new RegExp(`${escape(start)}[\\s\\S]*?${escape(end)}`);
   const next = pattern.test(current) ? current.replace(pattern, section) : `${current.trimEnd()}\n\n${section}\n`;

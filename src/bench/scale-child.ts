@@ -7,8 +7,7 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { mappedInsertSql } from '../store/duckdb-bulk.js';
-import { openDuckDbStore, SESSIONS_TABLE } from '../store/duckdb.js';
+import { openDuckDbStore } from '../store/duckdb.js';
 import { reportUsage } from './processes.js';
 import { copyHourSql, firstRecordOfHour, hourFileName, SCALE_DAYS, SCALE_HOURS, SCALE_START_US, scaleBulkPlan, zeekRecordsSql } from './scale-traffic.js';
 
@@ -46,9 +45,7 @@ async function fillStore(db: string): Promise<number> {
       const from = firstRecordOfHour(records, day * 24);
       const to = firstRecordOfHour(records, (day + 1) * 24);
       const source = `(${zeekRecordsSql(records, from, to, SCALE_START_US + day * DAY_US, SCALE_START_US + (day + 1) * DAY_US)})`;
-      const { sql, columns } = mappedInsertSql(SESSIONS_TABLE, plan, source);
-      await store.ensureColumns(columns);
-      await store.query(sql);
+      await store.appendMapped(plan, source);
       process.stderr.write(`scale: day ${day + 1} of ${SCALE_DAYS} in the store\n`);
     }
   } finally {

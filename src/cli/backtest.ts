@@ -10,8 +10,10 @@ import type { RuleRun } from '../rules/evaluate.js';
 import {
   collect, CommandError, isoSeconds, openExistingStore, parseTimeOption, reportErrors, ruleLabel, selectRuleAndParameters,
 } from './run.js';
-import { dbOption } from './options.js';
+import { dbOption, watchlistsOption } from './options.js';
+import { storeCatalog } from '../summaries/catalog.js';
 import { renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface BacktestOptions {
   db?: string;
@@ -22,6 +24,7 @@ interface BacktestOptions {
   param: string[];
   output: 'table' | 'json';
   store?: boolean;
+  watchlists?: string;
 }
 
 export function register(program: Command): void {
@@ -35,6 +38,7 @@ export function register(program: Command): void {
     .option('--rules <path>', 'also load the rules in this YAML file or directory')
     .option('--param <name=value>', "override a top-level `let` of the rule's query (repeatable)", collect, [])
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json']).default('table'))
+    .addOption(watchlistsOption())
     .option('--store', 'also store the alerts in the store, as `smbwatch run` at each time would (default: a what-if, nothing stored)')
     .addHelpText(
       'after',
@@ -62,7 +66,9 @@ async function backtestCommand(options: BacktestOptions): Promise<number> {
   let stored = 0;
   try {
     const started = performance.now();
+    const catalog = await storeCatalog(store, options.watchlists);
     result = await backtest(store, rule, parameters, from, to, {
+      catalog,
       onStep: async (run) => {
         if (options.store) stored += (await storeAlerts(store, run.alerts)).length;
       },
@@ -127,7 +133,7 @@ function render(result: BacktestResult, context: Context, output: 'table' | 'jso
   const storedNote = context.stored === undefined ? 'nothing stored (--store to keep the alerts)' : `${context.stored} new alerts stored`;
   return (
     `${context.rule}, ${context.schedule}\n` +
-    `${renderTable(['run time', 'rows', 'alerts', 'entities'], rows, ['left', 'right', 'right', 'left'])}\n` +
+    `${renderTable(['run time', 'rows', 'alerts', 'entities'], rows, screenTable({ align: ['left', 'right', 'right', 'left'], cutCells: true }))}\n` +
     `${sum.runs} runs from ${isoSeconds(result.times[0]!)} to ${isoSeconds(result.times[result.times.length - 1]!)}` +
     `${sum.suppressedRuns > 0 ? ` (${sum.suppressedRuns} suppressed)` : ''}: ${sum.resultRows} result rows, ${sum.alerts} alerts; ` +
     `${storedNote}; ${context.seconds.toFixed(2)} s\n`

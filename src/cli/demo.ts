@@ -9,6 +9,7 @@ import { MAX_WORKSTATIONS, MIN_WORKSTATIONS } from '../demo/network.js';
 import { ingestProblems, runDemo } from '../demo/run.js';
 import { renderStory } from '../demo/story.js';
 import { createProgress, type ProgressMode } from './progress.js';
+import { COMMANDS } from './commands.js';
 
 const DEFAULT_DIR = './smbwatch-demo';
 
@@ -50,18 +51,18 @@ after T. manifest.json lists the hosts, the planted episode and edge cases, and 
 See docs/demo.md.`,
     )
     .action(async (options: DemoOptions) => {
-      process.exitCode = await demoCommand(program, options);
+      process.exitCode = await demoCommand(options);
     });
 }
 
-async function demoCommand(program: Command, options: DemoOptions): Promise<number> {
+async function demoCommand(options: DemoOptions): Promise<number> {
   const dir = resolve(options.dir);
   const db = resolve(options.db ?? join(dir, 'demo.duckdb'));
   try {
     const progress = createProgress(options.progress);
     const result = await runDemo({ dir, db, seed: options.seed, workstations: options.workstations, ...(progress ? { progress } : {}) });
     const problems = ingestProblems(result.ingest);
-    process.stdout.write(renderStory(result, { commands: new Set(program.commands.map((c) => c.name())), cwd: process.cwd() }));
+    process.stdout.write(renderStory(result, { commands: new Set(COMMANDS.map((c) => c.name)), cwd: process.cwd() }));
     for (const problem of problems) process.stderr.write(`smbwatch demo: ${problem}\n`);
     return problems.length > 0 ? 1 : 0;
   } catch (error) {

@@ -7,9 +7,11 @@ import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
-import { dbOption } from './options.js';
+import { DEFAULT_LIMITS } from '../ingest/containers.js';
+import { dbOption, parseByteSize, parseExpansionRatio } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface IngestOptions {
   db?: string;
@@ -20,6 +22,9 @@ interface IngestOptions {
   explainFormat?: boolean;
   memoryLimit?: string;
   bulk: boolean;
+  force?: boolean;
+  maxExpansion: number;
+  maxDecompressed: number;
 }
 
 export function register(program: Command): void {
@@ -33,25 +38,51 @@ export function register(program: Command): void {
     .addOption(new Option('--progress <mode>', 'progress display').choices(['auto', 'bar', 'log', 'none']).default('auto'))
     .addOption(new Option('--output <kind>', 'summary format').choices(['table', 'json']).default('table'))
     .option('--explain-format', 'show why each input was read as its format (or skipped)')
+    .option('--force', 'read the inputs again even if the store has them, replacing the records and rejects they added (after a wrong --format or --timezone)')
     .option('--no-bulk', "read every input with smbwatch's own line readers, never DuckDB's CSV reader")
     .option('--memory-limit <size>', "DuckDB's memory limit for this ingest, e.g. 2GB (default: DuckDB's, 80% of RAM)")
+    .addOption(
+      new Option('--max-expansion <ratio>', 'refuse a .gz/.zip input that decompresses to more than this many times its size, once past 64 MiB (a decompression bomb)')
+        .argParser(parseExpansionRatio)
+        .default(DEFAULT_LIMITS.maxExpansion),
+    )
+    .addOption(
+      new Option('--max-decompressed <size>', 'refuse a .gz/.zip input that decompresses to more than this, e.g. 2TB')
+        .argParser(parseByteSize)
+        .default(DEFAULT_LIMITS.maxDecompressedBytes, '1TiB'),
+    )
     .addHelpText(
       'after',
       `
 Formats are recognised from content, not file names (see \`smbwatch formats\`). Each input is ingested
 atomically: all of its records or none. Ingesting the same file again adds nothing; a file that has grown
 since (a live conn.log) adds only its new lines. Records that cannot be parsed are kept with file, line and
-reason in the table smbwatch_rejects (\`smbwatch rejects\` lists them).
+reason in the table smbwatch_rejects (\`smbwatch rejects\` lists them). An input whose every record is
+rejected is a failure (exit status 1): its --format is most likely wrong.
+
+To undo or redo an ingest: \`smbwatch inputs\` lists what the store holds, \`smbwatch inputs rm PATTERN\`
+removes inputs with their records, and --force reads inputs again in place of what they added. An input read
+with another --format than before is read again in place of the earlier read without --force.
 
 A plain Zeek conn.log (one header block, nothing escaped) is read by DuckDB's own CSV reader with the same
 mapping, checked value by value; anything unusual, or any value that does not fit, is read by smbwatch's
 line reader instead, which reports rejects with their line numbers. --explain-format says which read each.
 
+Compressed inputs are decompressed as they are read, never to disk. Real logs compress 5-30x; one that grows
+more than --max-expansion times its compressed size (past its first 64 MiB) is refused as a decompression bomb,
+and so is one past --max-decompressed; that input fails, the others are read. Lines longer than 16 MiB are
+one reject each.
+
+Exit status: 0 when every input was read (or was already in the store), 1 when one failed or had all its
+records rejected, 2 on a wrong command line.
+
 Examples:
-  smbwatch ingest /var/log/zeek/current/conn.log
-  smbwatch ingest --db week.duckdb /data/zeek/2024-03-*/
-  smbwatch ingest 'logs/**/conn.*.log.gz' --progress log
-  smbwatch ingest --db 'clickhouse://127.0.0.1:8123/smbwatch?cluster=c2' /data/zeek/   (docs/clickhouse.md)`,
+  npx smbwatch ingest /var/log/zeek/current/conn.log
+  npx smbwatch ingest --db week.duckdb /data/zeek/2024-03-*/
+  npx smbwatch ingest 'logs/**/conn.*.log.gz' --progress log
+  npx smbwatch ingest --force --timezone Europe/Berlin exports/nfcapd.csv   # read again with the right zone
+  npx smbwatch ingest --max-expansion 1000 very-repetitive-firewall.log.gz
+  npx smbwatch ingest --db 'clickhouse://127.0.0.1:8123/smbwatch?cluster=c2' /data/zeek/   (docs/clickhouse.md)`,
     )
     .action(async (paths: string[], options: IngestOptions) => {
       process.exitCode = await ingestCommand(paths, options);
@@ -82,14 +113,19 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       parse: options.timezone ? { timezone: options.timezone } : {},
       progress: createProgress(options.progress),
       bulk: options.bulk,
+      force: options.force === true,
+      onLetIn: (commands) => process.stderr.write(`smbwatch ingest: let ${commands.join(', ')} use the store; going on\n`),
+      limits: { ...DEFAULT_LIMITS, maxExpansion: options.maxExpansion, maxDecompressedBytes: options.maxDecompressed },
     });
-    process.stdout.write(options.output === 'json' ? `${JSON.stringify(toJson(result, store.location), null, 2)}\n` : renderSummary(result, store.location, options.explainFormat === true));
+    // Nothing to show when no path led to a file: the errors below say why.
+    if (options.output === 'json') process.stdout.write(`${JSON.stringify(toJson(result, store.location), null, 2)}\n`);
+    else if (result.outcomes.length > 0) process.stdout.write(renderSummary(result, store.location, options.explainFormat === true));
     for (const error of result.errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);
     if (!options.timezone) warnAboutZonelessTimes(result);
-    for (const outcome of result.outcomes.filter((o) => o.status === 'error')) {
+    for (const outcome of result.outcomes.filter((o) => o.status === 'error' || o.status === 'rejected')) {
       process.stderr.write(`smbwatch ingest: ${outcome.name}: ${outcome.reason ?? 'failed'}\n`);
     }
-    const failed = result.errors.length > 0 || result.outcomes.some((outcome) => outcome.status === 'error');
+    const failed = result.errors.length > 0 || result.outcomes.some((outcome) => outcome.status === 'error' || outcome.status === 'rejected');
     return failed ? 1 : 0;
   } finally {
     await store.close();
@@ -101,7 +137,9 @@ function warnAboutZonelessTimes(result: IngestRunResult): void {
   const formats = new Set(result.outcomes.filter((o) => o.status === 'ingested').map((o) => o.format));
   for (const format of SOURCE_FORMATS) {
     if (format.zonelessTimes && formats.has(format.name)) {
-      process.stderr.write(`smbwatch ingest: warning: ${format.zonelessTimes}; read as UTC. Pass --timezone ZONE (e.g. Europe/Berlin) if that is wrong.\n`);
+      process.stderr.write(
+        `smbwatch ingest: warning: ${format.zonelessTimes}; read as UTC. If that is wrong, ingest again with --timezone ZONE (e.g. Europe/Berlin) and --force.\n`,
+      );
     }
   }
 }
@@ -121,6 +159,7 @@ function renderSummary(result: IngestRunResult, location: string, explain: boole
     outcome.bytes > 0 ? formatBytes(outcome.bytes) : '',
     rate(outcome),
     outcome.name + (outcome.reason && outcome.status !== 'ingested' ? `  (${outcome.reason})` : '') +
+      (outcome.reread ? `  (read again: ${outcome.reread}; its earlier records replaced)` : '') +
       (outcome.resumedAfterLine
         ? outcome.continues
           ? `  (continues ${outcome.continues}: new lines after line ${outcome.resumedAfterLine})`
@@ -130,16 +169,19 @@ function renderSummary(result: IngestRunResult, location: string, explain: boole
   const total = (key: 'records' | 'rejects' | 'ignored'): number => result.outcomes.reduce((sum, o) => sum + o[key], 0);
   const count = (status: string): number => result.outcomes.filter((o) => o.status === status).length;
   const lines = [
-    renderTable(['status', 'format', 'records', 'rejects', 'ignored', 'bytes', 'records/s', 'input'], rows, [
-      'left', 'left', 'right', 'right', 'right', 'right', 'right', 'left',
-    ]),
+    renderTable(['status', 'format', 'records', 'rejects', 'ignored', 'bytes', 'records/s', 'input'], rows, screenTable({
+      align: ['left', 'left', 'right', 'right', 'right', 'right', 'right', 'left'],
+      // A long path keeps its end: the file name.
+      keep: ['start', 'start', 'start', 'start', 'start', 'start', 'start', 'end'],
+    })),
     '',
     `${formatCount(total('records'))} records added, ${formatCount(total('rejects'))} rejected, ${formatCount(total('ignored'))} ignored ` +
-      `(not network sessions) from ${count('ingested')} inputs in ${result.seconds.toFixed(1)} s; ` +
-      `${count('unchanged') + count('duplicate')} already ingested, ${count('skipped')} skipped, ${count('error')} failed.`,
+      `(not network sessions) from ${count('ingested') + count('rejected')} inputs in ${result.seconds.toFixed(1)} s; ` +
+      `${count('unchanged') + count('duplicate')} already ingested, ${count('skipped')} skipped, ${count('error') + count('rejected')} failed.`,
     `Store: ${location}`,
   ];
   if (total('rejects') > 0) lines.push('Rejected records are kept with file, line and reason: run `smbwatch rejects` to see them.');
+  if (count('unchanged') > 0) lines.push('Inputs already ingested were not read again: --force reads them again, replacing what they added.');
   if (explain) lines.push('', ...explanations(result));
   return `${lines.join('\n')}\n`;
 }

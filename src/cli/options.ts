@@ -31,3 +31,29 @@ export function memoryLimitOption(what: string): Option {
     },
   );
 }
+
+/** `--watchlists`: user watchlists for `_GetWatchlist('alias')`, besides the built-in ones. */
+export function watchlistsOption(): Option {
+  return new Option(
+    '--watchlists <dir>',
+    "user watchlists for _GetWatchlist('alias'): a directory of CSV files (file name = alias, first column = search key) or Sentinel watchlist JSON; they add to or replace the built-in ones",
+  );
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = {
+  b: 1, kb: 1e3, mb: 1e6, gb: 1e9, tb: 1e12, kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3, tib: 1024 ** 4,
+};
+
+/** A size such as `500GB` or `2TiB` in bytes (KB = 1000 bytes, KiB = 1024, as DuckDB reads them). */
+export function parseByteSize(value: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(value.trim());
+  if (!match) throw new InvalidArgumentError(`must be a size such as 500GB or 2TiB, got "${value}"`);
+  return Math.round(Number(match[1]) * SIZE_UNITS[match[2]!.toLowerCase()]!);
+}
+
+/** `--max-expansion`: how many times its compressed size a gzip or zip input may grow. */
+export function parseExpansionRatio(value: string): number {
+  const ratio = Number(value);
+  if (!/^\d+(\.\d+)?$/.test(value.trim()) || !(ratio >= 1)) throw new InvalidArgumentError(`must be a ratio of at least 1, such as 1000, got "${value}"`);
+  return ratio;
+}

@@ -5,20 +5,31 @@
  */
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { compileKql, runCompiled, type CompiledQuery, type KqlResult } from '../kql/compile.js';
+import { ASIM_TABLE } from '../asim/schema.js';
+import { compileKql, type CompiledQuery, type DialectChoice } from '../kql/compile.js';
 import { KqlError } from '../kql/errors.js';
 import type { Rel } from '../kql/ir.js';
 import { someRel } from '../kql/ir-walk.js';
 import { openMemoryDuckDb } from '../kql/memory-duckdb.js';
 import { parseTimespan } from '../kql/timespan.js';
-import type { KustoValue } from '../kql/values.js';
-import type { DialectName } from '../kql/sql/dialect.js';
-import { dialectOf, isStoreError, openStore, storeAddress, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
+import type { Column } from '../kql/types.js';
+import { normalizeValue, type KustoValue } from '../kql/values.js';
+import { isStoreError, openStore, storeAddress, storeMayExist, withChdb, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, engineOption } from './options.js';
-import { renderTable } from '../util/table.js';
+import { dbOption, engineOption, watchlistsOption } from './options.js';
+import { applyParameters } from '../rules/parameters.js';
+import { CommandError, selectRuleAndParameters } from './run.js';
+import type { Catalog } from '../kql/catalog.js';
+import { essentialsCatalog, storeCatalog } from '../summaries/catalog.js';
+import { watchlistSet } from '../watchlists/load.js';
+import { resultBatches, type BatchSource } from '../store/batches.js';
+import { fitTable, formatCount, tableNotes, type Align } from '../util/table.js';
+import { screenTable, writeOut } from './output.js';
 
 type OutputFormat = 'table' | 'json' | 'jsonl' | 'csv';
+
+/** Table output shows at most this many rows unless --max-rows says otherwise. */
+export const DEFAULT_MAX_ROWS = 10_000;
 
 interface QueryOptions {
   db?: string;
@@ -28,8 +39,13 @@ interface QueryOptions {
   showSql?: boolean;
   file?: string;
   lookback?: string;
+  wide?: boolean;
+  maxRows: string;
+  watchlists?: string;
+  rule?: string;
+  rules?: string;
+  param: string[];
 }
-
 export function register(program: Command): void {
   program
     .command('query')
@@ -42,17 +58,37 @@ export function register(program: Command): void {
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl', 'csv']).default('table'))
     .addOption(engineOption())
     .option('--show-sql', 'print the generated SQL for the chosen engine (to stderr) before the result')
+    .option('--rule <id|file>', "run a rule's query (its parameters applied) and print its result rows; --lookback defaults to the rule's queryPeriod")
+    .option('--rules <path>', 'also load the rules in this YAML file or directory (with --rule)')
+    .option('--param <name=value>', "with --rule: override a top-level `let` of the rule's query (repeatable)", (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .addOption(watchlistsOption())
+    .option('--max-rows <n>', 'table output: show at most this many rows (0 = all); csv, json and jsonl are never capped', String(DEFAULT_MAX_ROWS))
+    .option('--wide', 'table output: every column (also empty ones) and every value whole, however wide')
     .addHelpText(
       'after',
       `
+The store's records are in the table ${ASIM_TABLE} (every column of the ASIM NetworkSession schema);
+_Im_NetworkSession(starttime=..., endtime=...) and _ASim_NetworkSession filter it as the ASIM parsers do.
+Tables are fitted to the terminal: empty columns are left out and long values cut with …, and at most
+--max-rows rows are shown; --output csv, json or jsonl stream every row, whole.
+
 Examples:
-  smbwatch query --at 2024-03-15T00:00:00Z 'ASimNetworkSessionLogs | summarize count() by SrcIpAddr | top 5 by count_'
-  smbwatch query --db clickhouse://127.0.0.1:8123/smbwatch --file rule.kql --at 2024-03-15T00:00:00Z --lookback 14d`,
+  npx smbwatch query '${ASIM_TABLE} | summarize count() by DstPortNumber | top 10 by count_'
+  npx smbwatch query --at 2024-03-15T00:00:00Z '_Im_NetworkSession(starttime=ago(1d)) | where DstPortNumber == 445 | take 20'
+  npx smbwatch query --output csv '${ASIM_TABLE} | where SrcIpAddr == "10.0.0.5"' > sessions.csv
+  npx smbwatch query --db clickhouse://127.0.0.1:8123/smbwatch --file rule.kql --at 2024-03-15T00:00:00Z --lookback 14d
+  npx smbwatch query --rule 1da9853f-3ad6-4df0-a2a0-a0e7ab8f2eb4 --at 2025-02-19T00:00:00Z   # a rule's rows, no alerts
+  npx smbwatch query 'print now(), ago(1d)'          # needs no store`,
     )
     .action(async (kql: string | undefined, options: QueryOptions) => {
       try {
         process.exitCode = await query(kql, options);
       } catch (error) {
+        if (error instanceof CommandError) {
+          process.stderr.write(`smbwatch query: ${error.message}\n`);
+          process.exitCode = error.status;
+          return;
+        }
         if (!isStoreError(error)) throw error;
         process.exitCode = fail(error.message);
       }
@@ -60,15 +96,19 @@ Examples:
 }
 
 async function query(kqlArgument: string | undefined, options: QueryOptions): Promise<number> {
-  const text = options.file !== undefined ? readFileSync(options.file, 'utf8') : kqlArgument;
-  if (text === undefined || text.trim() === '') return fail('give the KQL as an argument or with --file');
+  if (options.rule !== undefined && (kqlArgument !== undefined || options.file !== undefined)) return fail('give the KQL, --file or --rule, not several');
+  const selection = options.rule === undefined ? undefined : selectRuleAndParameters({ rule: options.rule, ...(options.rules === undefined ? {} : { rules: options.rules }), param: options.param });
+  const text = selection ? applyParameters(selection.rule, selection.parameters) : options.file !== undefined ? readFileSync(options.file, 'utf8') : kqlArgument;
+  if (text === undefined || text.trim() === '') return fail('give the KQL as an argument, with --file, or a rule with --rule');
   const now = options.at === undefined ? Date.now() * 1000 : isoToMicros(options.at);
   if (now === null) return fail(`--at: not an ISO 8601 time: ${options.at}`);
-  const lookback = options.lookback === undefined ? undefined : parseTimespan(options.lookback);
+  const lookback = options.lookback === undefined ? (selection ? selection.rule.queryPeriodMs * 1000 : undefined) : parseTimespan(options.lookback);
   if (options.lookback !== undefined && lookback === undefined) return fail(`--lookback: not a timespan: ${options.lookback}`);
-  const compile = (dialect: DialectName): CompiledQuery | string => {
+  const maxRows = Number(options.maxRows);
+  if (!Number.isInteger(maxRows) || maxRows < 0) return fail(`--max-rows: a whole number is needed (0 = all), got "${options.maxRows}"`, EXIT_USAGE);
+  const compile = (dialect: DialectChoice, catalog: Catalog): CompiledQuery | string => {
     try {
-      const compiled = compileKql(text, { engine: dialect, now, ...(lookback === undefined ? {} : { lookback }) });
+      const compiled = compileKql(text, { engine: dialect, now, catalog, ...(lookback === undefined ? {} : { lookback }) });
       if (options.showSql) process.stderr.write(`${compiled.sql}\n`);
       return compiled;
     } catch (error) {
@@ -76,46 +116,70 @@ async function query(kqlArgument: string | undefined, options: QueryOptions): Pr
       throw error;
     }
   };
-  const result = await execute(compile, options);
-  if (typeof result === 'string') return fail(result);
-  process.stdout.write(render(result, options.output));
-  return 0;
+  const problem = await execute(compile, options, (compiled, batches) => print(compiled.columns, batches, { ...options, maxRows }));
+  return problem === undefined ? 0 : fail(problem);
 }
 
-function fail(message: string): number {
+const EXIT_USAGE = 2;
+
+function fail(message: string, status = 1): number {
   process.stderr.write(`smbwatch query: ${message}\n`);
-  return 1;
+  return status;
 }
 
 function readsStore(rel: Rel): boolean {
   return someRel(rel, (r) => r.k === 'scan');
 }
 
+/** The result's rows in batches, as Kusto values. */
+interface KustoBatch {
+  readonly count: number;
+  rows(): KustoValue[][];
+}
+type Batches = AsyncIterable<KustoBatch>;
+type Consumer = (compiled: CompiledQuery, batches: Batches) => Promise<void>;
+
+async function* kustoBatches(compiled: CompiledQuery, source: BatchSource): AsyncGenerator<KustoBatch> {
+  for await (const batch of resultBatches(source, compiled.sql)) {
+    yield { count: batch.count, rows: () => batch.rows().map((row) => compiled.columns.map((c, i) => normalizeValue(c.type, row[i]))) } satisfies KustoBatch;
+  }
+}
+
 /**
- * Compiles for the chosen engine and runs there; a string is a user-facing error. A query that reads no table
- * runs on an engine of its own (no store needed): in-memory DuckDB, or chdb.
+ * Compiles for the chosen engine, runs there and hands the rows to `consume` while the engine is open (the store
+ * streams them); a string is a user-facing error. Over a DuckDB store, a query that reads no table needs no store:
+ * it runs on an engine of its own (in-memory DuckDB, or chdb). Also used by `smbwatch hunt`.
  */
-async function execute(compile: (dialect: DialectName) => CompiledQuery | string, options: QueryOptions): Promise<KqlResult | string> {
+export async function execute(
+  compile: (dialect: DialectChoice, catalog: Catalog) => CompiledQuery | string,
+  options: { readonly db?: string; readonly engine?: QueryEngine; readonly watchlists?: string },
+  consume: Consumer,
+): Promise<string | undefined> {
   const address = storeAddress(options.db);
-  const probeDialect = options.engine ?? dialectOf(address.engine);
-  const probe = compile(probeDialect);
-  if (typeof probe === 'string') return probe;
-  if (!readsStore(probe.ir)) {
-    if ((options.engine ?? address.engine) === 'duckdb') {
+  if (address.engine === 'duckdb') {
+    const engine = options.engine ?? 'duckdb';
+    // First as if the store held no summary table: a self-contained query needs no store at all.
+    const compiled = compile(engine, essentialsCatalog(new Set(), watchlistSet(options.watchlists)));
+    if (typeof compiled === 'string' && !storeMayExist(address)) return compiled;
+    if (typeof compiled !== 'string' && !readsStore(compiled.ir)) {
+      if (engine === 'clickhouse') return withChdb((chdb) => consume(compiled, kustoBatches(compiled, chdb))).then(() => undefined);
       const memory = await openMemoryDuckDb();
       try {
-        return await runCompiled(probe, memory);
+        await consume(compiled, kustoBatches(compiled, memory));
+        return undefined;
       } finally {
         memory.close();
       }
     }
-    if (address.engine === 'duckdb') return withChdb((chdb) => runCompiled(probe, chdb));
   }
   const store = await openStore(address);
   try {
+    const catalog = await storeCatalog(store, options.watchlists);
     return await withQueryEngine(store, options.engine, async (sql, dialect) => {
-      const compiled = dialect === probeDialect ? probe : compile(dialect);
-      return typeof compiled === 'string' ? compiled : runCompiled(compiled, sql);
+      const compiled = compile(dialect, catalog);
+      if (typeof compiled === 'string') return compiled;
+      await consume(compiled, kustoBatches(compiled, sql));
+      return undefined;
     });
   } finally {
     await store.close();
@@ -138,20 +202,61 @@ function csvCell(text: string): string {
   return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-export function render(result: KqlResult, format: OutputFormat): string {
-  const names = result.columns.map((c) => c.name);
+export interface PrintOptions {
+  readonly output: OutputFormat;
+  /** Table rows shown at most (0: all). */
+  readonly maxRows: number;
+  readonly wide?: boolean;
+}
+
+/** Writes the result as it arrives: csv, jsonl and json row by row; a table from its first `maxRows` rows. */
+export async function print(columns: readonly Column[], batches: Batches, options: PrintOptions): Promise<void> {
+  const names = columns.map((c) => c.name);
   const asObject = (row: KustoValue[]): Record<string, KustoValue> => Object.fromEntries(names.map((n, i) => [n, jsonSafe(row[i] ?? null)]));
-  switch (format) {
-    case 'json':
-      return `${JSON.stringify(result.rows.map(asObject), null, 2)}\n`;
-    case 'jsonl':
-      return result.rows.map((row) => `${JSON.stringify(asObject(row))}\n`).join('');
+  switch (options.output) {
     case 'csv':
-      return [names, ...result.rows.map((row) => row.map(cellText))].map((cells) => `${cells.map(csvCell).join(',')}\n`).join('');
-    case 'table': {
-      const align = result.columns.map((c) => (['int', 'long', 'real', 'decimal'].includes(c.type) ? 'right' : 'left') as 'left' | 'right');
-      const rows = result.rows.map((row) => row.map(cellText));
-      return `${renderTable(names, rows, align)}\n(${result.rows.length} row${result.rows.length === 1 ? '' : 's'})\n`;
+      await writeOut(`${names.map(csvCell).join(',')}\n`);
+      for await (const batch of batches) await writeOut(batch.rows().map((row) => `${row.map((value) => csvCell(cellText(value))).join(',')}\n`).join(''));
+      return;
+    case 'jsonl':
+      for await (const batch of batches) await writeOut(batch.rows().map((row) => `${JSON.stringify(asObject(row))}\n`).join(''));
+      return;
+    case 'json': {
+      // The same text as JSON.stringify(rows, null, 2), written a batch at a time.
+      let first = true;
+      for await (const batch of batches) {
+        const items = batch.rows().map((row) => `  ${JSON.stringify(asObject(row), null, 2).replace(/\n/g, '\n  ')}`);
+        if (items.length === 0) continue;
+        await writeOut(`${first ? '[\n' : ',\n'}${items.join(',\n')}`);
+        first = false;
+      }
+      await writeOut(first ? '[]\n' : '\n]\n');
+      return;
     }
+    case 'table':
+      await writeOut(await tableText(columns, batches, options));
   }
+}
+
+/** The first `maxRows` rows as a table fitted to the terminal, then how many rows there were in all. */
+async function tableText(columns: readonly Column[], batches: Batches, options: PrintOptions): Promise<string> {
+  const limit = options.maxRows === 0 ? Infinity : options.maxRows;
+  const shown: string[][] = [];
+  let total = 0;
+  for await (const batch of batches) {
+    const room = limit - shown.length;
+    if (room > 0) for (const row of batch.rows().slice(0, room)) shown.push(row.map(cellText));
+    total += batch.count;
+  }
+  const align = columns.map((c) => (['int', 'long', 'real', 'decimal'].includes(c.type) ? 'right' : 'left') as Align);
+  const table = fitTable(
+    columns.map((c) => c.name),
+    shown,
+    screenTable({ align, wide: options.wide === true, cutCells: true, dropEmptyColumns: options.wide !== true }),
+  );
+  const count =
+    shown.length < total
+      ? `(${formatCount(shown.length)} of ${formatCount(total)} rows shown; use take, or --output csv/jsonl)`
+      : `(${formatCount(total)} row${total === 1 ? '' : 's'})`;
+  return [table.text, count, ...tableNotes(table)].join('\n') + '\n';
 }

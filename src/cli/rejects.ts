@@ -5,6 +5,7 @@ import { Option, type Command } from 'commander';
 import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
 import { dbOption } from './options.js';
 import { renderTable } from '../util/table.js';
+import { screenTable } from './output.js';
 
 interface RejectsOptions {
   db?: string;
@@ -53,7 +54,7 @@ async function listRejects(options: RejectsOptions): Promise<number> {
       return 0;
     }
     const rows = rejects.map((r) => [`${r.input}:${r.line}`, r.format, r.field, r.reason, clip(r.raw)]);
-    process.stdout.write(`${renderTable(['where', 'format', 'field', 'reason', 'raw'], rows)}\n${rows.length} shown\n`);
+    process.stdout.write(`${renderTable(['where', 'format', 'field', 'reason', 'raw'], rows, screenTable({ keep: ['end'] }))}\n${rows.length} shown\n`);
     return 0;
   } finally {
     await store.close();

@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { Option, type Command } from 'commander';
-import { lastAlertTime, storeAlerts } from '../alerts/store.js';
+import { alreadyStored, lastAlertTime, storeAlerts } from '../alerts/store.js';
 import type { Alert, KustoValue } from '../alerts/types.js';
 import { KqlError } from '../kql/errors.js';
 import { cachedQueryRunner, kustoLoaded, type PlanOrigin } from '../rules/cache/plan-cache.js';
@@ -18,8 +18,12 @@ import type { Rule } from '../rules/rule.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
-import { dbOption, engineOption, memoryLimitOption } from './options.js';
+import { dbOption, engineOption, memoryLimitOption, watchlistsOption } from './options.js';
+import { storeCatalog } from '../summaries/catalog.js';
 import { renderAlertTable } from '../alerts/render.js';
+import { screenTable } from './output.js';
+import { emptyWindowHint } from './hints.js';
+import { diskFullMessage, isDiskFull } from '../store/disk-full.js';
 
 type Output = 'table' | 'json' | 'jsonl';
 
@@ -33,6 +37,11 @@ interface RunOptions {
   engine?: QueryEngine;
   memoryLimit?: string;
   verbose?: boolean;
+  watchlists?: string;
+  wide?: boolean;
+  dryRun?: boolean;
+  /** False with --no-store (the same as --dry-run). */
+  store: boolean;
 }
 
 /** Exit statuses: 0 the run happened (alerts or not), 1 it failed, 2 the command line is wrong. */
@@ -62,13 +71,23 @@ export function register(program: Command): void {
     .addOption(new Option('--output <format>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
     .addOption(engineOption())
     .addOption(memoryLimitOption('run'))
+    .addOption(watchlistsOption())
+    .option('--dry-run', 'run and show the alerts, but store none (to explore a rule or a threshold)')
+    .option('--no-store', 'the same as --dry-run')
+    .option('--wide', 'table output: every value whole, however wide')
     .option('--verbose', 'say on stderr where the plan came from (cache or compile) and whether Kusto.Language was loaded')
     .addHelpText(
       'after',
       `
 Time semantics: now() is T; the query sees records with TimeGenerated in [T - queryPeriod, T], both ends
 included; the trigger counts result rows; alerts are stored once in the store (re-running at the same T adds
-none). Exit status 0 whether or not alerts fired; 1 on a failure; 2 on a wrong command line.`,
+none; --dry-run stores none at all). When the window holds no records, the run says so, with the store's time
+span and an --at to try. Exit status 0 whether or not alerts fired; 1 on a failure; 2 on a wrong command line.
+
+Examples:
+  npx smbwatch run                                              # the SMB rule as Sentinel would run it now
+  npx smbwatch run --at 2024-03-15T00:00:00Z --param threshold=0.5 --dry-run   # explore, store nothing
+  npx smbwatch run --rule rules/my-rule.yaml --at 2024-03-15T00:00:00Z --output jsonl`,
     )
     .action(async (options: RunOptions) => {
       process.exitCode = await reportErrors('run', () => runCommand(options));
@@ -93,6 +112,11 @@ export async function reportErrors(command: string, body: () => Promise<number>)
       process.stderr.write(`smbwatch ${command}: ${error.message}\n`);
       return status;
     }
+    if (isDiskFull(error)) {
+      // Every store write is one transaction, so what the command had not committed is simply not there.
+      process.stderr.write(`smbwatch ${command}: ${diskFullMessage(undefined, error as Error, 'nothing this command had not finished was stored')}\n`);
+      return EXIT_FAILED;
+    }
     if (error instanceof KqlError) {
       process.stderr.write(`smbwatch ${command}: the rule's query does not compile\n${error.message}\n`);
       return status;
@@ -109,15 +133,19 @@ export interface RuleSelection {
   readonly parameters: Record<string, string>;
 }
 
-/** The rule named by --rule/--rules and its --param values, checked against the query's lets. */
-export function selectRuleAndParameters(options: { rule?: string; rules?: string; param: readonly string[] }): RuleSelection {
-  let rules: Rule[];
+/** The built-in rules and those of --rules; rules that do not load are a CommandError naming every problem. */
+export function loadRulesOption(rulesPath: string | undefined): Rule[] {
   try {
-    rules = loadRuleSet(options.rules);
+    return loadRuleSet(rulesPath);
   } catch (error) {
     if (error instanceof RuleLoadError) throw new CommandError(`invalid rules\n${error.message}`, EXIT_FAILED);
     throw error;
   }
+}
+
+/** The rule named by --rule/--rules and its --param values, checked against the query's lets. */
+export function selectRuleAndParameters(options: { rule?: string; rules?: string; param: readonly string[] }): RuleSelection {
+  const rules = loadRulesOption(options.rules);
   let rule: Rule;
   try {
     rule = selectRule(rules, options.rule);
@@ -149,8 +177,11 @@ export async function openExistingStore(db: string | undefined, memoryLimit?: st
 
 interface RunReport {
   readonly run: RuleRun;
-  /** The alerts of this run that were not in the store yet. */
+  /** The alerts of this run that were not in the store yet (stored now, unless a dry run). */
   readonly fresh: readonly Alert[];
+  readonly dryRun: boolean;
+  /** Why the run saw nothing, when its window holds no records. */
+  readonly hint?: string;
   readonly lastAlertAt: Date | undefined;
   readonly planOrigin: PlanOrigin | undefined;
 }
@@ -158,15 +189,18 @@ interface RunReport {
 async function runCommand(options: RunOptions): Promise<number> {
   const { rule, parameters } = selectRuleAndParameters(options);
   const at = options.at === undefined ? new Date() : parseTimeOption('--at', options.at);
+  const dryRun = options.dryRun === true || options.store === false;
   const store = await openExistingStore(options.db, options.memoryLimit);
   let report: RunReport;
   try {
+    const catalog = await storeCatalog(store, options.watchlists);
     report = await withQueryEngine(store, options.engine, async (sql, dialect) => {
-      const runner = cachedQueryRunner(store, sql, dialect);
+      const runner = cachedQueryRunner(store, sql, dialect, catalog);
       const lastAlertAt = await lastAlertTime(store, rule.id, at);
       const run = await evaluateRule(rule, parameters, runner, at, lastAlertAt ? { lastAlertAt } : {});
-      const fresh = await storeAlerts(store, run.alerts);
-      return { run, fresh, lastAlertAt, planOrigin: runner.lastOrigin };
+      const fresh = dryRun ? await notStoredYet(store, run.alerts) : await storeAlerts(store, run.alerts);
+      const hint = run.resultRows === 0 && !run.suppressed ? await emptyWindowHint(store, run.window, rule.queryFrequencyMs) : undefined;
+      return { run, fresh, dryRun, lastAlertAt, planOrigin: runner.lastOrigin, ...(hint ? { hint } : {}) };
     });
   } finally {
     await store.close();
@@ -175,17 +209,23 @@ async function runCommand(options: RunOptions): Promise<number> {
     const origin = report.planOrigin ?? 'none (suppressed: the query did not run)';
     process.stderr.write(`plan: ${origin}; Kusto.Language loaded: ${kustoLoaded() ? 'yes' : 'no'}\n`);
   }
-  process.stdout.write(renderRun(report, options.output));
+  process.stdout.write(renderRun(report, options.output, options.wide === true));
+  if (report.hint && options.output !== 'table') process.stderr.write(`${report.hint}\n`);
   return 0;
 }
 
-function renderRun(report: RunReport, output: Output): string {
+async function notStoredYet(store: Store, alerts: readonly Alert[]): Promise<Alert[]> {
+  const stored = await alreadyStored(store, alerts);
+  return alerts.filter((alert) => !stored.has(alert.alertId));
+}
+
+function renderRun(report: RunReport, output: Output, wide: boolean): string {
   const { run } = report;
   if (output === 'jsonl') return run.alerts.map((alert) => `${JSON.stringify(alert)}\n`).join('');
   if (output === 'json') return `${JSON.stringify({ ...runSummary(report), alerts: run.alerts }, null, 2)}\n`;
   const fresh = new Set(report.fresh.map((alert) => alert.alertId));
-  const table = run.alerts.length === 0 ? '' : `${renderAlertTable(run.alerts, fresh)}\n`;
-  return `${table}${summaryLine(report)}\n`;
+  const table = run.alerts.length === 0 ? '' : `${renderAlertTable(run.alerts, fresh, screenTable({ wide, cutCells: true }), report.dryRun ? 'new (not stored)' : 'new')}\n`;
+  return `${table}${summaryLine(report)}\n${report.hint ? `${report.hint}\n` : ''}`;
 }
 
 function runSummary(report: RunReport) {
@@ -202,6 +242,7 @@ function runSummary(report: RunReport) {
     resultRows: run.resultRows,
     triggered: run.triggered,
     alertCount: run.alerts.length,
+    dryRun: report.dryRun,
     newAlerts: report.fresh.length,
     alreadyStored: run.alerts.length - report.fresh.length,
   };
@@ -228,5 +269,6 @@ function summaryLine(report: RunReport): string {
     return `${head}: suppressed (the rule alerted at ${since}; suppression ${duration}), the query did not run`;
   }
   const stored = run.alerts.length - report.fresh.length;
-  return `${head}: ${plural(run.resultRows, 'result row')}, ${plural(run.alerts.length, 'alert')} fired (${report.fresh.length} new, ${stored} already stored)`;
+  const outcome = report.dryRun ? `dry run, nothing stored: ${report.fresh.length} new, ${stored} already stored` : `${report.fresh.length} new, ${stored} already stored`;
+  return `${head}: ${plural(run.resultRows, 'result row')}, ${plural(run.alerts.length, 'alert')} fired (${outcome})`;
 }

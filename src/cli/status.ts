@@ -6,6 +6,7 @@ import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, s
 import { dbOption } from './options.js';
 import { formatCount, renderTable } from '../util/table.js';
 import { microsToIso } from '../util/time.js';
+import { screenTable } from './output.js';
 
 export function register(program: Command): void {
   program
@@ -44,7 +45,7 @@ async function status(db: string | undefined): Promise<number> {
         renderTable(
           ['vendor', 'product', 'event type', 'records'],
           summary.products.map((p) => [p.vendor, p.product, p.eventType, formatCount(p.records)]),
-          ['left', 'left', 'left', 'right'],
+          screenTable({ align: ['left', 'left', 'left', 'right'] }),
         ),
       );
     }

@@ -4,23 +4,29 @@
  * stops cleanly on SIGINT/SIGTERM: the step in hand finishes, the store is closed, the exit status is 0.
  * A second signal exits at once (status 130), for a step that hangs.
  */
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { createSink } from '../alerts/sinks/create.js';
 import type { BackoffPolicy } from '../alerts/sinks/backoff.js';
 import type { AlertSink } from '../alerts/sinks/types.js';
 import { openDuckDbStore } from '../store/duckdb.js';
+import { StoreBusyError } from '../store/duckdb-lock.js';
+import type { Store } from '../store/engine.js';
+import { dueTimes, lastRunTime, nextDueTime, scheduleGrid } from '../watch/schedule.js';
 import { formatDuration } from '../rules/duration.js';
 import { systemClock } from '../watch/clock.js';
 import { ConfigError, describeSinkConfig, loadWatchConfig, type WatchConfig } from '../watch/config.js';
-import { streamLog } from '../watch/log.js';
+import { streamLog, type WatchLog } from '../watch/log.js';
 import { resolveRules } from '../watch/rules.js';
 import { Watcher, type ScheduledRule } from '../watch/watcher.js';
+import { summaryRulesFor } from '../summaries/rule.js';
 
 interface WatchOptions {
   config: string;
   once?: boolean;
   check?: boolean;
   retryParked?: boolean;
+  watchlists?: string;
 }
 
 const SIGNALS = ['SIGINT', 'SIGTERM'] as const;
@@ -33,6 +39,20 @@ export function register(program: Command): void {
     .option('--once', 'run one tick (ingest, due runs, deliveries) and exit')
     .option('--check', 'validate the configuration and the rules, print what would run, and exit')
     .option('--retry-parked', 'put alerts parked after a permanent delivery failure back in the queue first')
+    .option('--watchlists <dir>', "user watchlists (CSV files, first column the search key, or Sentinel watchlist JSON) for _GetWatchlist('alias'), besides the built-in ones")
+    .addHelpText(
+      'after',
+      `
+The store is open only while the watcher works (a tick; between its steps, a command run with --wait gets it),
+so status, query, alerts and run work on the same store meanwhile. A catch-up of many due runs logs the runs
+that raised alerts and a progress line, and delivers each run's alerts as soon as it is done. The
+configuration is described in docs/watch.md (schedule.start and schedule.end bound a replay of past logs).
+
+Examples:
+  npx smbwatch watch --config smbwatch.yaml --check    # validate, and say which runs are due (a catch-up?)
+  npx smbwatch watch --config smbwatch.yaml            # run until Ctrl-C / SIGTERM
+  npx smbwatch watch --config smbwatch.yaml --once     # one tick, for cron or a systemd timer`,
+    )
     .action(async (options: WatchOptions) => {
       process.exitCode = await watch(options);
     });
@@ -53,8 +73,9 @@ async function watch(options: WatchOptions): Promise<number> {
     throw error;
   }
   describe(config, rules, log.info);
-  if (options.check) return 0;
+  if (options.check) return check(config, rules, log);
 
+  const controller = new AbortController();
   const created = config.sinks.map((spec) => createSink(spec));
   const sinks: AlertSink[] = created.map((entry) => entry.sink);
   const backoffs = new Map<string, BackoffPolicy>(created.flatMap((entry) => (entry.backoff ? [[entry.sink.name, entry.backoff] as const] : [])));
@@ -66,12 +87,14 @@ async function watch(options: WatchOptions): Promise<number> {
     rules,
     sinks,
     clock: systemClock,
-    openStore: () => openDuckDbStore(config.db),
+    // A busy store is waited for (and the holder, if it is a long ingest or another watch, lets go between steps).
+    openStore: () => openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
     log,
+    summaryRules: summaryRulesFor(config.summaries, rules.map((scheduled) => scheduled.rule.query)),
+    ...(options.watchlists === undefined ? {} : { watchlists: options.watchlists }),
     ...(backoffs.size > 0 ? { backoff: (sink: AlertSink) => backoffs.get(sink.name) ?? { baseMs: 1_000, maxMs: 3_600_000 } } : {}),
   });
 
-  const controller = new AbortController();
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       log.warn(`${signal} again: exiting now`);
@@ -103,4 +126,63 @@ function describe(config: WatchConfig, rules: readonly ScheduledRule[], info: (l
     info(`rule ${rule.name} (${rule.id} v${rule.version || '?'}) every ${rule.queryFrequency} from ${anchor}, looking back ${rule.queryPeriod}${overrides ? `; ${overrides}` : ''}`);
   }
   for (const sink of config.sinks) info(`sink ${describeSinkConfig(sink)}`);
+  const { start, end } = config.schedule;
+  if (start || end) info(`schedule${start ? ` from ${start.toISOString()}` : ''}${end ? ` until ${end.toISOString()} (no run after it)` : ''}`);
+}
+
+/**
+ * `--check`: the configuration loaded (described above); now what the watcher would meet — inputs that do not
+ * exist, and per rule the runs due now (a catch-up after downtime, or a first start with schedule.start) or the
+ * next one. Exit status 1 when an input is missing.
+ */
+async function check(config: WatchConfig, rules: readonly ScheduledRule[], log: WatchLog): Promise<number> {
+  let problems = 0;
+  for (const input of config.inputs) {
+    if (/[*?[\]{}]/.test(input) || existsSync(input)) continue;
+    log.error(`input ${input}: no such file or directory`);
+    problems++;
+  }
+  const now = systemClock.now();
+  const lastRuns = await recordedLastRuns(config, rules, log);
+  if (lastRuns) {
+    for (const scheduled of rules) {
+      const grid = scheduleGrid(config.schedule, scheduled.rule);
+      const last = lastRuns.get(scheduled.key);
+      const due = dueTimes(grid, last, now);
+      const next = nextDueTime(grid, due.length > 0 ? due[due.length - 1] : last, now);
+      const ran = last ? `last ran at ${last.toISOString()}` : 'never ran';
+      const later = next ? `; then next at ${next.toISOString()}` : '; no run after that (schedule.end)';
+      if (due.length === 0) log.info(`rule ${scheduled.rule.name}: ${ran}; nothing due now${next ? `; next run at ${next.toISOString()}` : ' (past schedule.end)'}`);
+      else if (due.length === 1) log.info(`rule ${scheduled.rule.name}: ${ran}; 1 run due now, at ${due[0]!.toISOString()}${later}`);
+      else log.info(`rule ${scheduled.rule.name}: ${ran}; catch-up pending: ${due.length} runs due now, from ${due[0]!.toISOString()} to ${due[due.length - 1]!.toISOString()}${later}`);
+    }
+  }
+  if (problems > 0) log.error(`${problems} problem${problems === 1 ? '' : 's'}: fix the configuration before starting`);
+  return problems > 0 ? 1 : 0;
+}
+
+/** Each rule's last recorded run, from the store if it exists (without waiting for it if it is busy). */
+async function recordedLastRuns(config: WatchConfig, rules: readonly ScheduledRule[], log: WatchLog): Promise<Map<string, Date> | undefined> {
+  const found = new Map<string, Date>();
+  if (!existsSync(config.db)) {
+    log.info(`store ${config.db} does not exist yet: the first tick creates it`);
+    return found;
+  }
+  let store: Store;
+  try {
+    store = await openDuckDbStore(config.db, { waitMs: 0 });
+  } catch (error) {
+    if (!(error instanceof StoreBusyError)) throw error;
+    log.warn(`cannot tell which runs are due: ${error.message}`);
+    return undefined;
+  }
+  try {
+    for (const { key } of rules) {
+      const last = await lastRunTime(store, key);
+      if (last) found.set(key, last);
+    }
+    return found;
+  } finally {
+    await store.close();
+  }
 }

@@ -58,7 +58,7 @@ function ruleOutcome(result: DemoRunResult): string[] {
   if (run.alerts.length > 0) lines.push('', ...renderAlertTable(run.alerts, new Set(fresh.map((a) => a.alertId))).split('\n').map((l) => `  ${l}`));
   lines.push(
     '',
-    '  What the rule cannot see (seed-rule.md §4): it fired on volume, not on the 90 destinations never contacted',
+    `  What the rule cannot see (seed-rule.md §4): it fired on volume, not on the ${result.manifest.episode.newDestinations} destinations never contacted`,
     '  before; a brand-new SMB source, IPv6 sources and most drops raise nothing. The edge cases in manifest.json',
     '  show each one.',
   );
@@ -121,6 +121,15 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
         `'_Im_NetworkSession(starttime=ago(1d)) | where DstPortNumber == 445 | summarize Sessions = count(), Hosts = dcount(DstIpAddr) by SrcIpAddr | top 5 by Hosts'`,
     );
   }
+  const alert = result.rule.run.alerts[0];
+  if (context.commands.has('explain') && alert) {
+    next.push(`  smbwatch explain ${alert.alertId.slice(0, 8)} --db ${db}  # the alert's evidence: daily series, new destinations, the arithmetic`);
+  }
+  if (context.commands.has('rules')) {
+    next.push(`  smbwatch rules show ${alert?.ruleId ?? '8717e498-7b5d-4e23-9e7c-fa4913dbfd79'} --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the rule's stages, with counts`);
+  }
+  if (context.commands.has('ui')) next.push(`  smbwatch ui --db ${db}  # a local web app: alerts, charts, rules with stage counts, backtest tuning`);
+  if (context.commands.has('report')) next.push(`  smbwatch report --db ${db} -o smbwatch-report.html  # one HTML file: the alert, its charts, the rule`);
   next.push(`  smbwatch status --db ${db}`);
   lines.push('', 'Continue', ...next);
   return `${lines.join('\n')}\n`;

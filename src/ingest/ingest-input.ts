@@ -12,12 +12,13 @@ import { Readable } from 'node:stream';
 import type { AsimRecord } from '../asim/record.js';
 import { makeSample, SAMPLE_BYTES } from '../sources/input.js';
 import { splitLines } from '../sources/lines.js';
-import type { Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
-import { HEAD_BYTES, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
-import type { RawInput } from './containers.js';
+import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '../sources/types.js';
+import { HEAD_BYTES, type IngestGroup, type IngestOptions, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
+import { quietDestroy, type RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
 
-export type InputStatus = 'ingested' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
+/** `rejected`: read and kept, but every record was rejected — a failure (the wrong format, most likely). */
+export type InputStatus = 'ingested' | 'rejected' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
 
 export interface InputOutcome {
   readonly name: string;
@@ -41,6 +42,10 @@ export interface InputOutcome {
   readonly reader?: 'bulk' | 'lines';
   /** Why a format with a bulk path was read by lines. */
   readonly bulkRefusal?: string;
+  /** Why an input the ledger knew was read again from the start, replacing what it had added. */
+  readonly reread?: string;
+  /** The input failed because the store's disk is full (the run stops there). */
+  readonly diskFull?: boolean;
 }
 
 export interface IngestInputOptions {
@@ -58,6 +63,24 @@ export interface IngestInputOptions {
    * records the content up to the last line end, and the next ingest reads the finished line.
    */
   readonly holdPartialLastLine?: boolean;
+  /** Read the input whatever the ledger says, replacing its earlier records and rejects (`ingest --force`). */
+  readonly force?: boolean;
+  /**
+   * A group the bulk reads join (engine.ts IngestGroup): their ledger rows are staged, and the caller commits the
+   * group. A line-reader input commits the group first, then runs in a transaction of its own.
+   */
+  readonly group?: IngestGroup;
+}
+
+/** The engine refused a value of an input read in a group: the group is over, its inputs must be read again alone. */
+export class GroupAbortedError extends Error {
+  constructor(
+    readonly input: string,
+    readonly refusal: string,
+  ) {
+    super(`the bulk read of ${input} was refused (${refusal}); the group it was in is rolled back`);
+    this.name = 'GroupAbortedError';
+  }
 }
 
 const REJECT_BATCH = 1000;
@@ -78,7 +101,11 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   const format = detection.format;
 
   const headHash = sample.bytes.length >= HEAD_BYTES ? createHash('sha256').update(sample.bytes.subarray(0, HEAD_BYTES)).digest('hex') : '';
-  const known = await priorContent(store, raw, format, headHash);
+  const reread = await rereadReason(store, raw.name, format, options.force === true);
+  if (reread && !store.removeInputs) {
+    return { ...base, status: 'error', format: format.name, reason: `cannot be read again (${reread}): the ${store.engine} store cannot replace an input's records`, seconds: elapsed(), detection };
+  }
+  const known = reread ? undefined : await priorContent(store, raw, format, headHash);
   let resumeAfterLine = 0;
   if (known) {
     const { entry, check } = known;
@@ -107,67 +134,193 @@ export async function ingestInput(store: Store, raw: RawInput, options: IngestIn
   if (options.holdPartialLastLine && !format.lineBased && raw.plainPath && !(await endsWithNewline(raw.plainPath))) {
     return { ...base, status: 'skipped', format: format.name, reason: `still being written, and ${format.name} is read as a whole`, seconds: elapsed(), detection };
   }
-  const tap = new ContentTap(raw, options.onBytes, options.holdPartialLastLine === true && format.lineBased);
-  let tx = await store.beginIngest();
+  const holdPartial = options.holdPartialLastLine === true && format.lineBased;
+  const context = { base, format, detection, headHash, resumeAfterLine, continues, known, started, reread };
+  let tap = new ContentTap(raw, options.onBytes, holdPartial);
+  let refusal: string | undefined;
   try {
-    const bulk = options.bulk === false ? undefined : await tryBulk(format, raw, tap, tx, resumeAfterLine);
-    let counts: Counts;
-    if (bulk?.records !== undefined) {
-      counts = { records: bulk.records, rejects: 0, ignored: 0 };
-      options.onRecords?.(bulk.records);
+    const bulk = options.bulk === false || !store.bulkReads ? undefined : await planBulkRead(format, raw, tap, resumeAfterLine);
+    if (bulk?.plan) {
+      const outcome = await ingestInBulk(store, raw, tap, bulk.plan, bulk.file, context, options);
+      if (outcome.status !== 'refused') return outcome;
+      // The engine refused a value: the line reader reads the input (and keeps the rejects with their lines).
+      refusal = outcome.reason;
+      await tap.cleanup();
+      tap = new ContentTap(raw, undefined, holdPartial);
     } else {
-      if (bulk?.aborted) {
-        await tx.rollback();
-        tx = await store.beginIngest();
-      }
-      counts = await parseLines(format, raw.name, tap.input, tx, resumeAfterLine, options);
+      refusal = bulk?.refusal;
     }
-    const reader = bulk?.records !== undefined ? ('bulk' as const) : ('lines' as const);
-    const content = await tap.finish();
-
-    const sameContent = known ? undefined : await store.ledgerEntryByHash(content.hash);
-    if (sameContent && sameContent.name !== raw.name && sameContent.offsetReached === content.consumed) {
-      await tx.rollback();
-      return { ...base, status: 'duplicate', format: format.name, reason: `same content as ${sameContent.name}, already ingested`, bytes: content.bytes, seconds: elapsed(), detection };
-    }
-    const entry: LedgerEntry = {
-      name: raw.name,
-      format: format.name,
-      size: content.bytes,
-      offsetReached: content.consumed,
-      lineReached: content.lines,
-      contentHash: content.hash,
-      headHash: content.bytes >= HEAD_BYTES ? headHash : '',
-      resumedAfterLine: resumeAfterLine,
-      ...counts,
-      ingestedAt: new Date(),
-    };
-    await tx.commit(entry);
-    return {
-      ...base,
-      ...counts,
-      reader,
-      ...(bulk?.refusal ? { bulkRefusal: bulk.refusal } : {}),
-      status: 'ingested',
-      format: format.name,
-      bytes: content.bytes,
-      seconds: elapsed(),
-      detection,
-      ...(resumeAfterLine > 0 ? { resumedAfterLine: resumeAfterLine } : {}),
-      ...(continues ? { continues } : {}),
-    };
-  } catch (error) {
-    await tx.rollback();
-    throw error;
+    return await ingestByLines(store, raw, tap, context, refusal, options);
   } finally {
     await tap.cleanup();
   }
+}
+
+/** What ingestInput decided before reading: the outcome's base, the format, and where the ledger says to start. */
+interface InputContext {
+  readonly base: Pick<InputOutcome, 'name' | 'container' | 'records' | 'rejects' | 'ignored' | 'bytes'>;
+  readonly format: SourceFormat;
+  readonly detection: Detection;
+  readonly headHash: string;
+  readonly resumeAfterLine: number;
+  readonly continues: string | undefined;
+  readonly known: { entry: LedgerEntry; check: 'unchanged' | 'grown' } | undefined;
+  readonly started: number;
+  /** Why the input is read again in place of what it added (rereadReason), if it is. */
+  readonly reread: string | undefined;
+}
+
+/**
+ * A bulk read, in the caller's group when there is one: the content was planned and hashed already, so a duplicate
+ * is found before anything is written. `refused`: the engine refused a value (outside a group; in a group that
+ * ends the group: GroupAbortedError).
+ */
+async function ingestInBulk(
+  store: Store,
+  raw: RawInput,
+  tap: ContentTap,
+  plan: BulkPlan,
+  file: string,
+  context: InputContext,
+  options: IngestInputOptions,
+): Promise<InputOutcome | { status: 'refused'; reason: string }> {
+  tap.setLines(plan.lines);
+  const content = await tap.finish();
+  const duplicate = await duplicateOutcome(store, raw, content, context);
+  if (duplicate) return duplicate;
+  const tx = options.group ? await options.group.begin(ingestOptions(raw, context)) : await store.beginIngest(ingestOptions(raw, context));
+  let records: number;
+  try {
+    records = await tx.appendBulk!(plan, { path: file, gzip: raw.container === 'gzip' });
+  } catch (error) {
+    await tx.rollback();
+    const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
+    if (options.group) throw new GroupAbortedError(raw.name, reason);
+    return { status: 'refused', reason };
+  }
+  try {
+    options.onRecords?.(records);
+    return await commitInput(tx, raw, content, { records, rejects: 0, ignored: 0 }, 'bulk', undefined, context);
+  } catch (error) {
+    // The failure is what the user must hear: a rollback that fails too (DuckDB has already ended a transaction
+    // whose COMMIT failed) must not replace it.
+    await tx.rollback().catch(() => undefined);
+    throw error;
+  }
+}
+
+/** The line reader, in a transaction of the input's own (a group's staged inputs are committed first). */
+async function ingestByLines(
+  store: Store,
+  raw: RawInput,
+  tap: ContentTap,
+  context: InputContext,
+  refusal: string | undefined,
+  options: IngestInputOptions,
+): Promise<InputOutcome> {
+  await options.group?.commit();
+  const tx = await store.beginIngest(ingestOptions(raw, context));
+  try {
+    const counts = await parseLines(context.format, raw.name, tap.input, tx, context.resumeAfterLine, options);
+    const content = await tap.finish();
+    const duplicate = await duplicateOutcome(store, raw, content, context);
+    if (duplicate) {
+      await tx.rollback();
+      return duplicate;
+    }
+    return await commitInput(tx, raw, content, counts, 'lines', refusal, context);
+  } catch (error) {
+    // The failure is what the user must hear: a rollback that fails too (DuckDB has already ended a transaction
+    // whose COMMIT failed) must not replace it.
+    await tx.rollback().catch(() => undefined);
+    throw error;
+  }
+}
+
+interface Content {
+  hash: string;
+  bytes: number;
+  consumed: number;
+  lines: number;
+}
+
+/** The transaction's options: the records are marked as the input's, and replace what it added if it is read again. */
+function ingestOptions(raw: RawInput, context: InputContext): IngestOptions {
+  return { input: raw.name, ...(context.reread ? { replace: true } : {}) };
+}
+
+/** A new input whose content another input already brought, whole: a duplicate, nothing to add. */
+async function duplicateOutcome(store: Store, raw: RawInput, content: Content, context: InputContext): Promise<InputOutcome | undefined> {
+  if (context.known || context.reread) return undefined;
+  const sameContent = await store.ledgerEntryByHash(content.hash);
+  if (!sameContent || sameContent.name === raw.name || sameContent.offsetReached !== content.consumed) return undefined;
+  return {
+    ...context.base,
+    status: 'duplicate',
+    format: context.format.name,
+    reason: `same content as ${sameContent.name}, already ingested`,
+    bytes: content.bytes,
+    seconds: (performance.now() - context.started) / 1000,
+    detection: context.detection,
+  };
+}
+
+/** Writes the ledger entry with the records (commit, or staging in a group) and says what was ingested. */
+async function commitInput(
+  tx: IngestTransaction,
+  raw: RawInput,
+  content: Content,
+  counts: Counts,
+  reader: 'bulk' | 'lines',
+  refusal: string | undefined,
+  context: InputContext,
+): Promise<InputOutcome> {
+  const { format, headHash, resumeAfterLine, continues } = context;
+  const entry: LedgerEntry = {
+    name: raw.name,
+    format: format.name,
+    size: content.bytes,
+    offsetReached: content.consumed,
+    lineReached: content.lines,
+    contentHash: content.hash,
+    headHash: content.bytes >= HEAD_BYTES ? headHash : '',
+    resumedAfterLine: resumeAfterLine,
+    records: counts.records,
+    rejects: counts.rejects,
+    ignored: counts.ignored,
+    ingestedAt: new Date(),
+  };
+  await tx.commit(entry);
+  // Every record rejected: kept (smbwatch rejects shows them), but a failure — the format is most likely wrong.
+  const allRejected = counts.records === 0 && counts.rejects > 0;
+  const first = counts.firstReject;
+  return {
+    ...context.base,
+    records: counts.records,
+    rejects: counts.rejects,
+    ignored: counts.ignored,
+    reader,
+    ...(refusal ? { bulkRefusal: refusal } : {}),
+    ...(context.reread ? { reread: context.reread } : {}),
+    ...(allRejected && first
+      ? { reason: `every record was rejected (first: line ${first.line}${first.field ? `, ${first.field}` : ''}: ${first.reason}); is --format right? It was read as ${format.name}` }
+      : {}),
+    status: allRejected ? 'rejected' : 'ingested',
+    format: format.name,
+    bytes: content.bytes,
+    seconds: (performance.now() - context.started) / 1000,
+    detection: context.detection,
+    ...(resumeAfterLine > 0 ? { resumedAfterLine: resumeAfterLine } : {}),
+    ...(continues ? { continues } : {}),
+  };
 }
 
 interface Counts {
   records: number;
   rejects: number;
   ignored: number;
+  /** The first reject, for saying why when every record was rejected. */
+  firstReject?: RejectRow;
 }
 
 /** The line reader: every event becomes a record, a kept reject or a counted ignored line. */
@@ -179,7 +332,7 @@ async function parseLines(
   resumeAfterLine: number,
   options: IngestInputOptions,
 ): Promise<Counts> {
-  const counts = { records: 0, rejects: 0, ignored: 0 };
+  const counts: Counts = { records: 0, rejects: 0, ignored: 0 };
   let pendingRejects: RejectRow[] = [];
   for await (const events of format.parse(input, options.parse)) {
     const records: AsimRecord[] = [];
@@ -189,7 +342,9 @@ async function parseLines(
       else if (event.kind === 'ignored') counts.ignored++;
       else {
         counts.rejects++;
-        pendingRejects.push({ input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw });
+        const reject = { input: name, line: event.line, format: format.name, field: event.field ?? '', reason: event.reason, raw: event.raw };
+        counts.firstReject ??= reject;
+        pendingRejects.push(reject);
       }
     }
     if (records.length > 0) {
@@ -206,34 +361,34 @@ async function parseLines(
   return counts;
 }
 
-interface BulkAttempt {
-  /** Records added by the engine's own reader, when the bulk read went through. */
-  readonly records?: number;
-  /** Why the bulk read was not used (the line reader reads the input). */
-  readonly refusal?: string;
-  /** The engine started and failed: the transaction must be rolled back. */
-  readonly aborted?: boolean;
-}
-
 /**
- * The bulk path, when the format offers one and the content is a file the engine can open itself: the
- * format's plan is made in one pass over the content (which the tap also hashes), then the engine reads the
- * file. Any value that does not fit aborts it, and the line reader takes over.
+ * The bulk path's plan, when the format offers one and the content is a file the engine can open itself: made in
+ * one pass over the content, which the tap hashes on the way. Otherwise why the line reader reads it.
  */
-async function tryBulk(format: SourceFormat, raw: RawInput, tap: ContentTap, tx: IngestTransaction, resumeAfterLine: number): Promise<BulkAttempt | undefined> {
-  if (!format.planBulk || !tx.appendBulk) return undefined;
+async function planBulkRead(
+  format: SourceFormat,
+  raw: RawInput,
+  tap: ContentTap,
+  resumeAfterLine: number,
+): Promise<{ plan: BulkPlan; file: string; refusal?: undefined } | { plan?: undefined; refusal: string } | undefined> {
+  if (!format.planBulk) return undefined;
   const file = raw.plainPath ?? (raw.container === 'gzip' ? raw.file : undefined);
   if (!file) return { refusal: `${raw.container} members are read by the line reader` };
   const verdict = await format.planBulk(tap.input.bytes(), resumeAfterLine);
   if (!verdict.plan) return { refusal: verdict.reason };
   if (tap.holdsPartialLine()) return { refusal: 'its last line is still being written' };
-  try {
-    const records = await tx.appendBulk(verdict.plan, { path: file, gzip: raw.container === 'gzip' });
-    tap.setLines(verdict.plan.lines);
-    return { records };
-  } catch (error) {
-    return { refusal: error instanceof Error ? error.message.split('\n')[0] : String(error), aborted: true };
-  }
+  return { plan: verdict.plan, file };
+}
+
+/**
+ * Why an input the ledger knows is read again from the start, replacing what it added: `--force`, or a format
+ * other than the one it was read as (a wrong --format the first time; the fix must not meet "unchanged").
+ */
+async function rereadReason(store: Store, name: string, format: SourceFormat, force: boolean): Promise<string | undefined> {
+  const own = await store.lastLedgerEntry(name);
+  if (!own) return undefined;
+  if (force) return '--force';
+  return own.format === format.name ? undefined : `it was read as ${own.format} before`;
 }
 
 /**
@@ -282,7 +437,7 @@ async function readSample(raw: RawInput) {
     total += chunk.length;
     if (total > SAMPLE_BYTES) break;
   }
-  destroy(stream);
+  quietDestroy(stream);
   const head = Buffer.concat(parts);
   return makeSample(head.subarray(0, SAMPLE_BYTES), head.length > SAMPLE_BYTES);
 }
@@ -302,14 +457,11 @@ async function comparePrefix(raw: RawInput, prior: LedgerEntry): Promise<'unchan
       break;
     }
   }
-  destroy(stream);
+  quietDestroy(stream);
   if (read < prior.offsetReached || hash.digest('hex') !== prior.contentHash) return 'different';
   return beyond ? 'grown' : 'unchanged';
 }
 
-function destroy(stream: AsyncIterable<Uint8Array>): void {
-  if (stream instanceof Readable) stream.destroy();
-}
 
 /**
  * The `SourceInput` a format parses, watching the content go by: it hashes and counts the bytes and lines as

@@ -15,14 +15,16 @@ import { ASIM_TABLE } from '../asim/schema.js';
 import { UnsupportedKqlError } from './errors.js';
 import { located, type Expr, type Rel } from './ir.js';
 import {
-  ASIM_FUNCTIONS, analyzeKql, callArguments, descendantsOfKind, elements, expansionOf, must, referencedSymbol, resultType,
+  ASIM_FUNCTIONS, GET_WATCHLIST, analyzeKql, callArguments, descendantsOfKind, elements, expansionOf, must, referencedSymbol, resultType,
   signatureParameters, textOf, unresolvedTables, type KNode,
 } from './kusto.js';
 import { asimRead, asimScan } from './build/asim.js';
+import { catalogScan, watchlistRelation } from './build/catalog.js';
+import { catalogFunction, type Catalog } from './catalog.js';
 import {
   isTabularType, spanOf, unnamed, type Binding, type BuildOptions, type Builder, type Env, type Scope,
 } from './build/context.js';
-import { OPERATORS, union } from './build/operators.js';
+import { OPERATORS, search, union } from './build/operators.js';
 import { buildScalar } from './build/scalars.js';
 import { scalarTypeOf, type Column, type ScalarType } from './types.js';
 
@@ -35,7 +37,7 @@ export interface BuiltQuery {
 
 export function buildQuery(original: string, options: BuildOptions): BuiltQuery {
   // Errors are reported against the query as written: blanking keeps every position.
-  const analyzed = analyzeKql(withoutMissingFuzzyLegs(original));
+  const analyzed = analyzeKql(withoutMissingFuzzyLegs(original, options.catalog), options.catalog);
   const text = original;
   const builder = new QueryBuilder(text, options);
   let env: Env = new Map();
@@ -53,11 +55,27 @@ class QueryBuilder implements Builder {
   readonly asNames = new Map<string, Rel>();
   readonly legNames = new WeakMap<Rel, string>();
   inputColumns: readonly Column[] = [];
+  private readonly shared: Array<{ name: string; expr: Expr }> = [];
+  private sharedCount = 0;
 
   constructor(
     readonly text: string,
     readonly options: BuildOptions,
   ) {}
+
+  shareOnce(expr: Expr): Expr {
+    const name = `__shared${this.sharedCount++}`;
+    this.shared.push({ name, expr });
+    return { k: 'col', name, type: expr.type };
+  }
+
+  sharedMark(): number {
+    return this.shared.length;
+  }
+
+  takeShared(mark: number): Array<{ readonly name: string; readonly expr: Expr }> {
+    return this.shared.splice(mark);
+  }
 
   unsupported(construct: string, node: KNode): never {
     throw new UnsupportedKqlError(this.text, construct, node.start, Math.max(1, node.length));
@@ -103,6 +121,8 @@ class QueryBuilder implements Builder {
       }
       case 'UnionOperator':
         return union(this, node, undefined, env);
+      case 'SearchOperator':
+        return search(this, node, undefined, this.columnsOf(node), env);
       case 'MaterializeExpression':
         // materialize() evaluates once; results are the same as evaluating each time (deterministic queries).
         return this.tabular(must(node, 'Expression'), env);
@@ -133,6 +153,13 @@ class QueryBuilder implements Builder {
     const symbol = referencedSymbol(node);
     if (symbol?.symbolKind === 'Table' && name === ASIM_TABLE) return asimScan(this.columnsOf(node), this.options, node);
     if (symbol?.symbolKind === 'Function' && ASIM_FUNCTIONS.includes(name) && !bound) return this.asimRead(node, new Map());
+    if (symbol?.symbolKind === 'Table' && !bound) {
+      const scan = catalogScan(name, this.columnsOf(node), this.options, node);
+      if (scan) return scan;
+    }
+    if (symbol?.symbolKind === 'Function' && !bound && catalogFunction(this.options.catalog, name)) {
+      return this.expandFunctionReference(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    }
     return this.unsupported(`reference to '${name}'`, node);
   }
 
@@ -145,6 +172,10 @@ class QueryBuilder implements Builder {
     }
     if (!bound && ASIM_FUNCTIONS.includes(name)) return this.asimRead(node, this.argumentValues(node, env));
     if (bound?.k === 'function') return this.expandFunction(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
+    if (!bound && name === GET_WATCHLIST) {
+      return watchlistRelation(node, this.columnsOf(node), this.options, (what, at) => this.unsupported(what, at ?? node));
+    }
+    if (!bound && catalogFunction(this.options.catalog, name)) return this.expandFunction(node, env, (body, bodyEnv) => this.tabular(body, bodyEnv));
     return this.unsupported(`tabular function '${name}'`, node);
   }
 
@@ -162,14 +193,30 @@ class QueryBuilder implements Builder {
     const bodyEnv = new Map(env);
     const given = new Map(callArguments(node).map((a) => [a.parameter, a.value] as const));
     for (const parameter of signatureParameters(node)) {
-      const arg = given.get(parameter.name) ?? parameter.defaultValue;
+      const explicit = given.get(parameter.name);
+      const arg = explicit ?? parameter.defaultValue;
       if (!arg) return this.unsupported(`a call without a value for parameter '${parameter.name}'`, node);
+      if (!explicit && resultType(arg) === undefined) {
+        // A stored function's (catalog.ts) defaults come unbound from its declaration: bind the value on its own.
+        bodyEnv.set(parameter.name, { k: 'scalar', expr: this.unboundDefault(arg, node) });
+        continue;
+      }
       bodyEnv.set(
         parameter.name,
         isTabularType(resultType(arg)) ? { k: 'tabular', rel: this.tabular(arg, env) } : { k: 'scalar', expr: this.scalar(arg, env, new Map()) },
       );
     }
     return this.functionBody(body, bodyEnv, build);
+  }
+
+  /** A constant default value of a stored function's parameter (`dynamic([])`, `datetime(null)`, `'*'`), bound alone. */
+  private unboundDefault(value: KNode, call: KNode): Expr {
+    const [statement] = analyzeKql(`print v = ${value.text}`).statements;
+    const printed = statement ? descendantsOfKind(statement, value.kind)[0] : undefined;
+    if (!printed) return this.unsupported(`the default value ${value.text} of a stored function's parameter`, call);
+    const e = this.scalar(printed, new Map(), new Map());
+    if (e.k !== 'lit') return this.unsupported(`the default value ${value.text} of a stored function's parameter (not a constant)`, call);
+    return { ...e, span: spanOf(call) };
   }
 
   /** A function of no parameters referenced without parentheses (`let a = () { 123 }; … x * a`). */
@@ -235,9 +282,9 @@ class QueryBuilder implements Builder {
  * binder types it with them (as `unknown` columns): the legs are blanked out of the text — spaces in place of their
  * characters, newlines kept, so every position stays where it was — and the query is bound again.
  */
-function withoutMissingFuzzyLegs(text: string): string {
+function withoutMissingFuzzyLegs(text: string, catalog: Catalog | undefined): string {
   if (!/isfuzzy/i.test(text)) return text;
-  const statements = analyzeKql(text).statements;
+  const statements = analyzeKql(text, catalog).statements;
   const blanks: Array<[number, number]> = [];
   for (const union of statements.flatMap((s) => descendantsOfKind(s, 'UnionOperator'))) {
     const fuzzy = elements(union, 'Parameters').some((p) => textOf(must(p, 'Name'), 'SimpleName') === 'isfuzzy' && must(p, 'Expression').text.toLowerCase() === 'true');
@@ -245,14 +292,12 @@ function withoutMissingFuzzyLegs(text: string): string {
     const legs = elements(union, 'Expressions');
     const missing = legs.map((leg) => unresolvedTables(leg).length > 0);
     if (!missing.some(Boolean) || missing.every(Boolean)) continue;
+    const end = (leg: KNode): number => leg.start + leg.length;
     legs.forEach((leg, i) => {
-      if (!missing[i]) return;
-      // The leg and one comma next to it: the one after it, or for the last leg the one before it.
+      if (missing[i]) blanks.push([leg.start, end(leg)]);
+      // The separator after leg i stays only between two kept legs: after a kept leg with a kept one further on.
       const next = legs[i + 1];
-      const previous = legs[i - 1];
-      const end = next ? next.start : leg.start + leg.length;
-      const start = next ? leg.start : previous ? previous.start + previous.length : leg.start;
-      blanks.push([start, end]);
+      if (next && (missing[i] || !missing.slice(i + 1).some((m) => !m))) blanks.push([end(leg), next.start]);
     });
   }
   if (blanks.length === 0) return text;

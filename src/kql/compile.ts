@@ -5,6 +5,7 @@
  */
 import type { QueryResult } from '../store/engine.js';
 import { buildQuery } from './build.js';
+import type { Catalog } from './catalog.js';
 import type { Rel } from './ir.js';
 import { clickhouse } from './sql/clickhouse.js';
 import type { Dialect, DialectName } from './sql/dialect.js';
@@ -15,12 +16,21 @@ import { normalizeValue, type KustoValue } from './values.js';
 
 export const DIALECTS: Readonly<Record<DialectName, Dialect>> = { duckdb, clickhouse };
 
+/** An engine's dialect by name, or a dialect object (a version of an engine, e.g. an old ClickHouse server's). */
+export type DialectChoice = DialectName | Dialect;
+
+export function dialectFor(choice: DialectChoice): Dialect {
+  return typeof choice === 'string' ? DIALECTS[choice] : choice;
+}
+
 export interface CompileOptions {
-  readonly engine: DialectName;
+  readonly engine: DialectChoice;
   /** The instant `now()` and `ago()` refer to, in microseconds since the epoch (UTC). */
   readonly now: number;
   /** Limit reads of the ASIM table to [now − lookback, now] (microseconds), as a scheduled rule's query period. */
   readonly lookback?: number;
+  /** Tables, stored functions and watchlists beyond the ASIM table (catalog.ts). */
+  readonly catalog?: Catalog;
 }
 
 export interface CompiledQuery {
@@ -31,8 +41,12 @@ export interface CompiledQuery {
 }
 
 export function compileKql(text: string, options: CompileOptions): CompiledQuery {
-  const { rel } = buildQuery(text, { now: options.now, ...(options.lookback === undefined ? {} : { lookback: options.lookback }) });
-  const sql = resultSql(rel, { dialect: DIALECTS[options.engine], text });
+  const { rel } = buildQuery(text, {
+    now: options.now,
+    ...(options.lookback === undefined ? {} : { lookback: options.lookback }),
+    ...(options.catalog === undefined ? {} : { catalog: options.catalog }),
+  });
+  const sql = resultSql(rel, { dialect: dialectFor(options.engine), text });
   return { sql, columns: rel.columns, ir: rel };
 }
 

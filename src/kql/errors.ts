@@ -19,6 +19,9 @@ export interface KqlDiagnostic {
 /** The code of our own diagnostic for constructs the compiler does not translate. */
 export const UNSUPPORTED = 'SMB001';
 
+/** Our code for a `union isfuzzy=true` none of whose tables exists (Kusto fails it; its binder only warns). */
+export const NO_FUZZY_TABLE = 'SMB002';
+
 export class KqlError extends Error {
   readonly diagnostics: readonly KqlDiagnostic[];
   readonly text: string;

@@ -26,6 +26,7 @@ export function inputsOf(rel: Rel): Rel[] {
     case 'mvexpand':
     case 'makeseries':
     case 'render':
+    case 'topnested':
       return [rel.input];
   }
 }
@@ -55,7 +56,8 @@ export function mapInputs(rel: Rel, f: (input: Rel) => Rel): Rel {
     case 'distinct':
     case 'mvexpand':
     case 'makeseries':
-    case 'render': {
+    case 'render':
+    case 'topnested': {
       const input = f(rel.input);
       return input === rel.input ? rel : { ...rel, input };
     }
@@ -107,6 +109,8 @@ export function exprsOf(rel: Rel): Expr[] {
       return items(rel.expansions);
     case 'range':
       return [rel.from, rel.to, rel.step];
+    case 'topnested':
+      return rel.levels.flatMap((l) => [l.key, ...l.agg.args]);
     case 'makeseries':
       return [
         ...items(rel.keys), rel.axis.expr, ...rel.aggregates.flatMap((a) => [...a.agg.args, a.fill]),

@@ -17,6 +17,7 @@
  *               makeseries  per group, arrays of aggregates over the bins of an axis, and the axis itself
  *               render      its input unchanged, with a chart hint for a UI (`render timechart with (…)`)
  *               range       one column of values from, from + step, … up to `to` (inclusive)
+ *               topnested   hierarchical top values: per level, the top n groups of a key within each kept parent
  *   expressions col (a column of the input), lit (a value), call (a Kusto function or operator by name: see
  *               src/kql/functions/, the registry), case (first true `whens`, else `otherwise`), subquery (a
  *               relation as a value: toscalar, `in (T)`)
@@ -48,7 +49,8 @@ interface Located {
 
 export type Expr = Located & (
   | { readonly k: 'col'; readonly type: ScalarType; readonly name: string }
-  | { readonly k: 'lit'; readonly type: ScalarType; readonly value: LiteralValue }
+  /** A value; a dynamic literal also keeps its exact JSON text (`json`: a whole real keeps its `.0`). */
+  | { readonly k: 'lit'; readonly type: ScalarType; readonly value: LiteralValue; readonly json?: string }
   /** A Kusto operator or function by name; the function registry (src/kql/functions/) says how to write it. */
   | { readonly k: 'call'; readonly type: ScalarType; readonly fn: string; readonly args: readonly Expr[] }
   | { readonly k: 'case'; readonly type: ScalarType; readonly whens: ReadonlyArray<readonly [Expr, Expr]>; readonly otherwise: Expr }
@@ -167,6 +169,17 @@ export type Rel = Located & (
     }
   /** `range x from a to b step s`: a, a + s, … while not past b (inclusive); a negative step counts down. */
   | { readonly k: 'range'; readonly columns: readonly Column[]; readonly from: Expr; readonly to: Expr; readonly step: Expr }
+  /**
+   * top-nested: level 1 groups the rows by its key and keeps the `count` groups with the greatest (or smallest)
+   * aggregate; each next level does the same within each kept group of the levels before. One row per kept path;
+   * columns: each level's key and aggregate (`columns` names them).
+   */
+  | {
+      readonly k: 'topnested';
+      readonly columns: readonly Column[];
+      readonly input: Rel;
+      readonly levels: ReadonlyArray<{ readonly key: Expr; readonly agg: Aggregate; readonly count?: number; readonly descending: boolean }>;
+    }
   /** `render`: the input's rows unchanged; the visualization and its properties are a hint for a UI. */
   | {
       readonly k: 'render';

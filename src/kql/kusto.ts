@@ -8,6 +8,8 @@
  */
 import { createRequire } from 'node:module';
 import { ASIM_COLUMNS, ASIM_TABLE } from '../asim/schema.js';
+import { WATCHLIST_FIXED_COLUMNS, watchlistColumns } from '../watchlists/watchlist.js';
+import { catalogSchemaKey, EMPTY_CATALOG, type Catalog } from './catalog.js';
 import { KqlError, type KqlDiagnostic } from './errors.js';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- the Bridge.NET globals have no usable static types */
@@ -43,26 +45,48 @@ export const ASIM_FILTERING_FUNCTIONS = ['_Im_NetworkSession', 'imNetworkSession
 export const ASIM_PACK_ONLY_FUNCTIONS = ['_ASim_NetworkSession', 'ASimNetworkSession'] as const;
 export const ASIM_FUNCTIONS: readonly string[] = [...ASIM_FILTERING_FUNCTIONS, ...ASIM_PACK_ONLY_FUNCTIONS];
 
-let globalState: Bridged | undefined;
+const globalStates = new Map<string, Bridged>();
+
+/** The function Sentinel provides for watchlists (catalog.ts, src/watchlists/). */
+export const GET_WATCHLIST = '_GetWatchlist';
 
 /**
- * The global schema: the ASIM table and the ASIM functions. The function bodies only serve the binder (they give
- * the result schema); the IR builder expands calls to them itself with the parsers' filtering semantics.
+ * The global schema: the ASIM table and the ASIM functions, plus the catalog's tables, stored functions and
+ * `_GetWatchlist`. The ASIM function bodies only serve the binder (they give the result schema); the IR builder
+ * expands calls to them itself with the parsers' filtering semantics. One global state per catalog schema.
  */
-function schemaGlobals(): Bridged {
-  if (globalState) return globalState;
-  const { Kusto } = kusto();
+function schemaGlobals(catalog: Catalog): Bridged {
+  const key = catalogSchemaKey(catalog);
+  const cached = globalStates.get(key);
+  if (cached) return cached;
+  const { Kusto, Bridge } = kusto();
   const S = Kusto.Language.Symbols;
-  const columns = ASIM_COLUMNS.map((c) => `['${c.name}']:${c.type}`).join(', ');
-  const table = S.TableSymbol.From(`(${columns})`).WithName(ASIM_TABLE);
+  const tableSymbol = (columns: ReadonlyArray<{ readonly name: string; readonly type: string }>): Bridged =>
+    S.TableSymbol.From(`(${columns.map((c) => `['${c.name}']:${c.type}`).join(', ')})`);
+  const table = tableSymbol(ASIM_COLUMNS).WithName(ASIM_TABLE);
   const body = `{ ${ASIM_TABLE} }`;
   const functions = [
     ...ASIM_FILTERING_FUNCTIONS.map((name) => new S.FunctionSymbol.$ctor16(name, IM_NETWORK_SESSION_PARAMETERS, body, null)),
     ...ASIM_PACK_ONLY_FUNCTIONS.map((name) => new S.FunctionSymbol.$ctor16(name, '(pack:bool=false)', body, null)),
   ];
-  const database = new S.DatabaseSymbol.ctor('smbwatch', [table, ...functions]);
-  globalState = Kusto.Language.GlobalState.Default.WithDatabase(database);
-  return globalState;
+  const tables = catalog.tables.filter((t) => t.present).map((t) => tableSymbol(t.columns).WithName(t.name));
+  const stored = catalog.functions.map((f) => new S.FunctionSymbol.$ctor16(f.name, f.parameters, f.body, null));
+  // _GetWatchlist's columns depend on its (constant) argument: the fixed four, then the watchlist's own.
+  const getWatchlist = new S.FunctionSymbol.ctor(
+    GET_WATCHLIST,
+    (context: Bridged) => {
+      const [argument] = Bridge.toArray(context.Arguments) as Bridged[];
+      const alias = argument && argument.IsConstant ? String(argument.ConstantValue) : undefined;
+      const watchlist = alias === undefined ? undefined : catalog.watchlists.get(alias);
+      return tableSymbol(watchlist ? watchlistColumns(watchlist) : [...WATCHLIST_FIXED_COLUMNS]);
+    },
+    S.Tabularity.Tabular,
+    [new S.Parameter.$ctor3('watchlistAlias', S.ScalarTypes.String)],
+  );
+  const database = new S.DatabaseSymbol.ctor('smbwatch', [table, ...functions, ...tables, ...stored, getWatchlist]);
+  const state = Kusto.Language.GlobalState.Default.WithDatabase(database);
+  globalStates.set(key, state);
+  return state;
 }
 
 /** Pays Kusto.Language's one-time initialisation (≈1–2 s) up front, e.g. at CLI start-up. */
@@ -285,23 +309,33 @@ export interface AnalyzedQuery {
  * Every diagnostic Kusto.Language reports for `text` bound against the smbwatch schema (the ASIM table and parser
  * signatures), warnings and suggestions included: a rule meant to be pasted into Sentinel should have none.
  */
-export function kustoDiagnostics(text: string): Array<KqlDiagnostic & { readonly severity: string }> {
+export function kustoDiagnostics(text: string, catalog: Catalog = EMPTY_CATALOG): Array<KqlDiagnostic & { readonly severity: string }> {
   const { Kusto, Bridge } = kusto();
-  const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals());
+  const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals(catalog));
   return Bridge.toArray(code.GetDiagnostics()).map((d: Bridged) => ({
     code: String(d.Code), message: String(d.Message), start: d.Start, length: d.Length, severity: String(d.Severity),
   }));
 }
 
 /**
+ * Kusto.Language reports KS109 ("Column name expected") and KS142 ("does not refer to any known column") for a
+ * column wildcard that matches no column
+ * (`project-away exists*` after the `exists` columns are gone). Kusto runs such a query — a pattern that matches
+ * nothing removes nothing — and Microsoft's own Network Session Essentials rules rely on it, so it is not an error.
+ */
+function unmatchedWildcard(text: string, d: Bridged): boolean {
+  return ['KS109', 'KS142'].includes(String(d.Code)) && /^[A-Za-z_][A-Za-z0-9_]*\*$/.test(text.slice(d.Start, d.Start + d.Length));
+}
+
+/**
  * Parses and binds `text` against the smbwatch schema. Kusto's own diagnostics (syntax and binding errors) are
  * thrown as one KqlError; warnings are ignored.
  */
-export function analyzeKql(text: string): AnalyzedQuery {
+export function analyzeKql(text: string, catalog: Catalog = EMPTY_CATALOG): AnalyzedQuery {
   const { Kusto, Bridge } = kusto();
-  const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals());
+  const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals(catalog));
   const diagnostics: KqlDiagnostic[] = Bridge.toArray(code.GetDiagnostics())
-    .filter((d: Bridged) => String(d.Severity) === 'Error')
+    .filter((d: Bridged) => String(d.Severity) === 'Error' && !unmatchedWildcard(text, d))
     .map((d: Bridged) => ({ code: String(d.Code), message: String(d.Message), start: d.Start, length: d.Length }));
   if (diagnostics.length > 0) throw new KqlError(text, diagnostics);
   const root = wrap(code.Syntax);

@@ -16,14 +16,14 @@
 import { applyParameters } from './parameters.js';
 import { evaluateRule, type QueryRunner, type RuleRun } from './evaluate.js';
 import { lookupPlan, planSql, type PlanOrigin } from './cache/plan-cache.js';
+import type { Catalog } from '../kql/catalog.js';
+import { defaultCatalog } from '../summaries/catalog.js';
 import { instantiate, type QueryTemplate } from './cache/template.js';
 import { planSharedInput, type SharedTable } from './backtest-input.js';
 import type { Rule } from './rule.js';
 import { runCompiled } from '../kql/compile.js';
-import { DIALECTS } from '../kql/compile.js';
-import type { DialectName } from '../kql/sql/dialect.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import type { Store } from '../store/engine.js';
-import { dialectOf } from '../store/engines.js';
 import { quoteIdentifier } from '../store/sql.js';
 import { gridCeil, gridFloor } from '../watch/schedule.js';
 
@@ -56,6 +56,8 @@ export interface BacktestOptions {
   readonly onStep?: (run: RuleRun, index: number, total: number) => Promise<void> | void;
   /** Read the store once for all steps (default true); false runs each step against the store, for comparison. */
   readonly shareInput?: boolean;
+  /** The catalog the rule compiles against (the store's summary tables, the watchlists); default the built-in one. */
+  readonly catalog?: Catalog;
 }
 
 export interface BacktestResult {
@@ -87,17 +89,18 @@ export async function backtest(
   const first = times[0];
   const last = times[times.length - 1];
   if (!first || !last) return { times, runs: [], planOrigin: 'cache', sharedTables: 0 };
-  const plan = await lookupPlan(store, queryText, lookback, first.getTime() * MICROS_PER_MS);
+  const catalog = options.catalog ?? defaultCatalog();
+  const plan = await lookupPlan(store, queryText, lookback, first.getTime() * MICROS_PER_MS, catalog);
 
-  const dialect = dialectOf(store.engine);
+  const dialect = store.dialect;
   let tables: readonly SharedTable[] = [];
   let runner: QueryRunner;
   if (plan.template && options.shareInput !== false && store.engine === 'duckdb') {
-    const shared = planSharedInput(plan.template, first.getTime() * MICROS_PER_MS, last.getTime() * MICROS_PER_MS, DIALECTS[dialect], SHARED_TABLE_PREFIX);
+    const shared = planSharedInput(plan.template, first.getTime() * MICROS_PER_MS, last.getTime() * MICROS_PER_MS, dialect, SHARED_TABLE_PREFIX);
     tables = shared.tables;
     runner = templateRunner(store, shared.template, dialect);
   } else {
-    runner = { run: (text, at) => runCompiled(planSql(plan, text, at.getTime() * MICROS_PER_MS, lookback, dialect), store) };
+    runner = { run: (text, at) => runCompiled(planSql(plan, text, at.getTime() * MICROS_PER_MS, lookback, dialect, catalog), store) };
   }
 
   const runs: RuleRun[] = [];
@@ -116,6 +119,6 @@ export async function backtest(
   return { times, runs, planOrigin: plan.origin, sharedTables: tables.length };
 }
 
-function templateRunner(store: Store, template: QueryTemplate, dialect: DialectName): QueryRunner {
+function templateRunner(store: Store, template: QueryTemplate, dialect: Dialect): QueryRunner {
   return { run: (_text, at) => runCompiled(instantiate(template, at.getTime() * MICROS_PER_MS, dialect), store) };
 }

@@ -5,6 +5,7 @@
 import { AlertBuildError, checkColumns } from '../alerts/build.js';
 import { compileKql } from '../kql/compile.js';
 import { KqlError } from '../kql/errors.js';
+import { defaultCatalog } from '../summaries/catalog.js';
 import { RuleLoadError } from './load.js';
 import type { Rule } from './rule.js';
 
@@ -15,7 +16,7 @@ export function checkRuleQuery(rule: Rule): void {
   let columns: ReadonlyArray<{ readonly name: string }>;
   try {
     // Any instant will do: binding and types do not depend on it.
-    columns = compileKql(rule.query, { engine: 'duckdb', now: 0, lookback: rule.queryPeriodMs * MICROS_PER_MS }).columns;
+    columns = compileKql(rule.query, { engine: 'duckdb', now: 0, lookback: rule.queryPeriodMs * MICROS_PER_MS, catalog: defaultCatalog() }).columns;
   } catch (error) {
     if (!(error instanceof KqlError)) throw error;
     throw new RuleLoadError([{ file: rule.source, path: ['query'], message: `does not compile (positions within the query):\n${error.message}` }]);

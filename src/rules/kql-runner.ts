@@ -4,12 +4,14 @@
  * DuckDB, chdb).
  */
 import { compileKql, runCompiled, type SqlRunner } from '../kql/compile.js';
-import type { DialectName } from '../kql/sql/dialect.js';
+import type { DialectChoice } from '../kql/compile.js';
+import type { Catalog } from '../kql/catalog.js';
+import { defaultCatalog } from '../summaries/catalog.js';
 import type { Lookback, QueryRunner, TypedResult } from './evaluate.js';
 
 const MICROS_PER_MS = 1000;
 
-export function kqlQueryRunner(sql: SqlRunner, engine: DialectName = 'duckdb'): QueryRunner {
+export function kqlQueryRunner(sql: SqlRunner, engine: DialectChoice = 'duckdb', catalog: Catalog = defaultCatalog()): QueryRunner {
   return {
     async run(queryText: string, at: Date, lookback: Lookback): Promise<TypedResult> {
       if (lookback.end.getTime() !== at.getTime()) throw new Error('the look-back of a rule run ends at the run time');
@@ -17,6 +19,7 @@ export function kqlQueryRunner(sql: SqlRunner, engine: DialectName = 'duckdb'): 
         engine,
         now: at.getTime() * MICROS_PER_MS,
         lookback: (lookback.end.getTime() - lookback.start.getTime()) * MICROS_PER_MS,
+        catalog,
       });
       return runCompiled(compiled, sql);
     },

@@ -44,9 +44,22 @@ export function parseRule(text: string, file: string, source: string = file): Ru
       }),
     );
   }
-  const result = validateRule(document.toJS(), source);
+  const result = validateRule(plainValue(document, file), source);
   if ('problems' in result) throw new RuleLoadError(result.problems.map((problem) => locate(problem, document, lineCounter, file)));
   return result.rule;
+}
+
+/**
+ * The document as plain values. The yaml library refuses to expand a document whose aliases would multiply it
+ * (an alias bomb: a few lines that expand to billions of nodes); that refusal is a load error like any other.
+ */
+function plainValue(document: Document, file: string): unknown {
+  try {
+    return document.toJS();
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RuleLoadError([{ file, path: [], message: `YAML: ${message} (too many aliases)`, line: 1, column: 1 }]);
+  }
 }
 
 /** The position of the nearest node on the problem's path that exists in the document. */
@@ -117,12 +130,23 @@ function builtinDirectory(): string {
 
 export const DEFAULT_RULE_ID = '8717e498-7b5d-4e23-9e7c-fa4913dbfd79';
 
+/**
+ * Subdirectories of built-in rules from a solution, loaded after smbwatch's own: `essentials/` holds Network
+ * Session Essentials' analytic rules, unmodified (their PROVENANCE.md).
+ */
+const BUILTIN_SOLUTIONS = ['essentials'];
+
 export function builtinRules(): Rule[] {
   const directory = builtinDirectory();
-  return readdirSync(directory)
-    .filter((name) => RULE_FILE.test(name))
-    .sort()
-    .map((name) => parseRule(readFileSync(join(directory, name), 'utf8'), join(directory, name), `builtin:${basename(name)}`));
+  const load = (relative: string): Rule[] =>
+    readdirSync(join(directory, relative))
+      .filter((name) => RULE_FILE.test(name))
+      .sort()
+      .map((name) => {
+        const path = join(directory, relative, name);
+        return parseRule(readFileSync(path, 'utf8'), path, `builtin:${relative ? `${relative}/` : ''}${basename(name)}`);
+      });
+  return [...load(''), ...BUILTIN_SOLUTIONS.flatMap((solution) => load(solution))];
 }
 
 /** The rule `--rule` names: an id among the rules (case-insensitive), else a YAML file path; default: the seed rule. */

@@ -34,8 +34,8 @@ export const LIMITS = {
   placeholders: 3,
 } as const;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TECHNIQUE = /^T\d{4}(\.\d{3})?$/;
+export const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const TECHNIQUE = /^T\d{4}(\.\d{3})?$/;
 /** Log Analytics column names: a letter or underscore, then word characters. */
 const COLUMN_NAME = /^[a-zA-Z_]+\w*$/;
 const CUSTOM_DETAIL_KEY = /^[a-zA-Z]+\w*$/;
@@ -56,7 +56,8 @@ const fieldMapping = z.object({
     .regex(COLUMN_NAME, 'must start with a letter or underscore and hold only letters, digits and underscores'),
 });
 
-const entityMapping = z.object({
+/** One entity mapping (also used by hunting queries, src/hunting/). */
+export const entityMapping = z.object({
   entityType: z.string({ error: 'is required' }),
   fieldMappings: z
     .array(fieldMapping, { error: 'must be a list of {identifier, columnName}' })
@@ -205,7 +206,7 @@ function suppressionProblems(shape: RuleShape): RuleProblem[] {
   return [];
 }
 
-function entityMappingProblems(mapping: { entityType: string; fieldMappings: ReadonlyArray<{ identifier: string }> }, index: number): RuleProblem[] {
+export function entityMappingProblems(mapping: { entityType: string; fieldMappings: ReadonlyArray<{ identifier: string }> }, index: number): RuleProblem[] {
   const spec = entityTypeSpec(mapping.entityType);
   if (!spec) {
     return [{

@@ -8,7 +8,8 @@
  * csv-parse reads the stream; its `on_record` / `on_skip` hooks run in content order, so each record's first
  * line is known exactly (the previous record's last line + 1 + empty lines skipped in between).
  */
-import { parse, type CsvError, type Info } from 'csv-parse';
+import { CsvLineCounter } from './csv-lines.js';
+import { parse, type CsvError } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
 import { coerceRecord, planColumns, requireKnownTimeZone, type ColumnBinding, type ColumnPlan } from '../asim/coerce.js';
 import type { ContentSample, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
@@ -66,8 +67,8 @@ async function* parseAsimCsv(input: SourceInput, options: ParseOptions): AsyncGe
     relax_quotes: true, // a stray quote inside a field stays text instead of derailing the rest of the file
     skip_empty_lines: true,
     skip_records_with_error: true,
-    on_record: (entry: unknown, context: Info) => {
-      reader.onRecord(entry as RawRecord, context);
+    on_record: (entry: unknown) => {
+      reader.onRecord(entry as RawRecord);
       return null; // events are collected in order by the reader; nothing flows downstream
     },
     on_skip: (error: CsvError | undefined, raw: string | undefined) => {
@@ -116,8 +117,7 @@ async function* slices(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8A
 class CsvRecordReader {
   private plan: ColumnPlan | undefined;
   private headerWidth = 0;
-  private lastLine = 0;
-  private emptyLinesSeen = 0;
+  private readonly lines = new CsvLineCounter();
   private events: ParseEvent[] = [];
   /** Set when the content cannot be read as ASIM at all (no TimeGenerated column). */
   fatal: Error | undefined;
@@ -127,8 +127,8 @@ class CsvRecordReader {
     private readonly timezone: string | undefined,
   ) {}
 
-  onRecord(entry: RawRecord, context: Info): void {
-    const line = this.advance(context.lines, context.empty_lines);
+  onRecord(entry: RawRecord): void {
+    const line = this.advance(entry.raw);
     if (!this.plan) {
       this.readHeader(entry.record);
       return;
@@ -145,13 +145,13 @@ class CsvRecordReader {
   }
 
   onSkip(error: CsvError | undefined, raw: string | undefined): void {
-    const line = error ? this.advance(numberOr(error.lines, this.lastLine + 1), numberOr(error.empty_lines, this.emptyLinesSeen)) : this.lastLine + 1;
+    const line = raw !== undefined ? this.advance(raw) : this.lines.next();
     this.events.push({ kind: 'reject', line, reason: `malformed CSV: ${error?.message ?? 'unreadable record'}`, raw: trimRaw(raw ?? '') });
   }
 
   /** An error csv-parse did not skip ends the input: it becomes the last reject, at the line reached. */
   onParserFailure(error: Error): void {
-    this.events.push({ kind: 'reject', line: this.lastLine + 1, reason: `malformed CSV, reading stopped: ${error.message}`, raw: '' });
+    this.events.push({ kind: 'reject', line: this.lines.next(), reason: `malformed CSV, reading stopped: ${error.message}`, raw: '' });
   }
 
   take(): ParseEvent[] {
@@ -160,12 +160,8 @@ class CsvRecordReader {
     return events;
   }
 
-  /** The first line of the record that ends on `endLine`; remembers where it ended. */
-  private advance(endLine: number, emptyLines: number): number {
-    const first = this.lastLine + 1 + (emptyLines - this.emptyLinesSeen);
-    this.lastLine = endLine;
-    this.emptyLinesSeen = emptyLines;
-    return first;
+  private advance(raw: string): number {
+    return this.lines.advance(raw);
   }
 
   private readHeader(names: string[]): void {
@@ -192,6 +188,3 @@ function trimRaw(raw: string): string {
   return raw.replace(/^(?:\r?\n)+/, '').replace(/\r?\n$/, '');
 }
 
-function numberOr(value: unknown, fallback: number): number {
-  return typeof value === 'number' ? value : fallback;
-}

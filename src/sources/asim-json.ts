@@ -8,7 +8,7 @@
  */
 import { coerceJsonObject, requireKnownTimeZone } from '../asim/coerce.js';
 import { ASIM_SCHEMA_NAME } from '../asim/schema.js';
-import { mapLines } from './lines.js';
+import { mapLines, overlongReject } from './lines.js';
 import type { ContentSample, Line, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from './types.js';
 
 const ASIM_PARSER = 'vimNetworkSessionNative (records are already normalized: typed only)';
@@ -79,7 +79,8 @@ async function* parseJsonArray(input: SourceInput, options: ParseOptions): Async
   for await (const batch of input.lines()) {
     const events: ParseEvent[] = [];
     for (const line of batch) {
-      for (const item of scanner.feed(line.text + '\n', line.no)) events.push(eventForItem(item));
+      if (line.overlongBytes !== undefined) events.push(overlongReject(line));
+      else for (const item of scanner.feed(line.text + '\n', line.no)) events.push(eventForItem(item));
     }
     if (events.length > 0) yield events;
   }

@@ -15,6 +15,8 @@ export interface Line {
   readonly no: number;
   /** Byte offset just past this line's terminator (or past its last byte when unterminated). */
   readonly end: number;
+  /** Set when the line is longer than smbwatch reads (MAX_LINE_BYTES): `text` is then only its first bytes. */
+  readonly overlongBytes?: number;
 }
 
 /** One logical input: a file, a decompressed `.gz`, or one member of a `.zip`. */

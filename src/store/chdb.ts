@@ -68,6 +68,17 @@ export class ChdbEngine {
     await this.exec(`INSERT INTO ${d.ident(ASIM_TABLE)} SELECT ${values} FROM file(${d.string(parquetPath)}, Parquet)`);
   }
 
+  /** (Re)creates a table with these (Kusto-typed) columns and fills it from a Parquet file with the same columns. */
+  async loadTableParquet(name: string, columns: ReadonlyArray<{ readonly name: string; readonly type: ScalarType }>, parquetPath: string): Promise<void> {
+    const d = clickhouse;
+    await this.exec(`DROP TABLE IF EXISTS ${d.ident(name)}`);
+    await this.exec(`CREATE TABLE ${d.ident(name)} (${columns.map((c) => `${d.ident(c.name)} ${d.sqlType(c.type)}`).join(', ')}) ENGINE = MergeTree ORDER BY tuple()`);
+    const values = columns.map((c) =>
+      c.type === 'string' ? `coalesce(toString(${d.ident(c.name)}), '')` : c.type === 'dynamic' ? `toString(${d.ident(c.name)})` : d.ident(c.name),
+    ).join(', ');
+    await this.exec(`INSERT INTO ${d.ident(name)} SELECT ${values} FROM file(${d.string(parquetPath)}, Parquet)`);
+  }
+
   /** (Re)creates an empty ASIM table: strings are non-null `String` (""), other columns Nullable. */
   async createAsimTable(): Promise<void> {
     const d = clickhouse;

@@ -5,6 +5,7 @@
  * read the input (and report its rejects with line numbers).
  */
 import type { BulkCellKind, BulkPlan, BulkValue } from '../sources/types.js';
+import { SHAPE_COLUMN } from './duckdb-shapes.js';
 import { quoteIdentifier, quoteString } from './sql.js';
 
 /** Checks a text cell strictly and converts it; the line reader accepts at least these texts, with these values. */
@@ -115,11 +116,25 @@ export interface BulkSource {
   readonly gzip: boolean;
 }
 
+/** Which of the mapping's columns the INSERT writes, and the shape id its rows carry (duckdb-shapes.ts). */
+export interface StoredLayout {
+  readonly stored: Readonly<Record<string, BulkValue>>;
+  readonly shapeId?: number;
+}
+
 /**
- * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read. The mapped
- * ASIM column names are returned so the caller can make them physical first.
+/**
+ * `INSERT INTO target (…) SELECT <mapping> FROM read_csv($path, …)`: $path is the file to read; `extra` columns
+ * (not schema columns: the input id) get the SQL given. The ASIM columns written are returned so the caller can
+ * make them physical first.
  */
-export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { sql: string; columns: string[] } {
+export function bulkInsertSql(
+  target: string,
+  plan: BulkPlan,
+  gzip: boolean,
+  layout?: StoredLayout,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): { sql: string; columns: string[] } {
   const readerColumns = `{${plan.columns.map((name) => `${quoteString(name)}: 'VARCHAR'`).join(', ')}}`;
   const options = [
     `delim = ${quoteString(plan.delimiter)}`,
@@ -135,19 +150,36 @@ export function bulkInsertSql(target: string, plan: BulkPlan, gzip: boolean): { 
     `compression = ${gzip ? "'gzip'" : "'none'"}`,
     `columns = ${readerColumns}`,
   ];
-  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`);
+  return mappedInsertSql(target, plan, `read_csv($path, ${options.join(', ')})`, layout, extra);
 }
 
 /**
  * The plan's mapping over any relation whose columns are the plan's columns as text, exactly as a file read by
- * bulkInsertSql would be mapped (generators use it to make the records ingest would store, without a file).
+ * bulkInsertSql would be mapped (generators use it to make the records ingest would store, without a file). Every
+ * cell the mapping reads is checked, whichever columns are written.
  */
-export function mappedInsertSql(target: string, plan: BulkPlan, source: string): { sql: string; columns: string[] } {
-  const columns = Object.keys(plan.mapping);
+export function mappedInsertSql(
+  target: string,
+  plan: BulkPlan,
+  source: string,
+  layout?: StoredLayout,
+  extra: ReadonlyArray<readonly [string, string]> = [],
+): { sql: string; columns: string[] } {
+  const stored = layout?.stored ?? plan.mapping;
+  const columns = Object.keys(stored);
   const converted = [...fieldKinds(plan)].map(([field, kind]) => `${cellSql(plan, field, kind)} AS ${quoteIdentifier(field)}`);
-  const select = columns.map((column) => `${valueSql(plan.mapping[column]!)} AS ${quoteIdentifier(column)}`).join(',\n  ');
+  const values = columns.map((column) => `${valueSql(stored[column]!)} AS ${quoteIdentifier(column)}`);
+  const targets = columns.map(quoteIdentifier);
+  if (layout?.shapeId !== undefined) {
+    values.push(`${Math.trunc(layout.shapeId)} AS ${quoteIdentifier(SHAPE_COLUMN)}`);
+    targets.push(quoteIdentifier(SHAPE_COLUMN));
+  }
+  for (const [name, sql] of extra) {
+    values.push(`${sql} AS ${quoteIdentifier(name)}`);
+    targets.push(quoteIdentifier(name));
+  }
   const sql =
-    `INSERT INTO ${quoteIdentifier(target)} (${columns.map(quoteIdentifier).join(', ')})\nSELECT ${select}\n` +
+    `INSERT INTO ${quoteIdentifier(target)} (${targets.join(', ')})\nSELECT ${values.join(',\n  ')}\n` +
     `FROM (SELECT ${converted.join(',\n  ')}\n  FROM ${source})`;
   return { sql, columns };
 }

@@ -143,12 +143,17 @@ function literal(name: string, value: AsimValue): string {
 
 /**
  * The INSERT that unpacks one batch: parameter $i holds the packed values of the i-th varying column (or, when
- * every column is constant, $1 holds the number of records). Columns not listed take the table's defaults.
+ * every column is constant, $1 holds the number of records); `extra` columns (not schema columns: the input id)
+ * get the SQL given. Columns not listed take the table's defaults.
  */
-export function unpackInsertSql(target: string, layout: ColumnLayout): string {
+export function unpackInsertSql(target: string, layout: ColumnLayout, extra: ReadonlyArray<readonly [string, string]> = []): string {
   const constantNames = [...layout.constants.keys()];
-  const columns = [...layout.varying, ...constantNames].map(quoteIdentifier).join(', ');
-  const values = [...layout.varying.map(castExpression), ...constantNames.map((name) => literal(name, layout.constants.get(name)!))];
+  const columns = [...layout.varying, ...constantNames, ...extra.map(([name]) => name)].map(quoteIdentifier).join(', ');
+  const values = [
+    ...layout.varying.map(castExpression),
+    ...constantNames.map((name) => literal(name, layout.constants.get(name)!)),
+    ...extra.map(([, sql]) => sql),
+  ];
   const source =
     layout.varying.length === 0
       ? 'range($1::BIGINT)'

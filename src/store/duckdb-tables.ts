@@ -74,6 +74,18 @@ export class DuckDbAlertTable implements AlertTable {
     return result.rows.map((row) => String(row[0]));
   }
 
+  async remove(alertIds: readonly string[]): Promise<number> {
+    await this.ensure();
+    let removed = 0;
+    // In slices, so that a statement stays of a reasonable size whatever the number of alerts.
+    for (let start = 0; start < alertIds.length; start += 1000) {
+      const slice = alertIds.slice(start, start + 1000);
+      const result = await this.run(`DELETE FROM ${ALERTS_TABLE} WHERE alert_id IN (${slice.map(quoteString).join(', ')})`);
+      removed += Number(result.rows[0]?.[0] ?? 0);
+    }
+    return removed;
+  }
+
   async lastQueryEnd(ruleId: string, beforeMicros: number): Promise<number | undefined> {
     await this.ensure();
     const result = await this.run(

@@ -11,12 +11,21 @@ import {
 } from '@duckdb/node-api';
 import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
 import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
-import { bulkInsertSql } from './duckdb-bulk.js';
+import { bulkInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk.js';
+import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPES_DDL, SHAPES_TABLE, splitMapping, type Derivations, type Shape } from './duckdb-shapes.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
-import type { IngestTransaction, LedgerEntry, QueryResult, RejectQuery, RejectRow, Store, StoreSummary } from './engine.js';
+import {
+  InputNotRemovableError,
+  type IngestGroup, type IngestOptions, type IngestTransaction, type InputSummary, type LedgerEntry, type QueryResult, type RejectQuery,
+  type RejectRow, type RemovedInput, type RowBatch, type Store, type StoreSummary,
+} from './engine.js';
+import { inputId } from './input-id.js';
+import { markHolder, openLocked, untilNoWaiters, waiters, type LockWait } from './duckdb-lock.js';
+import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
 import { quoteIdentifier, quoteString } from './sql.js';
+import { DuckDbSummaryTables } from './duckdb-summaries.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
 export const REJECTS_TABLE = 'smbwatch_rejects';
@@ -54,13 +63,23 @@ export function asimTableDdl(): string {
   return `CREATE TABLE IF NOT EXISTS ${quoteIdentifier(ASIM_TABLE)} (\n  ${columns.join(',\n  ')}\n)`;
 }
 
-const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')})`;
+/**
+ * Every record carries the id of the input it came from (inputId(name), input-id.ts) in this column, which the
+ * ASIM view does not show: an input can then be removed, or read again in place of what it added. Records stored
+ * before the column existed hold NULL.
+ */
+export const INPUT_COLUMN = 'smbwatch_input';
 
-export function asimViewDdl(physical: ReadonlySet<string>): string {
+const SESSIONS_DDL = `CREATE TABLE IF NOT EXISTS ${SESSIONS_TABLE} (${physicalColumnDdl('TimeGenerated', 'datetime')}, ${INPUT_COLUMN} BIGINT)`;
+
+/**
+ * The view: every schema column with its schema type — stored, derived for the rows of a shape that derives it
+ * (duckdb-shapes.ts), or what a never-set column shows ('' for strings, a typed null otherwise).
+ */
+export function asimViewDdl(physical: ReadonlySet<string>, shapes: readonly Shape[] = []): string {
   const columns = ASIM_COLUMNS.map(({ name, type }) => {
-    if (physical.has(name)) return quoteIdentifier(name);
-    const absent = type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
-    return `${absent} AS ${quoteIdentifier(name)}`;
+    const base = physical.has(name) ? quoteIdentifier(name) : type === 'string' ? "''" : `CAST(NULL AS ${DUCKDB_TYPES[type]})`;
+    return `${derivedColumnSql(name, DUCKDB_TYPES[type], shapes, base)} AS ${quoteIdentifier(name)}`;
   });
   return `CREATE OR REPLACE VIEW ${quoteIdentifier(ASIM_TABLE)} AS SELECT\n  ${columns.join(',\n  ')}\nFROM ${SESSIONS_TABLE}`;
 }
@@ -89,9 +108,16 @@ const REJECTS_DDL = `CREATE TABLE IF NOT EXISTS ${REJECTS_TABLE} (
   rejected_at TIMESTAMP NOT NULL
 )`;
 
-export interface DuckDbOptions {
+export interface DuckDbOptions extends LockWait {
   /** DuckDB's memory_limit, e.g. '1GB' (default: DuckDB's own, 80% of RAM). Larger inputs spill, not grow. */
   readonly memoryLimit?: string;
+  /**
+   * Open an existing store for reading only (explain, report, ui): nothing is created or changed, and other
+   * readers may open the file at the same time. Writing through it fails.
+   */
+  readonly readOnly?: boolean;
+  /** How other processes meeting the lock see this one (default: this process's command line). */
+  readonly holder?: string;
 }
 
 /**
@@ -100,35 +126,93 @@ export interface DuckDbOptions {
  */
 const INSTANCE_SETTINGS: Record<string, string> = { preserve_insertion_order: 'false' };
 
+/**
+ * Opens (or creates) the store file. Another process holding it is a StoreBusyError naming that process, unless
+ * `options` (or `--wait`, see duckdb-lock.ts) say to wait for it.
+ */
 export async function openDuckDbStore(path: string, options: DuckDbOptions = {}): Promise<DuckDbStore> {
-  const settings = { ...INSTANCE_SETTINGS, ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}) };
-  const instance = await DuckDBInstance.create(path, settings);
-  const connection = await instance.connect();
-  const store = new DuckDbStore(instance, connection, path);
-  await store.initialise();
+  const settings = {
+    ...INSTANCE_SETTINGS,
+    ...(options.memoryLimit ? { memory_limit: options.memoryLimit } : {}),
+    ...(options.readOnly ? { access_mode: 'READ_ONLY' } : {}),
+  };
+  const handle = await connect(path, settings, options);
+  const store = new DuckDbStore(handle, path, settings, options.holder);
+  if (!options.readOnly) await store.initialise();
   return store;
+}
+
+interface Handle {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  /** Undoes markHolder. */
+  readonly release: () => void;
+}
+
+async function connect(path: string, settings: Record<string, string>, wait: LockWait & { readonly holder?: string }): Promise<Handle> {
+  const instance = await openLocked(path, () => DuckDBInstance.create(path, settings), wait);
+  return { instance, connection: await instance.connect(), release: markHolder(path, wait.holder) };
 }
 
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
+  readonly dialect = duckdb;
   readonly alerts = new DuckDbAlertTable((sql) => this.query(sql));
   readonly plans = new DuckDbPlanTable((sql) => this.query(sql));
+  readonly summaries = new DuckDbSummaryTables((sql) => this.query(sql));
 
   constructor(
-    private readonly instance: DuckDBInstance,
-    private readonly connection: DuckDBConnection,
+    private handle: Handle,
     readonly location: string,
+    private readonly settings: Record<string, string>,
+    private readonly holder?: string,
   ) {}
+
+  private get connection(): DuckDBConnection {
+    return this.handle.connection;
+  }
+
+  /**
+   * When other smbwatch processes wait for this store (`--wait`), lets go of it until they are done, then takes
+   * it back: a long watch catch-up or ingest calls this between steps, never inside a transaction. Returns the
+   * processes let in (none: nothing happened).
+   */
+  async letOthersIn(signal?: AbortSignal): Promise<string[]> {
+    const waiting = waiters(this.location);
+    // Never inside a transaction: an open ingest group holds staged inputs.
+    if (waiting.length === 0 || this.group?.open) return [];
+    this.closeHandle();
+    await untilNoWaiters(this.location, signal);
+    this.handle = await connect(this.location, this.settings, { waitMs: Infinity, ...(signal ? { signal } : {}), ...(this.holder ? { holder: this.holder } : {}) });
+    this.open = true;
+    return waiting.map((waiter) => `\`${waiter.command}\` (PID ${waiter.pid})`);
+  }
+
+  private open = true;
+
+  private closeHandle(): void {
+    if (!this.open) return;
+    this.open = false;
+    this.handle.connection.closeSync();
+    this.handle.instance.closeSync();
+    this.handle.release();
+  }
 
   async initialise(): Promise<void> {
     await this.connection.run(SESSIONS_DDL);
     await this.connection.run(LEDGER_DDL);
     // Stores made before head hashes existed gain the column (empty: no continuation is found for those inputs).
     await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS head_hash VARCHAR DEFAULT ''`);
+    // Stores made before records carried their input: old records and ledger entries keep NULL (not removable).
+    await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN IF NOT EXISTS ${INPUT_COLUMN} BIGINT`);
+    await this.connection.run(`ALTER TABLE ${LEDGER_TABLE} ADD COLUMN IF NOT EXISTS input_id BIGINT`);
     await this.connection.run(REJECTS_DDL);
     await this.connection.run(ALERTS_DDL);
     await this.connection.run(PLANS_DDL);
-    await this.connection.run(asimViewDdl(await physicalColumns(this.connection)));
+    await this.connection.run(SHAPES_DDL);
+    // Stores made before shapes existed gain the column (NULL: their rows store every column they set).
+    await this.connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(SHAPE_COLUMN)} INTEGER`);
+    await refreshView(this.connection, await physicalColumns(this.connection));
   }
 
   async query(sql: string): Promise<QueryResult> {
@@ -140,9 +224,84 @@ export class DuckDbStore implements Store {
     return { columns, rows };
   }
 
-  async beginIngest(): Promise<IngestTransaction> {
+  async *queryBatches(sql: string): AsyncGenerator<RowBatch> {
+    const result = await this.connection.stream(sql);
+    for (;;) {
+      const chunk = await result.fetchChunk();
+      if (!chunk || chunk.rowCount === 0) return;
+      yield { count: chunk.rowCount, rows: () => chunk.getRows().map((row) => row.map(toPlainValue)) };
+    }
+  }
+
+  readonly bulkReads = true;
+  private group: DuckDbIngestGroup | undefined;
+
+  async beginIngest(options: IngestOptions = {}): Promise<IngestTransaction> {
+    if (this.group?.open) throw new Error('an ingest group is open: commit it before an input of its own');
     await this.connection.run('BEGIN TRANSACTION');
-    return new DuckDbIngest(this.connection, await physicalColumns(this.connection));
+    try {
+      if (options.replace && options.input !== undefined) await this.deleteInput(options.input);
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+    return new DuckDbIngest(this.connection, await physicalColumns(this.connection), options.input);
+  }
+
+  async inputs(): Promise<InputSummary[]> {
+    const result = await this.query(
+      `WITH spans AS (
+         SELECT ${INPUT_COLUMN} AS id, epoch_us(min(TimeGenerated)) AS first, epoch_us(max(TimeGenerated)) AS last
+         FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} IS NOT NULL GROUP BY ALL
+       )
+       SELECT name, arg_max(format, ingested_at), arg_max(size, ingested_at), sum(records), sum(rejects), sum(ignored), count(*),
+              epoch_us(min(ingested_at)), epoch_us(max(ingested_at)), bool_and(input_id IS NOT NULL), any_value(spans.first), any_value(spans.last)
+       FROM ${LEDGER_TABLE} LEFT JOIN spans ON spans.id = ${LEDGER_TABLE}.input_id
+       GROUP BY name ORDER BY name`,
+    );
+    return result.rows.map(([name, format, size, records, rejects, ignored, ingests, first, last, removable, firstRecord, lastRecord]) => ({
+      name: String(name),
+      format: String(format),
+      size: Number(size),
+      records: Number(records),
+      rejects: Number(rejects),
+      ignored: Number(ignored),
+      ingests: Number(ingests),
+      firstIngestedAt: new Date(Number(first) / 1000),
+      lastIngestedAt: new Date(Number(last) / 1000),
+      removable: removable === true,
+      ...(firstRecord === null || firstRecord === undefined ? {} : { firstRecordMicros: Number(firstRecord), lastRecordMicros: Number(lastRecord) }),
+    }));
+  }
+
+  async removeInputs(names: readonly string[]): Promise<RemovedInput[]> {
+    await this.connection.run('BEGIN TRANSACTION');
+    try {
+      const removed: RemovedInput[] = [];
+      for (const name of names) removed.push(await this.deleteInput(name));
+      await this.connection.run('COMMIT');
+      return removed;
+    } catch (error) {
+      await this.connection.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Deletes an input's records, rejects and ledger entries (inside the caller's transaction). */
+  private async deleteInput(name: string): Promise<RemovedInput> {
+    const ledger = await this.query(`SELECT count(*), count(*) FILTER (WHERE input_id IS NULL AND records > 0) FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
+    const [, untagged] = ledger.rows[0] ?? [0, 0];
+    if (Number(untagged) > 0) throw new InputNotRemovableError(name);
+    const records = await this.query(`DELETE FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} = ${inputId(name)}`);
+    const rejects = await this.query(`DELETE FROM ${REJECTS_TABLE} WHERE input = ${quoteString(name)}`);
+    await this.query(`DELETE FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
+    return { name, records: Number(records.rows[0]?.[0] ?? 0), rejects: Number(rejects.rows[0]?.[0] ?? 0) };
+  }
+
+  async beginIngestGroup(): Promise<IngestGroup> {
+    if (this.group?.open) throw new Error('an ingest group is already open');
+    this.group = new DuckDbIngestGroup(() => this.connection, (name) => this.deleteInput(name));
+    return this.group;
   }
 
   /**
@@ -151,6 +310,14 @@ export class DuckDbStore implements Store {
    */
   async ensureColumns(names: readonly string[]): Promise<void> {
     await addPhysicalColumns(this.connection, await physicalColumns(this.connection), names);
+  }
+
+  /**
+   * Inserts the records a bulk plan maps from `source` (a relation with the plan's columns as text), as a bulk read
+   * of a file with that content would (generators: the scale benchmark). Returns the records added.
+   */
+  async appendMapped(plan: BulkPlan, source: string): Promise<number> {
+    return appendMappedRows(this.connection, await physicalColumns(this.connection), plan, (layout) => mappedInsertSql(SESSIONS_TABLE, plan, source, layout));
   }
 
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
@@ -170,6 +337,11 @@ export class DuckDbStore implements Store {
   /** Writes the ASIM view's rows to a Parquet file (for embedded ClickHouse, engines.ts). */
   async exportAsimParquet(path: string): Promise<void> {
     await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(ASIM_TABLE)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
+  }
+
+  /** Writes a table's rows to a Parquet file (summary tables for embedded ClickHouse, engines.ts). */
+  async exportTableParquet(table: string, path: string): Promise<void> {
+    await this.connection.run(`COPY (SELECT * FROM ${quoteIdentifier(table)}) TO ${quoteString(path)} (FORMAT PARQUET)`);
   }
 
   async summary(): Promise<StoreSummary> {
@@ -201,8 +373,7 @@ export class DuckDbStore implements Store {
   }
 
   async close(): Promise<void> {
-    this.connection.closeSync();
-    this.instance.closeSync();
+    this.closeHandle();
   }
 
   /** Ledger entries matching a condition: the latest one, or the latest of each input name. */
@@ -233,6 +404,56 @@ export class DuckDbStore implements Store {
   }
 }
 
+/** One DuckDB transaction for many bulk inputs (engine.ts IngestGroup). */
+class DuckDbIngestGroup implements IngestGroup {
+  staged = 0;
+  aborted = false;
+  /** A transaction is open. */
+  open = false;
+  private physical: Set<string> = new Set();
+
+  constructor(
+    /** The store's connection now (letOthersIn replaces it between groups). */
+    private readonly connectionNow: () => DuckDBConnection,
+    /** The store's deleteInput, run inside the group's transaction (IngestOptions.replace). */
+    private readonly deleteInput: (name: string) => Promise<RemovedInput>,
+  ) {}
+
+  async begin(options: IngestOptions = {}): Promise<IngestTransaction> {
+    if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
+    if (!this.open) {
+      await this.connectionNow().run('BEGIN TRANSACTION');
+      this.open = true;
+      this.physical = await physicalColumns(this.connectionNow());
+    }
+    if (options.replace && options.input !== undefined) {
+      try {
+        await this.deleteInput(options.input);
+      } catch (error) {
+        this.aborted = true;
+        throw error;
+      }
+    }
+    return new DuckDbIngest(this.connectionNow(), this.physical, options.input, this);
+  }
+
+  async commit(): Promise<void> {
+    if (!this.open) return;
+    if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
+    await this.connectionNow().run('COMMIT');
+    this.open = false;
+    this.staged = 0;
+  }
+
+  async rollback(): Promise<void> {
+    const wasOpen = this.open;
+    this.open = false;
+    this.staged = 0;
+    this.aborted = false;
+    if (wasOpen) await this.connectionNow().run('ROLLBACK');
+  }
+}
+
 class DuckDbIngest implements IngestTransaction {
   private pending: AsimRecord[] = [];
   private finished = false;
@@ -241,12 +462,26 @@ class DuckDbIngest implements IngestTransaction {
   /** The INSERT running in the background while the next batch is parsed and packed. */
   private inserting: Promise<unknown> | undefined;
 
+  /** The input id every record of this ingest is marked with (NULL when the caller named no input). */
+  private readonly inputId: number | undefined;
+
   constructor(
     private readonly connection: DuckDBConnection,
     private readonly physical: Set<string>,
-  ) {}
+    private readonly input: string | undefined,
+    /** The group this input belongs to: its commit only stages; its failure ends the group. */
+    private readonly group?: DuckDbIngestGroup,
+  ) {
+    this.inputId = input === undefined ? undefined : inputId(input);
+  }
+
+  /** The input column and its value, for INSERTs. */
+  private inputColumn(): ReadonlyArray<readonly [string, string]> {
+    return this.inputId === undefined ? [] : [[INPUT_COLUMN, String(this.inputId)]];
+  }
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
+    if (this.group) throw new Error('records from the line reader are not ingested in a group');
     for (const record of records) {
       this.pending.push(record);
       if (this.pending.length === BATCH_RECORDS) await this.flush();
@@ -256,10 +491,15 @@ class DuckDbIngest implements IngestTransaction {
   async appendBulk(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number> {
     await this.flush();
     await this.settle();
-    const { sql, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip);
-    await addPhysicalColumns(this.connection, this.physical, columns);
-    const result = await this.connection.runAndReadAll(sql, { path: file.path });
-    return Number(result.getRows()[0]?.[0] ?? 0);
+    try {
+      return await appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout, this.inputColumn()), {
+        path: file.path,
+      });
+    } catch (error) {
+      // A failed statement aborts DuckDB's whole transaction: with it, the group's other inputs.
+      if (this.group) this.group.aborted = true;
+      throw error;
+    }
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
@@ -267,28 +507,43 @@ class DuckDbIngest implements IngestTransaction {
     await this.settle();
     const values = rejects.map(
       (reject) =>
-        `(${quoteString(reject.input)}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(reject.field)}, ` +
-        `${quoteString(reject.reason)}, ${quoteString(reject.raw.slice(0, MAX_RAW_CHARS))}, now()::TIMESTAMP)`,
+        `(${quoteString(visibleNul(reject.input))}, ${Math.trunc(reject.line)}, ${quoteString(reject.format)}, ${quoteString(visibleNul(reject.field))}, ` +
+        `${quoteString(visibleNul(reject.reason))}, ${quoteString(visibleNul(reject.raw.slice(0, MAX_RAW_CHARS)))}, now()::TIMESTAMP)`,
     );
     await this.connection.run(`INSERT INTO ${REJECTS_TABLE} VALUES ${values.join(', ')}`);
   }
 
   async commit(entry: LedgerEntry): Promise<void> {
+    if (this.input !== undefined && entry.name !== this.input) throw new Error(`ledger entry ${entry.name} for an ingest of ${this.input}`);
     await this.flush();
     await this.settle();
     await this.connection.run(
-      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash) ` +
+      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash, input_id) ` +
         `VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
         `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
-        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')})`,
+        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')}, ${this.inputId ?? 'NULL'})`,
     );
-    await this.connection.run('COMMIT');
-    this.finished = true;
+    if (this.group) {
+      this.group.staged += entry.records;
+      this.finished = true;
+      return;
+    }
+    try {
+      await this.connection.run('COMMIT');
+    } finally {
+      // A COMMIT that fails (a full disk) has ended the transaction in DuckDB: there is nothing to roll back.
+      this.finished = true;
+    }
   }
 
   async rollback(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
+    if (this.group) {
+      // Part of this input may be in the group's transaction, which cannot take back one input: end the group.
+      this.group.aborted = true;
+      return;
+    }
     await this.inserting?.catch(() => undefined);
     await this.connection.run('ROLLBACK');
   }
@@ -324,13 +579,68 @@ class DuckDbIngest implements IngestTransaction {
     this.layout = next;
     await addPhysicalColumns(this.connection, this.physical, [...next.varying, ...next.constants.keys()]);
     this.insert?.destroySync();
-    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next));
+    this.insert = await this.connection.prepare(unpackInsertSql(SESSIONS_TABLE, next, this.inputColumn()));
   }
 }
 
+/**
+ * A bulk plan's INSERT: the columns its shape derives are not written (duckdb-shapes.ts); the shape is registered
+ * first, inside the caller's transaction if any. Returns the records added.
+ */
+async function appendMappedRows(
+  connection: DuckDBConnection,
+  physical: Set<string>,
+  plan: BulkPlan,
+  insertSql: (layout: StoredLayout) => { sql: string; columns: string[] },
+  parameters?: Record<string, string>,
+): Promise<number> {
+  const { stored, derived } = splitMapping(plan.mapping);
+  const shapeId = Object.keys(derived).length === 0 ? undefined : await shapeIdOf(connection, physical, derived);
+  const { sql, columns } = insertSql({ stored, ...(shapeId === undefined ? {} : { shapeId }) });
+  await addPhysicalColumns(connection, physical, columns);
+  const result = await connection.runAndReadAll(sql, parameters);
+  return Number(result.getRows()[0]?.[0] ?? 0);
+}
+
+/** The id of the shape with these derivations, registered (and shown by the view) when it is new. */
+async function shapeIdOf(connection: DuckDBConnection, physical: Set<string>, derived: Derivations): Promise<number> {
+  const key = derivationsKey(derived);
+  const known = await connection.runAndReadAll(`SELECT id FROM ${SHAPES_TABLE} WHERE derivations = ${quoteString(key)}`);
+  const found = known.getRows()[0]?.[0];
+  if (found !== undefined && found !== null) return Number(found);
+  const next = await connection.runAndReadAll(`INSERT INTO ${SHAPES_TABLE} SELECT coalesce(max(id), 0) + 1, ${quoteString(key)} FROM ${SHAPES_TABLE} RETURNING id`);
+  const id = Number(next.getRows()[0]![0]);
+  // Columns a derivation reads are stored by the same INSERT; the view may only name them once they exist.
+  await addPhysicalColumns(connection, physical, referencedColumns(derived), false);
+  await refreshView(connection, physical);
+  return id;
+}
+
+function referencedColumns(derived: Derivations): string[] {
+  return Object.values(derived).flatMap((derivation) => (derivation.kind === 'const' ? [] : [derivation.of]));
+}
+
+async function shapes(connection: DuckDBConnection): Promise<Shape[]> {
+  const reader = await connection.runAndReadAll(`SELECT id, derivations FROM ${SHAPES_TABLE} ORDER BY id`);
+  return reader.getRows().map(([id, derivations]) => ({ id: Number(id), derivations: parseDerivations(String(derivations)) }));
+}
+
+async function refreshView(connection: DuckDBConnection, physical: ReadonlySet<string>): Promise<void> {
+  await connection.run(asimViewDdl(physical, await shapes(connection)));
+}
+
+/**
+ * A rejected line is kept as read, but a NUL cannot be written into SQL text: it is shown as U+2400 (␀), so the
+ * reject is stored (a line full of NULs is exactly the kind of line a user must be able to see) instead of the
+ * whole input failing.
+ */
+function visibleNul(text: string): string {
+  return text.includes('\0') ? text.replaceAll('\0', '\u2400') : text;
+}
+
 /** Schema columns stored for the first time join the physical table (inside the caller's transaction, if any). */
-async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[]): Promise<void> {
-  const missing = names.filter((name) => !physical.has(name));
+async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<string>, names: readonly string[], updateView = true): Promise<void> {
+  const missing = [...new Set(names)].filter((name) => !physical.has(name));
   if (missing.length === 0) return;
   for (const name of missing) {
     const type = ASIM_COLUMN_TYPES.get(name);
@@ -338,7 +648,7 @@ async function addPhysicalColumns(connection: DuckDBConnection, physical: Set<st
     await connection.run(`ALTER TABLE ${SESSIONS_TABLE} ADD COLUMN ${physicalColumnDdl(name, type)}`);
     physical.add(name);
   }
-  await connection.run(asimViewDdl(physical));
+  if (updateView) await refreshView(connection, physical);
 }
 
 async function physicalColumns(connection: DuckDBConnection): Promise<Set<string>> {

@@ -5,6 +5,7 @@
  * which one a `--db` value names is decided in engines.ts.
  */
 import type { AsimRecord } from '../asim/record.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import type { BulkPlan } from '../sources/types.js';
 
 export type EngineName = 'duckdb' | 'clickhouse';
@@ -13,6 +14,13 @@ export type EngineName = 'duckdb' | 'clickhouse';
 export interface QueryResult {
   readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>;
   readonly rows: ReadonlyArray<ReadonlyArray<unknown>>;
+}
+
+/** Part of a result, as the engine produced it. */
+export interface RowBatch {
+  readonly count: number;
+  /** The rows as plain JS values, built only when asked (counting rows costs nothing). */
+  rows(): ReadonlyArray<ReadonlyArray<unknown>>;
 }
 
 /** What the ledger remembers of one ingest of one input. */
@@ -52,6 +60,55 @@ export interface RejectRow {
 /** How many leading bytes `headHash` covers. */
 export const HEAD_BYTES = 4096;
 
+/** What one ingest transaction writes. */
+export interface IngestOptions {
+  /** The input's name (as its ledger entry will have it): its records are marked as its, to be removable. */
+  readonly input?: string;
+  /**
+   * Read the input again from the start (`ingest --force`, or an input first read as another format): its
+   * earlier records, rejects and ledger entries go, in the same transaction, before the new ones come.
+   */
+  readonly replace?: boolean;
+}
+
+/** One input as the ledger holds it: its latest entry, and counts summed over all its ingests. */
+export interface InputSummary {
+  readonly name: string;
+  readonly format: string;
+  /** Content size at the latest ingest. */
+  readonly size: number;
+  readonly records: number;
+  readonly rejects: number;
+  readonly ignored: number;
+  /** How many times new content of it was ingested (a growing log: once per increment). */
+  readonly ingests: number;
+  readonly firstIngestedAt: Date;
+  readonly lastIngestedAt: Date;
+  /** TimeGenerated range of its records, microseconds (absent when it has none, or they are not marked). */
+  readonly firstRecordMicros?: number;
+  readonly lastRecordMicros?: number;
+  /**
+   * False when its records were stored before records carried their input (an older smbwatch): they cannot be
+   * told apart from others', so the input can be neither replaced nor removed.
+   */
+  readonly removable: boolean;
+}
+
+/** What removing an input took away. */
+export interface RemovedInput {
+  readonly name: string;
+  readonly records: number;
+  readonly rejects: number;
+}
+
+/** An input that cannot be replaced or removed (see InputSummary.removable). */
+export class InputNotRemovableError extends Error {
+  constructor(readonly input: string) {
+    super(`${input}: its records were stored by an older smbwatch that did not mark records with their input, so they cannot be removed or replaced; ingest into a new store instead`);
+    this.name = 'InputNotRemovableError';
+  }
+}
+
 /** One input's ingest, applied all at once by `commit` or not at all. */
 export interface IngestTransaction {
   appendRecords(records: readonly AsimRecord[]): Promise<void>;
@@ -62,6 +119,25 @@ export interface IngestTransaction {
   appendBulk?(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number>;
   appendRejects(rejects: readonly RejectRow[]): Promise<void>;
   commit(entry: LedgerEntry): Promise<void>;
+  rollback(): Promise<void>;
+}
+
+/**
+ * Inputs applied by one commit. A commit has a fixed cost (the log write, a checkpoint now and then) that dominated
+ * the ingest of many small files; a group pays it once for many. Each input stays all or nothing (the group is), and
+ * its ledger row commits with its records. Only inputs whose records one statement appends (a bulk read, checked
+ * for duplicates before it runs) join a group: a failed statement ends the whole group, whose inputs the caller then
+ * ingests again one by one (GroupAbortedError).
+ */
+export interface IngestGroup {
+  /** A transaction for one input inside the group: its commit() stages the ledger row; the group commits it. */
+  begin(options?: IngestOptions): Promise<IngestTransaction>;
+  /** Records staged since the group last committed. */
+  readonly staged: number;
+  /** True when a statement failed: the group can only be rolled back. */
+  readonly aborted: boolean;
+  /** Commits what is staged (nothing to do when nothing is); the group goes on. */
+  commit(): Promise<void>;
   rollback(): Promise<void>;
 }
 
@@ -93,6 +169,8 @@ export interface AlertTable {
   list(query: AlertQuery): Promise<string[]>;
   /** The latest query end (microseconds) before `beforeMicros` of this rule's stored alerts. */
   lastQueryEnd(ruleId: string, beforeMicros: number): Promise<number | undefined>;
+  /** Deletes these alerts; returns how many there were. Optional: without it `smbwatch alerts rm` is refused. */
+  remove?(alertIds: readonly string[]): Promise<number>;
 }
 
 /** Compiled rule plans (rules/cache/), by key. */
@@ -120,13 +198,45 @@ export interface RejectQuery {
   readonly limit: number;
 }
 
+/** A column of a summary table, typed as Kusto types it. */
+export interface SummaryColumn {
+  readonly name: string;
+  readonly type: 'string' | 'int' | 'long' | 'real' | 'bool' | 'datetime' | 'dynamic';
+}
+
+/**
+ * Tables beside the ASIM table that rules read: the results of Sentinel summary rules (`NetworkSummary_*_CL`,
+ * src/summaries/), written by `smbwatch watch` (or `smbwatch summarize`) and read by KQL like any table.
+ */
+export interface SummaryTables {
+  /** The names of the `*_CL` tables the store holds. */
+  names(): Promise<string[]>;
+  /**
+   * Replaces the rows of `table` whose TimeGenerated lies in [fromMicros, toMicros) by the rows `selectSql` yields
+   * (a query in the store's engine with `columns`, in order), creating the table first. All or nothing; returns
+   * the number of rows written.
+   */
+  replaceBin(table: string, columns: readonly SummaryColumn[], fromMicros: number, toMicros: number, selectSql: string): Promise<number>;
+}
+
 export interface Store {
   readonly engine: EngineName;
   /** Where the data lives (a file path, or a server address without its password): safe to print. */
   readonly location: string;
+  /** The KQL dialect of the store's own engine (for a server: of its version). */
+  readonly dialect: Dialect;
   /** Runs SQL in the store's engine (KQL's compiled queries read the ASIM table `ASimNetworkSessionLogs`). */
   query(sql: string): Promise<QueryResult>;
-  beginIngest(): Promise<IngestTransaction>;
+  /**
+   * The rows of a query in batches as the engine produces them, so that a large result (`smbwatch query` of a whole
+   * table) is never in memory at once. Optional: `resultBatches` falls back to `query`.
+   */
+  queryBatches?(sql: string): AsyncIterable<RowBatch>;
+  beginIngest(options?: IngestOptions): Promise<IngestTransaction>;
+  /** The store's engine reads delimited files itself: its transactions implement appendBulk. */
+  readonly bulkReads?: boolean;
+  /** Optional: a group in which many bulk inputs commit at once (see IngestGroup). */
+  beginIngestGroup?(): Promise<IngestGroup>;
   /** The latest ledger entry for an input name, if it was ever ingested. */
   lastLedgerEntry(name: string): Promise<LedgerEntry | undefined>;
   /** A ledger entry whose consumed content has this hash (the same content ingested under any name). */
@@ -135,7 +245,22 @@ export interface Store {
   ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]>;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
+  /** Summary rule results; absent on a store that cannot hold them (rules then see no summary table). */
+  readonly summaries?: SummaryTables;
   summary(): Promise<StoreSummary>;
+  /**
+   * The inputs the ledger holds, by name. Optional, with `removeInputs`: a store that has `removeInputs` also
+   * honours `IngestOptions.replace`; one without refuses `smbwatch inputs rm` and `ingest --force` with a message.
+   */
+  inputs?(): Promise<InputSummary[]>;
+  /** Removes these inputs with their records, rejects and ledger entries, all in one transaction. */
+  removeInputs?(names: readonly string[]): Promise<RemovedInput[]>;
+  /**
+   * Optional, for stores one process holds at a time (DuckDB): when other smbwatch processes wait for the store,
+   * let go of it until they are done, then take it back; returns the commands let in. Long work (a watch
+   * catch-up, a long ingest) calls it between steps, never inside a transaction.
+   */
+  letOthersIn?(signal?: AbortSignal): Promise<string[]>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;
   close(): Promise<void>;

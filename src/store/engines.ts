@@ -6,13 +6,16 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { SqlRunner } from '../kql/compile.js';
-import type { DialectName } from '../kql/sql/dialect.js';
+import { DIALECTS, type SqlRunner } from '../kql/compile.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import { ChdbEngine } from './chdb.js';
+import { diskFullMessage, isDiskFull } from './disk-full.js';
 import { ClickHouseUrlError, isClickHouseUrl, parseClickHouseUrl, type ClickHouseAddress } from './clickhouse/url.js';
 import { ClickHouseStoreError, openClickHouseStore } from './clickhouse/server-store.js';
 import { openDuckDbStore, DuckDbStore } from './duckdb.js';
+import { StoreBusyError } from './duckdb-lock.js';
 import type { EngineName, Store } from './engine.js';
+import { SUMMARY_FIELDS, SUMMARY_TABLES } from '../summaries/tables.js';
 
 export const DEFAULT_DB = './smbwatch.duckdb';
 
@@ -45,6 +48,8 @@ export interface OpenStoreOptions {
   readonly create?: boolean;
   /** DuckDB's memory limit (e.g. '1GB'). */
   readonly memoryLimit?: string;
+  /** Read only (explain, report, ui): a DuckDB file is opened read-only, so other readers may share it. */
+  readonly readOnly?: boolean;
 }
 
 /** Whether the store exists: a DuckDB file on disk; a server store is checked when it is opened. */
@@ -57,7 +62,16 @@ export async function openStore(address: StoreAddress, options: OpenStoreOptions
   if (!options.create && !existsSync(address.path)) {
     throw new StoreUnavailableError(`no store at ${address.path} (ingest logs first with \`smbwatch ingest\`, or give --db)`);
   }
-  return openDuckDbStore(address.path, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
+  try {
+    return await openDuckDbStore(address.path, {
+      ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}),
+      ...(options.readOnly ? { readOnly: true } : {}),
+    });
+  } catch (error) {
+    // Opening writes (the journal of the last command is folded into the file, tables are created): a full disk fails it.
+    if (isDiskFull(error)) throw new StoreUnavailableError(diskFullMessage(address.path, error as Error, 'it cannot be opened, and holds what the last completed command left'));
+    throw error;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -66,11 +80,6 @@ export async function openStore(address: StoreAddress, options: OpenStoreOptions
 export const QUERY_ENGINES = ['duckdb', 'clickhouse'] as const;
 export type QueryEngine = (typeof QUERY_ENGINES)[number];
 
-/** The KQL dialect of a store's own engine. */
-export function dialectOf(engine: EngineName): DialectName {
-  return engine;
-}
-
 /**
  * Runs `body` with a SQL engine over the store's records: the store itself (its own engine, the default), or
  * chdb loaded from a Parquet copy of a DuckDB store's ASIM table (`--engine clickhouse` on a DuckDB store).
@@ -78,15 +87,15 @@ export function dialectOf(engine: EngineName): DialectName {
 export async function withQueryEngine<T>(
   store: Store,
   engine: QueryEngine | undefined,
-  body: (sql: SqlRunner, dialect: DialectName) => Promise<T>,
+  body: (sql: SqlRunner, dialect: Dialect) => Promise<T>,
 ): Promise<T> {
-  if (engine === undefined || engine === store.engine) return body(store, dialectOf(store.engine));
+  if (engine === undefined || engine === store.engine) return body(store, store.dialect);
   if (!(store instanceof DuckDbStore) || engine !== 'clickhouse') {
     throw new StoreUnavailableError(`--engine ${engine}: the store ${store.location} is ${store.engine}; --engine only moves a DuckDB store's records to embedded ClickHouse`);
   }
   return withChdb(async (chdb) => {
     await loadFromDuckDb(chdb, store);
-    return body(chdb, 'clickhouse');
+    return body(chdb, DIALECTS.clickhouse);
   });
 }
 
@@ -102,13 +111,23 @@ export async function withChdb<T>(body: (chdb: ChdbEngine, scratch: string) => P
   }
 }
 
-/** Loads a DuckDB store's ASIM table into chdb through a Parquet file written by DuckDB. */
+/**
+ * Loads a DuckDB store's ASIM table into chdb through a Parquet file written by DuckDB, and its summary tables
+ * (those smbwatch writes, with their declared columns), so that rules reading them see the same rows.
+ */
 async function loadFromDuckDb(chdb: ChdbEngine, store: DuckDbStore): Promise<void> {
   const scratch = mkdtempSync(join(tmpdir(), 'smbwatch-parquet-'));
   try {
     const parquet = join(scratch, 'asim.parquet');
     await store.exportAsimParquet(parquet);
     await chdb.loadAsimParquet(parquet);
+    for (const name of await store.summaries.names()) {
+      const declared = SUMMARY_TABLES.get(name);
+      if (!declared) continue;
+      const file = join(scratch, `${name}.parquet`);
+      await store.exportTableParquet(name, file);
+      await chdb.loadTableParquet(name, [...declared, ...SUMMARY_FIELDS], file);
+    }
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
@@ -116,7 +135,7 @@ async function loadFromDuckDb(chdb: ChdbEngine, store: DuckDbStore): Promise<voi
 
 /** Errors that are a store's answer to the user (missing, unreachable, a bad URL, a shard down), not a bug. */
 export function isStoreError(error: unknown): error is Error {
-  return error instanceof StoreUnavailableError || error instanceof ClickHouseStoreError || error instanceof ClickHouseUrlError;
+  return error instanceof StoreBusyError || error instanceof StoreUnavailableError || error instanceof ClickHouseStoreError || error instanceof ClickHouseUrlError;
 }
 
 /** The exit status of a store error: 2 for a malformed --db (the command line is wrong), else 1. */

@@ -38,12 +38,22 @@ export interface WatchConfig {
     readonly anchor: Date;
     /** Without a recorded last run, the first run is the first scheduled time at or after this; else the latest due one. */
     readonly start?: Date;
+    /** No run after this time: a bounded replay of past logs (with start), or a schedule that stops. */
+    readonly end?: Date;
     /** A run at T happens once the clock reaches T + delay (time for late log lines to arrive). */
     readonly delayMs: number;
   };
   readonly rules: readonly RuleSelection[];
   readonly sinks: readonly SinkConfig[];
+  /**
+   * Which built-in summary rules (src/summaries) the watcher keeps up: `auto` those whose table a configured rule
+   * reads, `all` every one (for hunting queries run later with `smbwatch hunt`), `none`.
+   */
+  readonly summaries: SummariesChoice;
 }
+
+export const SUMMARIES_CHOICES = ['auto', 'all', 'none'] as const;
+export type SummariesChoice = (typeof SUMMARIES_CHOICES)[number];
 
 export class ConfigError extends Error {
   constructor(readonly problems: readonly LocatedProblem[]) {
@@ -159,11 +169,13 @@ const schema = z.strictObject({
     .strictObject({
       anchor: isoTime.optional(),
       start: isoTime.optional(),
+      end: isoTime.optional(),
       delay: duration('wait after each scheduled time').default(0),
     })
     .default({ delay: 0 }),
   rules: z.array(ruleEntry, { error: 'must be a list of rules' }).min(1, 'must list at least one rule').default([{ builtin: 'default', params: {} }]),
   sinks: z.array(sink, { error: 'must be a list of sinks' }).default([{ type: 'stdout' }]),
+  summaries: z.enum(SUMMARIES_CHOICES, { error: `must be one of ${SUMMARIES_CHOICES.join(', ')}` }).default('auto'),
 });
 
 type ParsedConfig = z.output<typeof schema>;
@@ -238,12 +250,14 @@ function resolveConfig(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEn
     schedule: {
       anchor: parsed.schedule.anchor ?? new Date(0),
       ...(parsed.schedule.start === undefined ? {} : { start: parsed.schedule.start }),
+      ...(parsed.schedule.end === undefined ? {} : { end: parsed.schedule.end }),
       delayMs: parsed.schedule.delay,
     },
     rules: parsed.rules.map((entry) =>
       'builtin' in entry ? { kind: 'builtin', ref: entry.builtin, params: entry.params } : { kind: 'path', ref: fromConfig(entry.path), params: entry.params },
     ),
     sinks,
+    summaries: parsed.summaries,
   };
 }
 

@@ -34,7 +34,7 @@ export class InputTracker {
   constructor(private readonly patterns: readonly string[]) {}
 
   async scan(fileSystemNow: number = Date.now()): Promise<Scan> {
-    const { files, errors } = await expandPaths(this.patterns);
+    const { files, errors, skipped } = await expandPaths(this.patterns);
     const changed: Candidate[] = [];
     for (const file of files) {
       const info = await stat(file.path).catch(() => undefined);
@@ -45,7 +45,7 @@ export class InputTracker {
       changed.push((await looksMidWrite(candidate, fileSystemNow)) ? { ...candidate, live: true } : candidate);
     }
     // A glob that matches nothing yet is normal for a watched directory (no rotated file so far).
-    return { changed, errors: errors.filter((error) => error.reason !== 'the pattern matches no file') };
+    return { changed, errors: [...errors.filter((error) => error.reason !== 'the pattern matches no file'), ...skipped] };
   }
 
   /** The file was handled as it was at scan time: skip it until it changes. */

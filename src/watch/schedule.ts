@@ -17,6 +17,17 @@ export interface Grid {
   readonly frequencyMs: number;
   readonly delayMs: number;
   readonly start?: Date;
+  /** The last time a run may happen at (inclusive). */
+  readonly end?: Date;
+}
+
+/** The grid a rule runs on under a watch schedule (anchor, optional start and end, delay). */
+export function scheduleGrid(
+  schedule: { readonly anchor: Date; readonly start?: Date; readonly end?: Date; readonly delayMs: number },
+  rule: { readonly queryFrequencyMs: number },
+): Grid {
+  const { anchor, start, end, delayMs } = schedule;
+  return { anchor, frequencyMs: rule.queryFrequencyMs, delayMs, ...(start ? { start } : {}), ...(end ? { end } : {}) };
 }
 
 /** The latest grid time ≤ t. */
@@ -33,7 +44,7 @@ export function gridCeil(grid: Pick<Grid, 'anchor' | 'frequencyMs'>, t: number):
 
 /** The scheduled times due at `now`, oldest first, after the last run (exclusive). */
 export function dueTimes(grid: Grid, lastRun: Date | undefined, now: Date): Date[] {
-  const latestDue = gridFloor(grid, now.getTime() - grid.delayMs);
+  const latestDue = Math.min(gridFloor(grid, now.getTime() - grid.delayMs), grid.end === undefined ? Infinity : gridFloor(grid, grid.end.getTime()));
   let next: number;
   if (lastRun !== undefined) next = gridFloor(grid, lastRun.getTime()) + grid.frequencyMs;
   else if (grid.start !== undefined) next = gridCeil(grid, grid.start.getTime());
@@ -43,11 +54,13 @@ export function dueTimes(grid: Grid, lastRun: Date | undefined, now: Date): Date
   return times;
 }
 
-/** The next time something becomes due after `now` (for the log line "next run at"). */
-export function nextDueTime(grid: Grid, lastRun: Date | undefined, now: Date): Date {
+/** The next time something becomes due after `now` (for the log line "next run at"); none past the schedule's end. */
+export function nextDueTime(grid: Grid, lastRun: Date | undefined, now: Date): Date | undefined {
   const afterLast = lastRun === undefined ? -Infinity : gridFloor(grid, lastRun.getTime()) + grid.frequencyMs;
   const afterNow = gridFloor(grid, now.getTime() - grid.delayMs) + grid.frequencyMs;
-  return new Date(Math.max(afterLast, afterNow) + grid.delayMs);
+  const next = Math.max(afterLast, afterNow);
+  if (grid.end !== undefined && next > grid.end.getTime()) return undefined;
+  return new Date(next + grid.delayMs);
 }
 
 const SCHEDULE_DDL = `CREATE TABLE IF NOT EXISTS ${SCHEDULE_TABLE} (

@@ -1,9 +1,11 @@
 /**
  * The watch loop. Each tick, in order:
  *   1. ingest what is new in the watched inputs (runIngest: atomic per input, resumes grown files);
- *   2. run every rule at each of its due scheduled times, oldest first (catching up after downtime); each run's
- *      alerts are stored, queued for every sink and the run recorded in one transaction;
- *   3. deliver the outbox (new alerts and earlier failures whose retry time has come).
+ *   2. run every summary rule (src/summaries/) for each bin that is due: ended `binDelay` ago, not yet summarized;
+ *   3. run every rule at each of its due scheduled times, oldest first (catching up after downtime); each run's
+ *      alerts are stored, queued for every sink and the run recorded in one transaction. Rules compile against the
+ *      store's catalog (its summary tables, the watchlists);
+ *   4. deliver the outbox (new alerts and earlier failures whose retry time has come).
  * The store is opened for the tick and closed after it, so other smbwatch commands can use it between ticks.
  * A stop request (AbortSignal) is honoured between steps: the step in hand finishes, nothing is half-done.
  */
@@ -19,7 +21,11 @@ import type { Clock } from './clock.js';
 import { InputTracker, type Candidate } from './inputs.js';
 import { storeQueryRunner } from './kql-runner.js';
 import type { WatchLog } from './log.js';
-import { dueTimes, lastRunTime, nextDueTime, recordRun, type Grid } from './schedule.js';
+import { dueTimes, lastRunTime, nextDueTime, recordRun, scheduleGrid, type Grid } from './schedule.js';
+import type { Catalog } from '../kql/catalog.js';
+import { storeCatalog } from '../summaries/catalog.js';
+import { dueBins, summarizeBin, type BinRun } from '../summaries/run.js';
+import type { SummaryRule } from '../summaries/rule.js';
 
 export interface ScheduledRule {
   readonly rule: Rule;
@@ -32,19 +38,25 @@ export interface WatcherOptions {
   readonly inputs: readonly string[];
   readonly timezone?: string;
   readonly pollIntervalMs: number;
-  readonly schedule: { readonly anchor: Date; readonly start?: Date; readonly delayMs: number };
+  readonly schedule: { readonly anchor: Date; readonly start?: Date; readonly end?: Date; readonly delayMs: number };
   readonly rules: readonly ScheduledRule[];
   readonly sinks: readonly AlertSink[];
   readonly clock: Clock;
   readonly openStore: () => Promise<Store>;
   readonly log: WatchLog;
-  /** Default: the KQL compiler over the tick's store. */
-  readonly runner?: (store: Store) => QueryRunner;
+  /** Default: the KQL compiler over the tick's store and its catalog. */
+  readonly runner?: (store: Store, catalog: Catalog) => QueryRunner;
+  /** Summary rules to maintain (default none); each bin runs once, from the schedule's start (or the first tick). */
+  readonly summaryRules?: readonly SummaryRule[];
+  /** A directory (or file) of user watchlists, besides the built-in ones. */
+  readonly watchlists?: string;
   /** Between-tick backoff per sink (default DEFAULT_OUTBOX_BACKOFF). */
   readonly backoff?: (sink: AlertSink) => BackoffPolicy;
   readonly random?: () => number;
   /** Wall-clock time for judging file modification times (they are real, even when the clock is not). */
   readonly fileSystemNow?: () => number;
+  /** During a catch-up, a progress line at most this often (real time; default 10 s). */
+  readonly progressIntervalMs?: number;
 }
 
 export interface RuleRunReport {
@@ -61,6 +73,8 @@ export interface TickReport {
   readonly at: Date;
   readonly ingestedRecords: number;
   readonly ingestedInputs: number;
+  /** Summary bins written this tick. */
+  readonly summaries?: BinRun[];
   readonly runs: RuleRunReport[];
   readonly deliveries: DeliveryOutcome[];
   /** The earliest time a rule becomes due after this tick (undefined if no rule is configured). */
@@ -100,10 +114,12 @@ export class Watcher {
     }
     try {
       const ingested = await this.ingest(store, signal);
-      const runs = signal.aborted ? [] : await this.runDueRules(store, signal);
-      const deliveries = signal.aborted ? [] : await this.deliver(store, signal);
+      const summaries = signal.aborted ? [] : await this.runDueSummaries(store, signal);
+      const deliveries: DeliveryOutcome[] = [];
+      const runs = signal.aborted ? [] : await this.runDueRules(store, signal, deliveries);
+      if (!signal.aborted) deliveries.push(...(await this.deliver(store, signal)));
       const nextRunAt = await this.nextRunAt(store);
-      return { at, ...ingested, runs, deliveries, ...(nextRunAt ? { nextRunAt } : {}) };
+      return { at, ...ingested, ...(summaries.length > 0 ? { summaries } : {}), runs, deliveries, ...(nextRunAt ? { nextRunAt } : {}) };
     } finally {
       await store.close();
     }
@@ -151,6 +167,7 @@ export class Watcher {
       const counts = await this.ingestFile(store, file);
       ingestedRecords += counts.records;
       ingestedInputs += counts.inputs;
+      await this.letOthersIn(store, signal);
     }
     return { ingestedRecords, ingestedInputs };
   }
@@ -171,6 +188,8 @@ export class Watcher {
         const resumed = outcome.resumedAfterLine ? ` (resumed after line ${outcome.resumedAfterLine})` : '';
         const rejects = outcome.rejects > 0 ? `, ${outcome.rejects} rejected (see smbwatch rejects)` : '';
         this.options.log.info(`ingested ${outcome.name}: ${outcome.records} records${rejects}${resumed}`);
+      } else if (outcome.status === 'rejected') {
+        this.options.log.warn(`ingest ${outcome.name}: ${outcome.reason ?? 'every record rejected'} (see smbwatch rejects)`);
       } else if (outcome.status === 'error' && !notOurs) {
         failed = true;
         this.options.log.warn(`ingest ${outcome.name}: ${outcome.reason ?? 'failed'} (trying again next tick)`);
@@ -184,26 +203,82 @@ export class Watcher {
     return { records, inputs };
   }
 
-  private async runDueRules(store: Store, signal: AbortSignal): Promise<RuleRunReport[]> {
-    const runner = (this.options.runner ?? storeQueryRunner)(store);
+  /**
+   * Each summary rule's due bins, oldest first. The last bin written is kept in the schedule table (key
+   * `summary:<id>`); the first run starts at the schedule's start, else with the bin before the tick's.
+   */
+  private async runDueSummaries(store: Store, signal: AbortSignal): Promise<BinRun[]> {
+    const rules = this.options.summaryRules ?? [];
+    if (rules.length === 0 || !store.summaries) return [];
+    const now = this.options.clock.now().getTime() * 1000;
+    const runs: BinRun[] = [];
+    let catalog: Catalog | undefined;
+    for (const rule of rules) {
+      const key = `summary:${rule.id}`;
+      const size = rule.binSize * 60_000_000;
+      const last = await lastRunTime(store, key);
+      const from = last ? last.getTime() * 1000 + size : (this.options.schedule.start?.getTime() ?? now / 1000) * 1000 - size;
+      for (const binStart of dueBins(rule, from, now)) {
+        if (signal.aborted) return runs;
+        try {
+          catalog ??= await storeCatalog(store, this.options.watchlists);
+          const run = await summarizeBin(store, rule, binStart, catalog);
+          await recordRun(store, key, rule.id, new Date(binStart / 1000), this.options.clock.now());
+          runs.push(run);
+          catalog = undefined; // the table may have just been created
+          this.options.log.info(`summarized ${rule.displayName} for ${new Date(binStart / 1000).toISOString()}: ${run.rows} rows into ${run.table}`);
+        } catch (error) {
+          this.options.log.error(`summary rule ${rule.displayName} for ${new Date(binStart / 1000).toISOString()}: ${message(error)} (trying again next tick)`);
+          break;
+        }
+      }
+    }
+    return runs;
+  }
+
+  /**
+   * Every due run of every rule, oldest first. A run that raised alerts is delivered at once (sinks need not wait
+   * for a long catch-up to end); between runs, smbwatch commands waiting for the store get it (letOthersIn). A
+   * catch-up (more than one due run) logs the runs that raised alerts, a progress line every
+   * `progressIntervalMs`, and a summary — not a line per empty run.
+   */
+  private async runDueRules(store: Store, signal: AbortSignal, deliveries: DeliveryOutcome[]): Promise<RuleRunReport[]> {
+    const runner = (this.options.runner ?? storeQueryRunner)(store, await storeCatalog(store, this.options.watchlists));
     const reports: RuleRunReport[] = [];
     for (const scheduled of this.options.rules) {
       const last = await lastRunTime(store, scheduled.key);
-      for (const at of dueTimes(this.grid(scheduled.rule), last, this.options.clock.now())) {
-        if (signal.aborted) return reports;
+      const times = dueTimes(this.grid(scheduled.rule), last, this.options.clock.now());
+      const progress = times.length > 1 ? new CatchUp(scheduled.rule, times, this.options.log, this.options.progressIntervalMs) : undefined;
+      for (const at of times) {
+        if (signal.aborted) break;
+        let report: RuleRunReport;
         try {
-          reports.push(await this.runOnce(store, runner, scheduled, at));
+          report = await this.runOnce(store, runner, scheduled, at, progress === undefined);
         } catch (error) {
           // The schedule does not advance: this time is tried again next tick, never skipped.
           this.options.log.error(`rule ${scheduled.rule.id} at ${at.toISOString()}: ${message(error)} (trying again next tick)`);
           break;
         }
+        reports.push(report);
+        progress?.ran(report);
+        if (report.alerts > 0 && !signal.aborted) deliveries.push(...(await this.deliver(store, signal)));
+        await this.letOthersIn(store, signal);
       }
+      progress?.done();
     }
     return reports;
   }
 
-  private async runOnce(store: Store, runner: QueryRunner, scheduled: ScheduledRule, at: Date): Promise<RuleRunReport> {
+  /** Lets smbwatch commands waiting for the store (`--wait`) use it, then goes on. */
+  private async letOthersIn(store: Store, signal: AbortSignal): Promise<void> {
+    const started = performance.now();
+    const waiting = await store.letOthersIn?.(signal);
+    if (waiting && waiting.length > 0) {
+      this.options.log.info(`let ${waiting.join(', ')} use the store (${((performance.now() - started) / 1000).toFixed(1)} s); going on`);
+    }
+  }
+
+  private async runOnce(store: Store, runner: QueryRunner, scheduled: ScheduledRule, at: Date, logEveryRun: boolean): Promise<RuleRunReport> {
     const { rule, params, key } = scheduled;
     const lastAlertAt = await lastAlertTime(store, rule.id, at);
     const run = await evaluateRule(rule, params, runner, at, lastAlertAt ? { lastAlertAt } : {});
@@ -219,8 +294,10 @@ export class Watcher {
       await store.query('ROLLBACK').catch(() => undefined);
       throw error;
     }
-    const what = run.suppressed ? 'suppressed' : `${run.resultRows} rows, ${run.alerts.length} alerts (${fresh} new)`;
-    this.options.log.info(`ran ${rule.name} (${rule.id}) at ${at.toISOString()}: ${what}`);
+    if (logEveryRun || run.alerts.length > 0) {
+      const what = run.suppressed ? 'suppressed' : `${run.resultRows} rows, ${run.alerts.length} alerts (${fresh} new)`;
+      this.options.log.info(`ran ${rule.name} (${rule.id}) at ${at.toISOString()}: ${what}`);
+    }
     return { key, ruleId: rule.id, at, suppressed: run.suppressed, resultRows: run.resultRows, alerts: run.alerts.length, newAlerts: fresh };
   }
 
@@ -243,14 +320,13 @@ export class Watcher {
     let earliest: Date | undefined;
     for (const scheduled of this.options.rules) {
       const next = nextDueTime(this.grid(scheduled.rule), await lastRunTime(store, scheduled.key), now);
-      if (!earliest || next < earliest) earliest = next;
+      if (next && (!earliest || next < earliest)) earliest = next;
     }
     return earliest;
   }
 
   private grid(rule: Rule): Grid {
-    const { anchor, start, delayMs } = this.options.schedule;
-    return { anchor, frequencyMs: rule.queryFrequencyMs, delayMs, ...(start ? { start } : {}) };
+    return scheduleGrid(this.options.schedule, rule);
   }
 
   private reportOnce(problem: string): void {
@@ -262,4 +338,44 @@ export class Watcher {
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** How a catch-up of many due runs of one rule is reported: progress now and then, a summary at the end. */
+class CatchUp {
+  private count = 0;
+  private withAlerts = 0;
+  private alerts = 0;
+  private fresh = 0;
+  private lastAt: Date | undefined;
+  private lastReport = performance.now();
+
+  constructor(
+    private readonly rule: Rule,
+    private readonly times: readonly Date[],
+    private readonly log: WatchLog,
+    private readonly intervalMs = 10_000,
+  ) {
+    log.info(`catching up ${rule.name} (${rule.id}): ${times.length} runs due from ${times[0]!.toISOString()} to ${times[times.length - 1]!.toISOString()}`);
+  }
+
+  ran(report: RuleRunReport): void {
+    this.count++;
+    this.lastAt = report.at;
+    if (report.alerts > 0) this.withAlerts++;
+    this.alerts += report.alerts;
+    this.fresh += report.newAlerts;
+    if (performance.now() - this.lastReport >= this.intervalMs && this.count < this.times.length) {
+      this.lastReport = performance.now();
+      this.log.info(`catching up ${this.rule.name}: ${this.count} of ${this.times.length} runs done (up to ${report.at.toISOString()}), ${this.alerts} alerts so far`);
+    }
+  }
+
+  done(): void {
+    const range = this.lastAt ? ` from ${this.times[0]!.toISOString()} to ${this.lastAt.toISOString()}` : '';
+    const left = this.times.length - this.count;
+    this.log.info(
+      `caught up ${this.rule.name}: ${this.count} of ${this.times.length} runs${range}, ${this.withAlerts} with alerts ` +
+        `(${this.alerts} alerts, ${this.fresh} new)${left > 0 ? `; ${left} left for the next tick` : ''}`,
+    );
+  }
 }

@@ -18,25 +18,31 @@ const tempDir = useTempDir();
 const FIXTURES = fileURLToPath(new URL('../fixtures/rules/', import.meta.url));
 
 describe('smbwatch rules', () => {
-  it('lists the built-in rules with schedule, trigger and parameters', () => {
+  it('lists the built-in rules with schedule, trigger and parameters, then the hunting queries', () => {
     const result = runCli(['rules']);
     expect(result.status).toBe(0);
-    const lines = result.stdout.split('\n');
-    expect(lines[0]).toMatch(/^id\s+name\s+severity\s+schedule\s+trigger\s+grouping\s+parameters$/);
+    const lines = result.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^id\s+kind\s+name\s+severity\s+schedule\s+trigger\s+grouping\s+parameters$/);
     expect(lines[2]).toContain('8717e498-7b5d-4e23-9e7c-fa4913dbfd79 *');
     expect(lines[2]).toContain('Anomaly in SMB Traffic(ASIM Network Session schema) (v1.0.0)');
     expect(lines[2]).toContain('every 1d, look back 14d');
     expect(lines[2]).toContain('rows gt 0');
     expect(lines[2]).toContain('threshold:long=50, starttime:timespan=14d, endtime:timespan=1d, SMBPorts:dynamic=dynamic(["139", "445"])');
-    expect(lines[3]).toContain('332f0f21-4ae7-4075-9fc6-c228b4fa3555    SMB lateral movement (smbwatch) (v1.0.0)');
-    expect(lines[3]).toContain('baselineStart:timespan=14d, recentWindow:timespan=1d');
-    expect(lines[4]).toBe('2 rules (* the default rule)');
+    expect(lines[3]).toMatch(/^332f0f21-4ae7-4075-9fc6-c228b4fa3555\s+Scheduled\s+SMB lateral movement \(smbwatch\) \(v1\.0\.0\)/);
+    expect(lines[3]).toContain('baselineStart:timespan=14d, sharedServerClients:long=3');
+    const hunting = lines.filter((line) => /^\S+\s+Hunting\s/.test(line));
+    expect(hunting).toHaveLength(7);
+    expect(hunting.join('\n')).toMatch(/5dca6047-24ed-4eb7-b44e-ec7f1bf42621\s+Hunting\s+Detect Outbound LDAP Traffic\(ASIM Network Session schema\) \(v1\.0\.0\)/);
+    expect(hunting[0]).toContain('on demand (smbwatch hunt)');
+    expect(lines.at(-1)).toMatch(/^\d+ analytic rules? \(\* the default rule\), 7 hunting queries$/);
   });
 
   it('adds the rules of --rules; --output json', () => {
     const result = runCli(['rules', '--rules', join(FIXTURES, 'dir'), '--output', 'json']);
     expect(result.status).toBe(0);
-    const rules = JSON.parse(result.stdout) as Array<{ name: string; schedule: string; trigger: string; suppression: string | null }>;
+    const listed = JSON.parse(result.stdout) as Array<{ kind: string; source: string; name: string; schedule: string; trigger: string; suppression: string | null }>;
+    const rules = listed.filter((r) => r.kind === 'Scheduled' && !r.source.startsWith('builtin:essentials/'));
+    expect(listed.filter((r) => r.kind === 'Hunting')).toHaveLength(7);
     expect(rules.map((r) => [r.name, r.schedule, r.trigger, r.suppression])).toEqual([
       ['Anomaly in SMB Traffic(ASIM Network Session schema)', 'every 1d, look back 14d', 'rows gt 0', null],
       ['SMB lateral movement (smbwatch)', 'every 1d, look back 14d', 'rows gt 0', null],

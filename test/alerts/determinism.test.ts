@@ -98,5 +98,5 @@ describe('alerts of a run with more than 150 result rows', () => {
       expect(sent.sort()).toEqual(ids);
       expect(await storedIds(db)).toEqual(ids);
     }
-  });
+  }, 240_000); // four CLI runs over 400 rows: slow on a busy machine
 });

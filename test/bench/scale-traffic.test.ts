@@ -9,8 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { ASIM_COLUMNS } from '../../src/asim/schema.js';
 import { copyHourSql, firstRecordOfHour, hourRecordsSql, PLANTED_RECORDS, SCALE_HOURS, scaleBulkPlan } from '../../src/bench/scale-traffic.js';
 import { runIngest } from '../../src/ingest/run.js';
-import { mappedInsertSql } from '../../src/store/duckdb-bulk.js';
-import { openDuckDbStore, SESSIONS_TABLE, type DuckDbStore } from '../../src/store/duckdb.js';
+import { openDuckDbStore, type DuckDbStore } from '../../src/store/duckdb.js';
 import { useTempDir } from '../helpers/tmp.js';
 
 const tempDir = useTempDir();
@@ -36,9 +35,7 @@ describe('the scale traffic', () => {
     const generated = await openDuckDbStore(join(dir, 'generated.duckdb'));
     const plan = await scaleBulkPlan();
     for (const hour of HOURS) {
-      const { sql, columns } = mappedInsertSql(SESSIONS_TABLE, plan, `(${hourRecordsSql(TOTAL, hour)})`);
-      await generated.ensureColumns(columns);
-      await generated.query(sql);
+      await generated.appendMapped(plan, `(${hourRecordsSql(TOTAL, hour)})`);
     }
     const expected = await allRows(generated);
     await generated.close();

@@ -37,7 +37,7 @@ describe('smbwatch ingest (CLI)', () => {
     const dir = tempDir();
     const fixture = new URL('../fixtures/network/nfdump.csv', import.meta.url).pathname;
     const utc = runCli(['ingest', '--db', join(dir, 'a.duckdb'), fixture]);
-    expect(utc.stderr).toMatch(/warning: nfdump .* read as UTC\. Pass --timezone/);
+    expect(utc.stderr).toMatch(/warning: nfdump .* read as UTC\. If that is wrong, ingest again with --timezone ZONE/);
     const zoned = runCli(['ingest', '--db', join(dir, 'b.duckdb'), '--timezone', 'Europe/Berlin', fixture]);
     expect(zoned.stderr).not.toMatch(/warning/);
   });

@@ -32,6 +32,10 @@ describe('smbwatch demo (CLI)', () => {
     const ingested = /\(([\d,]+) records; ([\d,]+) ingested in/.exec(first.stdout);
     expect(ingested?.[1]).toBe(ingested?.[2]);
     expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
+    // It ends by pointing at the commands that explain the alert and show it.
+    expect(first.stdout).toMatch(/smbwatch explain [0-9a-f]{8} --db /);
+    expect(first.stdout).toMatch(/smbwatch report --db \S+ -o smbwatch-report\.html/);
+    expect(first.stdout).toMatch(/smbwatch ui --db \S+ /);
 
     const second = runCli(['demo', '--dir', dir, '--seed', '5', ...SMALL]);
     expect(second.status).toBe(0);

@@ -1,7 +1,9 @@
 /**
- * KQL conformance: every case under test/kql/cases/*.yaml runs on DuckDB and on ClickHouse (chdb). Each engine's
- * result must equal the hand-worked expectation (multiset unless `ordered`, reals within a relative 1e-9), and
- * the two engines must agree with each other. Dynamic arrays compare element by element in order, except in the
+ * KQL conformance: every case under test/kql/cases/*.yaml runs on DuckDB, on ClickHouse 26 (chdb) and on a
+ * two-shard ClickHouse 18.16 cluster (Debian's clickhouse-server, started once for this file; the case's table is
+ * a Distributed table over both shards, rows spread at random). Each engine's result must equal the hand-worked
+ * expectation (multiset unless `ordered`, reals within a relative 1e-9), and the engines must agree with each
+ * other. Cases the old server cannot answer are listed in refused.ts and must be refused there (SMB001 naming it). Dynamic arrays compare element by element in order, except in the
  * columns listed in `unordered_arrays` (make_set: Kusto leaves the order unspecified), where they compare as
  * multisets. Error cases must fail with the given message fragment (`error: SMB001` for a refusal). Optional `sql:`
  * checks pin the generated SQL's shape (`includes`/`excludes` for both engines, or under `duckdb:`/`clickhouse:`).
@@ -13,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { ASIM_TABLE } from '../../src/asim/schema.js';
+import { ASIM_COLUMNS, ASIM_TABLE } from '../../src/asim/schema.js';
 import { DIALECTS, compileKql, runCompiled, type CompiledQuery, type KqlResult, type SqlRunner } from '../../src/kql/compile.js';
 import type { Expr } from '../../src/kql/ir.js';
 import { openMemoryDuckDb, type MemoryDuckDb } from '../../src/kql/memory-duckdb.js';
@@ -23,8 +25,13 @@ import { scalarTypeOf, type Column, type ScalarType } from '../../src/kql/types.
 import { canonicalExpected, type KustoValue } from '../../src/kql/values.js';
 import { asimTableDdl } from '../../src/store/duckdb.js';
 import { UnsupportedKqlError } from '../../src/kql/errors.js';
-import { REFUSED_CASES } from './refused.js';
 import { ChdbEngine } from '../../src/store/chdb.js';
+import type { Dialect } from '../../src/kql/sql/dialect.js';
+import type { Store } from '../../src/store/engine.js';
+import { openStore, storeAddress } from '../../src/store/engines.js';
+import { ClickHouseStoreError } from '../../src/store/clickhouse/server-store.js';
+import { startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
+import { REFUSED_CASES, REFUSED_ON_OLD_SERVER, SERVER_ERROR_ON_OLD_SERVER } from './refused.js';
 import { isoToMicros } from '../../src/util/time.js';
 
 interface SqlChecks {
@@ -32,7 +39,7 @@ interface SqlChecks {
   excludes?: string[];
 }
 
-type Engine = 'duckdb' | 'clickhouse';
+type Engine = 'duckdb' | 'clickhouse' | 'clickhouse-server';
 
 interface Case {
   name: string;
@@ -45,7 +52,7 @@ interface Case {
   sql?: SqlChecks & Partial<Record<Engine, SqlChecks>>;
 }
 
-const ENGINES: readonly Engine[] = ['duckdb', 'clickhouse'];
+const ENGINES: readonly Engine[] = ['duckdb', 'clickhouse', 'clickhouse-server'];
 
 const here = dirname(fileURLToPath(import.meta.url));
 const casesDir = join(here, 'cases');
@@ -147,10 +154,9 @@ function literalOf(type: ScalarType, value: unknown): Expr {
 }
 
 /** INSERT of the fixture rows, as SQL generated through the dialect (so literals are escaped as everywhere). */
-function fixtureInsert(runnerDialect: Engine, table: NonNullable<Case['table']>): string[] {
+function fixtureInsert(d: Dialect, table: NonNullable<Case['table']>): string[] {
   const columns: Column[] = table.columns.map(([name, type]) => ({ name, type: scalarTypeOf(type) ?? 'string' }));
   const rows = fixtureRows(table).map((row) => columns.map((c, i) => literalOf(c.type, row[i])));
-  const d = DIALECTS[runnerDialect];
   const statements: string[] = [];
   for (let i = 0; i < rows.length; i += 200) {
     const select = generateSql({ k: 'datatable', columns, rows: rows.slice(i, i + 200) }, { dialect: d, text: '' });
@@ -163,38 +169,73 @@ function fixtureInsert(runnerDialect: Engine, table: NonNullable<Case['table']>)
 
 let duck: MemoryDuckDb;
 let ch: ChdbEngine;
+let cluster: TestCluster;
+let server: Store;
+/** The fixture the cluster's table holds now (cases sharing one skip reloading it). */
+let serverFixture: string | undefined;
+
+const SERVER_DB = 'kqlcases';
 
 beforeAll(async () => {
   duck = await openMemoryDuckDb();
   ch = ChdbEngine.open();
-});
+  cluster = await startTestCluster();
+  server = await openStore(storeAddress(cluster.url(SERVER_DB)), { create: true });
+}, 60_000);
 
-afterAll(() => {
+afterAll(async () => {
   duck?.close();
   ch?.close();
-});
+  await server?.close();
+  await cluster?.dispose();
+}, 60_000);
+
+const dialectOf = (engine: Engine): Dialect => (engine === 'clickhouse-server' ? server.dialect : DIALECTS[engine]);
+
+/** The ASIM table on the cluster: a MergeTree table on each shard and a Distributed table over them. */
+async function prepareServerTable(table: Case['table']): Promise<void> {
+  const key = JSON.stringify(table ?? null);
+  if (key === serverFixture) return;
+  const d = server.dialect;
+  const columns = ASIM_COLUMNS.map((c) => `${d.ident(c.name)} ${d.sqlType(c.type as ScalarType)}`).join(', ');
+  for (const index of cluster.nodes.keys()) {
+    await cluster.sql(`DROP TABLE IF EXISTS ${SERVER_DB}.asim_local`, index);
+    await cluster.sql(`CREATE TABLE ${SERVER_DB}.asim_local (${columns}) ENGINE = MergeTree ORDER BY tuple()`, index);
+  }
+  if (serverFixture === undefined) {
+    await cluster.sql(`DROP TABLE IF EXISTS ${SERVER_DB}.${ASIM_TABLE}`);
+    await cluster.sql(`CREATE TABLE ${SERVER_DB}.${ASIM_TABLE} AS ${SERVER_DB}.asim_local ENGINE = Distributed(${cluster.name}, ${SERVER_DB}, asim_local, rand())`);
+  }
+  for (const s of table ? fixtureInsert(d, table) : []) await server.query(s);
+  serverFixture = key;
+}
 
 async function prepareTable(engine: Engine, table: Case['table']): Promise<void> {
   if (engine === 'duckdb') {
     await duck.query(`DROP TABLE IF EXISTS "${ASIM_TABLE}"`);
     await duck.query(asimTableDdl());
-    for (const s of table ? fixtureInsert('duckdb', table) : []) await duck.query(s);
-  } else {
+    for (const s of table ? fixtureInsert(DIALECTS.duckdb, table) : []) await duck.query(s);
+  } else if (engine === 'clickhouse') {
     await ch.createAsimTable();
-    for (const s of table ? fixtureInsert('clickhouse', table) : []) await ch.exec(s);
+    for (const s of table ? fixtureInsert(DIALECTS.clickhouse, table) : []) await ch.exec(s);
+  } else {
+    await prepareServerTable(table);
   }
+}
+
+function runnerOf(engine: Engine): SqlRunner {
+  return engine === 'duckdb' ? duck : engine === 'clickhouse' ? ch : server;
 }
 
 function compileCase(engine: Engine, c: Case): CompiledQuery {
   const now = isoToMicros(c.at ?? DEFAULT_NOW);
   if (now === null) throw new Error(`bad 'at' in case ${c.name}`);
   const lookback = c.lookback === undefined ? undefined : parseTimespan(c.lookback);
-  return compileKql(c.kql, { engine, now, ...(lookback === undefined ? {} : { lookback }) });
+  return compileKql(c.kql, { engine: dialectOf(engine), now, ...(lookback === undefined ? {} : { lookback }) });
 }
 
 async function runOn(engine: Engine, c: Case): Promise<KqlResult> {
-  const runner: SqlRunner = engine === 'duckdb' ? duck : ch;
-  return runCompiled(compileCase(engine, c), runner);
+  return runCompiled(compileCase(engine, c), runnerOf(engine));
 }
 
 // ---------------------------------------------------------------- the suite
@@ -229,8 +270,24 @@ describe('KQL conformance', () => {
         }
         return;
       }
+      if (REFUSED_ON_OLD_SERVER.has(`${file}: ${c.name}`)) {
+        const outcome = await runOn('clickhouse-server', c).then(
+          () => 'answered',
+          (error: unknown) => (error instanceof UnsupportedKqlError && /ClickHouse 18\.16/.test(error.message) ? 'refused' : `failed: ${String(error)}`),
+        );
+        expect(outcome, 'clickhouse-server: listed in REFUSED_ON_OLD_SERVER (test/kql/refused.ts); remove it once supported').toBe('refused');
+      }
+      if (SERVER_ERROR_ON_OLD_SERVER.has(`${file}: ${c.name}`)) {
+        const outcome = await runOn('clickhouse-server', c).then(
+          () => 'answered',
+          (error: unknown) => (error instanceof ClickHouseStoreError ? 'server error' : `failed otherwise: ${String(error)}`),
+        );
+        expect(outcome, 'clickhouse-server: listed in SERVER_ERROR_ON_OLD_SERVER (test/kql/refused.ts); remove it once it is refused or answered').toBe('server error');
+      }
+      const oldServerSkips = (key: string): boolean => REFUSED_ON_OLD_SERVER.has(key) || SERVER_ERROR_ON_OLD_SERVER.has(key);
+      const engines = ENGINES.filter((engine) => engine !== 'clickhouse-server' || !oldServerSkips(`${file}: ${c.name}`));
       if (c.error !== undefined) {
-        for (const engine of ENGINES) {
+        for (const engine of engines) {
           await expect(runOn(engine, c), engine).rejects.toThrow(c.error);
         }
         return;
@@ -241,11 +298,11 @@ describe('KQL conformance', () => {
       const rules: ColumnRule[] = expected.columns.map(([name, t]) => ({ type: scalarTypeOf(t) ?? 'string', unorderedArrays: unordered.has(name) }));
       const expectedRows = expected.rows.map((row) => row.map((v, i) => canonicalExpected(rules[i]?.type ?? 'string', v)));
       const results: Record<string, KustoValue[][]> = {};
-      for (const engine of ENGINES) {
+      for (const engine of engines) {
         await prepareTable(engine, c.table);
         const compiled = compileCase(engine, c);
         expect(sqlDifference(compiled.sql, c.sql, engine), `${engine} sql`).toBeUndefined();
-        const result = await runCompiled(compiled, engine === 'duckdb' ? duck : ch);
+        const result = await runCompiled(compiled, runnerOf(engine));
         expect(result.columns.map((col) => [col.name, col.type]), `${engine} columns`).toEqual(
           expected.columns.map(([n, t]) => [n, scalarTypeOf(t) ?? t]),
         );
@@ -253,8 +310,10 @@ describe('KQL conformance', () => {
         expect(why, `${engine} rows`).toBeUndefined();
         results[engine] = result.rows;
       }
-      const across = difference(rules, results.duckdb ?? [], results.clickhouse ?? [], expected.ordered === true);
-      expect(across, 'duckdb vs clickhouse').toBeUndefined();
+      for (const engine of engines.slice(1)) {
+        const across = difference(rules, results.duckdb ?? [], results[engine] ?? [], expected.ordered === true);
+        expect(across, `duckdb vs ${engine}`).toBeUndefined();
+      }
     });
   }
 });

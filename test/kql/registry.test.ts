@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildQuery } from '../../src/kql/build.js';
 import { compileKql, runCompiled } from '../../src/kql/compile.js';
 import { UnsupportedKqlError } from '../../src/kql/errors.js';
+import type { Catalog } from '../../src/kql/catalog.js';
 import { aggregateFunction, kustoScalarFunction, registerFunctions, registeredNames } from '../../src/kql/functions/registry.js';
 import { scalar } from '../../src/kql/functions/types.js';
 import { openMemoryDuckDb, type MemoryDuckDb } from '../../src/kql/memory-duckdb.js';
@@ -103,9 +104,25 @@ describe('dialect capabilities', () => {
 
 describe('positions of refusals raised while writing SQL', () => {
   it('point at the construct, not at the start of the query', () => {
-    const kql = 'datatable(a:string, b:string)["x", "y"]\n| where a has b';
+    const kql = 'datatable(a:string, b:string)["x", "y"]\n| where a has_any (b)';
     const error = refusal(() => compileKql(kql, { engine: 'duckdb', now: NOW }));
-    expect(error.message).toContain('has with a non-constant right side');
+    expect(error.message).toContain('has_any with a non-constant right side');
     expect(error.message).toContain('line 2, column 9');
+  });
+});
+
+describe('the schema extension (tables and functions besides the ASIM ones)', () => {
+  it('binds and reads an added table, and expands an added function with its arguments', async () => {
+    const catalog: Catalog = {
+      tables: [{ name: 'Watchlist_Ports', present: true, columns: [{ name: 'Port', type: 'long' }, { name: 'Name', type: 'string' }] }],
+      functions: [{ name: '_PortName', parameters: '(port:long)', body: '{ datatable(Port:long, Name:string)[445, "SMB", 3389, "RDP"] | where Port == port }' }],
+      watchlists: new Map(),
+    };
+    const scan = compileKql('Watchlist_Ports | where Port == 445', { engine: 'duckdb', now: NOW, catalog });
+    expect(scan.sql).toContain('FROM "Watchlist_Ports"');
+    const result = await runCompiled(compileKql('_PortName(445) | project Name', { engine: 'duckdb', now: NOW, catalog }), duck);
+    expect(result.rows).toEqual([['SMB']]);
+    const chResult = await runCompiled(compileKql('_PortName(port = 3389)', { engine: 'clickhouse', now: NOW, catalog }), ch);
+    expect(chResult.rows).toEqual([[3389, 'RDP']]);
   });
 });

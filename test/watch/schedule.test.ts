@@ -22,7 +22,7 @@ describe('schedule', () => {
     const last = new Date('2024-05-04T00:00:00Z');
     expect(dueTimes(daily, last, new Date('2024-05-04T23:59:59.999Z'))).toEqual([]);
     expect(iso(dueTimes(daily, last, new Date('2024-05-05T00:00:00Z')))).toEqual(['2024-05-05T00:00:00.000Z']);
-    expect(nextDueTime(daily, last, new Date('2024-05-04T10:00:00Z')).toISOString()).toBe('2024-05-05T00:00:00.000Z');
+    expect(nextDueTime(daily, last, new Date('2024-05-04T10:00:00Z'))?.toISOString()).toBe('2024-05-05T00:00:00.000Z');
   });
 
   it('starts a rule that never ran at the latest due time, or at the first grid time from `start`', () => {
@@ -31,11 +31,22 @@ describe('schedule', () => {
     expect(iso(dueTimes(fromStart, undefined, new Date('2024-05-04T10:00:00Z')))).toEqual(['2024-05-03T00:00:00.000Z', '2024-05-04T00:00:00.000Z']);
   });
 
+  it('stops at `end`: no run after it, and nothing next once it is passed', () => {
+    const bounded = { ...daily, start: new Date('2024-05-01T00:00:00Z'), end: new Date('2024-05-03T12:00:00Z') };
+    // Grid times 05-01, 05-02, 05-03 lie in [start, end]; 05-04 is after end.
+    expect(iso(dueTimes(bounded, undefined, new Date('2024-05-10T00:00:00Z')))).toEqual([
+      '2024-05-01T00:00:00.000Z', '2024-05-02T00:00:00.000Z', '2024-05-03T00:00:00.000Z',
+    ]);
+    expect(dueTimes(bounded, new Date('2024-05-03T00:00:00Z'), new Date('2024-05-10T00:00:00Z'))).toEqual([]);
+    expect(nextDueTime(bounded, new Date('2024-05-03T00:00:00Z'), new Date('2024-05-10T00:00:00Z'))).toBeUndefined();
+    expect(nextDueTime(bounded, new Date('2024-05-01T00:00:00Z'), new Date('2024-05-01T10:00:00Z'))?.toISOString()).toBe('2024-05-02T00:00:00.000Z');
+  });
+
   it('aligns to a configured anchor and waits the configured delay', () => {
     const grid = { anchor: new Date('2024-01-01T06:00:00Z'), frequencyMs: DAY, delayMs: 10 * 60_000 };
     expect(dueTimes(grid, new Date('2024-05-03T06:00:00Z'), new Date('2024-05-04T06:09:59Z'))).toEqual([]);
     expect(iso(dueTimes(grid, new Date('2024-05-03T06:00:00Z'), new Date('2024-05-04T06:10:00Z')))).toEqual(['2024-05-04T06:00:00.000Z']);
-    expect(nextDueTime(grid, new Date('2024-05-04T06:00:00Z'), new Date('2024-05-04T07:00:00Z')).toISOString()).toBe('2024-05-05T06:10:00.000Z');
+    expect(nextDueTime(grid, new Date('2024-05-04T06:00:00Z'), new Date('2024-05-04T07:00:00Z'))?.toISOString()).toBe('2024-05-05T06:10:00.000Z');
   });
 
   it('moves a last run that is off the grid (the frequency changed) to the next grid time', () => {

@@ -2,6 +2,7 @@
  * What the parts of the IR builder share: the lexical environment of `let`s, the scope of an operator's columns,
  * and the builder's interface that operator and scalar builders call back into. build.ts implements it.
  */
+import type { Catalog } from '../catalog.js';
 import type { KNode, KResultType } from '../kusto.js';
 import type { Expr, Rel } from '../ir.js';
 import { scalarTypeOf, type Column, type ScalarType } from '../types.js';
@@ -27,6 +28,8 @@ export interface BuildOptions {
    * Absent for ad-hoc queries.
    */
   readonly lookback?: number;
+  /** Tables, stored functions and watchlists beyond the ASIM table (catalog.ts). */
+  readonly catalog?: Catalog;
 }
 
 /** The builder as its parts see it. */
@@ -48,6 +51,15 @@ export interface Builder {
   /** Relations named by `as` earlier in the query, and the names `union withsource=` reports. */
   readonly asNames: Map<string, Rel>;
   readonly legNames: WeakMap<Rel, string>;
+  /**
+   * A value several output columns of one call use (the result bag of series_decompose_anomalies): computed once
+   * per row, in a column the operator adds under its input (`takeShared`), and referenced by the returned column.
+   */
+  shareOnce(expr: Expr): Expr;
+  /** The shared values registered since `mark` (and forgets them). */
+  takeShared(mark: number): Array<{ readonly name: string; readonly expr: Expr }>;
+  /** The position to pass to `takeShared` for what comes next. */
+  sharedMark(): number;
 }
 
 export function isTabularType(type: KResultType | undefined): boolean {

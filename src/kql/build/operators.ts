@@ -3,14 +3,16 @@
  * operator without an entry is refused (SMB001) by name. Each builder gets the operator node, its input relation,
  * the binder's output columns and the lexical environment.
  */
-import { call, col, lit, type Aggregate, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
+import { call, col, lit, or, type Aggregate, type AggregateColumn, type Expr, type JoinKind, type NamedExpr, type Rel, type SortKey } from '../ir.js';
 import { child, elements, must, resultType, textOf, unresolvedTables, type KNode } from '../kusto.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import type { AggregateSite } from '../functions/types.js';
 import { isNumeric, type Column } from '../types.js';
 import { columnsRead, forEachExpr } from '../ir-walk.js';
+import { asimScan } from './asim.js';
+import { KqlError, NO_FUZZY_TABLE } from '../errors.js';
 import { compoundNames, explicitName, functionName, itemWidth, scalarOf, spanOf, unnamed, type Builder, type Env } from './context.js';
-import { buildColumns, typeArgumentOf } from './scalars.js';
+import { buildColumns, callSite, typeArgumentOf } from './scalars.js';
 import { constantOf } from '../kusto.js';
 
 export type OperatorBuilder = (b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env) => Rel;
@@ -44,6 +46,8 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
   UnionOperator: (b, op, input, _columns, env) => union(b, op, input, env),
   MvExpandOperator: mvExpand,
   GetSchemaOperator: getSchema,
+  TopNestedOperator: topNested,
+  SearchOperator: (b, op, input, columns, env) => search(b, op, input, columns, env),
   RenderOperator: render,
   MakeSeriesOperator: makeSeries,
   AsOperator: (b, op, input) => {
@@ -59,12 +63,14 @@ export const OPERATORS: Readonly<Record<string, OperatorBuilder>> = {
  * Names assigned by `extend`: explicit ones, else the binder's automatic names (Column1, …) in order. An item
  * returning several columns (`(a, b) = series_stats(x)`) fills its explicit names, then automatic ones.
  */
-function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
+function extend(b: Builder, op: KNode, input: Rel, binderColumns: readonly Column[], env: Env): Rel {
   const inputNames = new Set(input.columns.map((c) => c.name));
+  const columns = withInputColumns(binderColumns, input.columns);
   const automatic = columns.filter((c) => !inputNames.has(c.name)).map((c) => c.name);
   const explicit = new Set(elements(op, 'Expressions').flatMap((item) => [explicitName(item), ...compoundNames(item)]).filter((n): n is string => n !== undefined));
   const autoQueue = automatic.filter((n) => !explicit.has(n));
   const scope = new Map<string, Expr>();
+  const mark = b.sharedMark();
   for (const item of elements(op, 'Expressions')) {
     const width = itemWidth(item);
     if (width > 1) {
@@ -82,12 +88,38 @@ function extend(b: Builder, op: KNode, input: Rel, columns: readonly Column[], e
     scope.set(name, b.scalar(unnamed(item), env, scope));
   }
   const items = columns.map((c) => ({ name: c.name, expr: scope.get(c.name) ?? col(c.name, c.type) }));
-  return { k: 'project', input, columns, items };
+  return { k: 'project', input: withShared(input, b.takeShared(mark)), columns, items };
 }
 
+/**
+ * extend's output: its input's columns, then the new ones. That is the binder's list, except after a union whose
+ * columns the binder did not know (outerUnionColumns): then the input's columns stand first, the binder's new
+ * ones (and its types for columns the extend replaces) after them.
+ */
+function withInputColumns(binder: readonly Column[], input: readonly Column[]): readonly Column[] {
+  const known = new Set(binder.map((c) => c.name));
+  if (input.every((c) => known.has(c.name))) return binder;
+  const inputNames = new Set(input.map((c) => c.name));
+  const byName = new Map(binder.map((c) => [c.name, c]));
+  return [...input.map((c) => byName.get(c.name) ?? c), ...binder.filter((c) => !inputNames.has(c.name))];
+}
+
+/** The input with the values several columns share computed once beside its own columns (Builder.shareOnce). */
+function withShared(input: Rel, shared: ReadonlyArray<{ readonly name: string; readonly expr: Expr }>): Rel {
+  if (shared.length === 0) return input;
+  return {
+    k: 'project',
+    input,
+    columns: [...input.columns, ...shared.map((s) => ({ name: s.name, type: s.expr.type }))],
+    items: [...identity(input.columns), ...shared],
+  };
+}
+
+/** project: each item reads the input's columns (unlike extend, a later item does not see an earlier one). */
 function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
   const scope = new Map<string, Expr>();
   const items: NamedExpr[] = [];
+  const mark = b.sharedMark();
   let next = 0;
   for (const item of elements(op, 'Expressions')) {
     const width = itemWidth(item);
@@ -95,12 +127,11 @@ function project(b: Builder, op: KNode, input: Rel, columns: readonly Column[], 
     for (const expr of exprs) {
       const name = columns[next++]?.name;
       if (!name) return b.unsupported('a project item the binder did not type', item);
-      scope.set(name, expr);
       items.push({ name, expr });
     }
   }
   if (items.length !== columns.length) return b.unsupported('project with wildcards', op);
-  return { k: 'project', input, columns, items };
+  return { k: 'project', input: withShared(input, b.takeShared(mark)), columns, items };
 }
 
 function projectRename(b: Builder, op: KNode, input: Rel, columns: readonly Column[]): Rel {
@@ -149,22 +180,8 @@ function summarize(b: Builder, op: KNode, input: Rel, columns: readonly Column[]
 }
 
 function aggregateSite(b: Builder, node: KNode, name: string, input: Rel, keys: readonly NamedExpr[], env: Env): Omit<AggregateSite, 'names' | 'types'> {
-  const argNodes = elements(must(node, 'ArgumentList'), 'Expressions').map(unnamed);
-  const build = (n: KNode): Expr => b.scalar(n, env, new Map());
-  return {
-    name,
-    node,
-    type: scalarOf(resultType(node)) ?? 'dynamic',
-    argNodes,
-    args: () => argNodes.map(build),
-    scalar: build,
-    unsupported: (what, at) => b.unsupported(what, at ?? node),
-    now: b.options.now,
-    constantText: (n) => constantOf(n)?.value,
-    typeArgument: typeArgumentOf,
-    input: input.columns,
-    keys: keys.map((k) => k.name),
-  };
+  const { column: _column, ...site } = callSite(b, node, name, scalarOf(resultType(node)) ?? 'dynamic', env, new Map());
+  return { ...site, input: input.columns, keys: keys.map((k) => k.name) };
 }
 
 function distinct(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
@@ -219,8 +236,33 @@ function join(b: Builder, op: KNode, left: Rel, columns: readonly Column[], env:
     }
   }
   const right = b.tabular(must(op, 'Expression'), env);
-  const on = joinConditions(b, must(op, 'ConditionClause'), left, right);
-  return { k: 'join', kind, left, right, on, columns };
+  const clause = must(op, 'ConditionClause');
+  const residual: KNode[] = [];
+  const on = joinConditions(b, clause, left, right, residual);
+  const joined: Rel = { k: 'join', kind, left, right, on, columns };
+  if (residual.length === 0) return joined;
+  return { k: 'filter', input: joined, columns, predicate: joinPredicate(b, kind, residual, left, right, env) };
+}
+
+/**
+ * The conditions of `join kind=inner … where` that are not equalities between the sides (`Ports has
+ * tostring(DstPortNumber)`): an inner join keeps exactly the pairs of rows for which the whole condition holds, so
+ * they filter the pairs the equalities (if any) produce. Each column they name must belong to one side only; the
+ * pairs' columns keep those names. Other join kinds would keep unmatched rows, which a filter cannot express.
+ */
+function joinPredicate(b: Builder, kind: JoinKind, conditions: readonly KNode[], left: Rel, right: Rel, env: Env): Expr {
+  const first = conditions[0]!;
+  if (kind !== 'inner') return b.unsupported(`join kind=${kind} … where with a condition other than equalities (kind=inner supports any)`, first);
+  const predicates = conditions.map((node) => {
+    const e = b.scalar(node, env, new Map());
+    for (const name of columnsRead([e])) {
+      const inLeft = left.columns.some((c) => c.name === name);
+      const inRight = right.columns.some((c) => c.name === name);
+      if (inLeft === inRight) return b.unsupported(`join … where naming column '${name}' ${inLeft ? 'of both sides' : 'of neither side'}`, node);
+    }
+    return e;
+  });
+  return predicates.reduce((acc, p) => call('and', 'bool', acc, p));
 }
 
 type JoinPair = { left: string; right: string; strict?: boolean };
@@ -229,7 +271,7 @@ type JoinPair = { left: string; right: string; strict?: boolean };
  * `on A, $left.b == $right.c` (key pairs; null keys match, §15 Q2), or `where a == b and …` — equalities between a
  * column of each side (unqualified names are taken from the side that has them; `==` does not match null to null).
  */
-function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel): JoinPair[] {
+function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel, residual?: KNode[]): JoinPair[] {
   if (clause.kind === 'JoinOnClause') return elements(clause, 'Expressions').map((e) => joinCondition(b, e));
   if (clause.kind !== 'JoinWhereClause') return b.unsupported('this join condition', clause);
   const conjuncts = (e: KNode): KNode[] =>
@@ -246,11 +288,15 @@ function joinConditions(b: Builder, clause: KNode, left: Rel, right: Rel): JoinP
     const inRight = right.columns.some((c) => c.name === name);
     return inLeft === inRight ? undefined : { side: inLeft ? 'left' : 'right', name };
   };
-  return conjuncts(must(clause, 'Expression')).map((e) => {
+  return conjuncts(must(clause, 'Expression')).flatMap((e) => {
     if (e.kind === 'EqualExpression') {
       const a = sideOf(must(e, 'Left'));
       const c = sideOf(must(e, 'Right'));
-      if (a && c && a.side !== c.side) return a.side === 'left' ? { left: a.name, right: c.name, strict: true } : { left: c.name, right: a.name, strict: true };
+      if (a && c && a.side !== c.side) return [a.side === 'left' ? { left: a.name, right: c.name, strict: true } : { left: c.name, right: a.name, strict: true }];
+    }
+    if (residual) {
+      residual.push(e);
+      return [];
     }
     return b.unsupported('this join … where condition (equalities between a column of each side, joined by and)', e);
   });
@@ -317,9 +363,44 @@ export function union(b: Builder, op: KNode, input: Rel | undefined, env: Env): 
   // isfuzzy=true: a leg reading a table that does not exist is skipped (the binder only warns about it).
   const present = elements(op, 'Expressions').filter((e) => !(fuzzy && unresolvedTables(e).length > 0));
   const legs = [...(input ? [{ rel: input, node: op }] : []), ...present.map((e) => ({ rel: b.tabular(e, env), node: e }))];
-  if (legs.length === 0) return { k: 'datatable', columns, rows: [] };
-  const inputs = legs.map(({ rel, node }) => unionLeg(b, rel, columns, source, node));
-  return { k: 'union', inputs, columns };
+  if (legs.length === 0) {
+    // Kusto: "If no resolutions were successful, the query returns an error" (the binder itself only warns).
+    const missing = unresolvedTables(op).map((t) => t.text);
+    throw new KqlError(b.text, [{
+      code: NO_FUZZY_TABLE,
+      message: `union isfuzzy=true: none of its tables exists (${[...new Set(missing)].join(', ')}); Kusto fails such a query`,
+      start: op.start,
+      length: Math.max(1, op.length),
+    }]);
+  }
+  const fits = legs.every(({ rel }) => rel.columns.every((c) => columns.some((u) => u.type === c.type && (u.name === c.name || u.name === `${c.name}_${c.type}`))));
+  const unionColumns = fits ? columns : outerUnionColumns(legs.map((l) => l.rel), columns, source);
+  const inputs = legs.map(({ rel, node }) => unionLeg(b, rel, unionColumns, source, node));
+  return { k: 'union', inputs, columns: unionColumns };
+}
+
+/**
+ * The columns of an outer union worked out from its legs, for when the binder's are not theirs: Kusto.Language
+ * types the calls of a `let` function by their argument types, so `union f("DvcAction"), f("NetworkDirection")`
+ * over a body that groups `by column_ifexists(field, "")` gets the first call's columns for both (the engine
+ * expands each call). Columns in order of first appearance; a name with several types becomes `name_type` for each.
+ */
+function outerUnionColumns(legs: readonly Rel[], binder: readonly Column[], source: string | undefined): Column[] {
+  const types = new Map<string, Set<Column['type']>>();
+  for (const rel of legs) for (const c of rel.columns) types.set(c.name, (types.get(c.name) ?? new Set()).add(c.type));
+  const out: Column[] = [];
+  const sourceColumn = source === undefined ? undefined : binder.find((c) => c.name === source);
+  if (sourceColumn) out.push(sourceColumn);
+  const seen = new Set<string>();
+  for (const rel of legs) {
+    for (const c of rel.columns) {
+      const name = (types.get(c.name)?.size ?? 1) > 1 ? `${c.name}_${c.type}` : c.name;
+      if (seen.has(name)) continue;
+      seen.add(name);
+      out.push({ name, type: c.type });
+    }
+  }
+  return out;
 }
 
 /** One union input with its columns renamed to the union's output columns, plus the source column. */
@@ -535,4 +616,101 @@ function ordered(b: Builder, op: KNode, rel: Rel): Rel {
   const order = rowOrder(rel.input);
   if (!order) return b.unsupported('next(), prev() or row_number() over rows in no defined order (sort them first: smbwatch keeps no arbitrary order)', op);
   return { ...rel, order };
+}
+
+// ---------------------------------------------------------------- top-nested
+
+/** top-nested [N] of Expr by Aggregation [asc|desc], … (top-nested-operator); `with others` is refused. */
+function topNested(b: Builder, op: KNode, input: Rel, columns: readonly Column[], env: Env): Rel {
+  const levels = elements(op, 'Clauses').map((clause, i) => {
+    if (child(clause, 'WithOthersClause')) return b.unsupported('top-nested … with others', clause);
+    const countNode = child(clause, 'Expression');
+    const count = countNode ? rowCount(b, countNode, env) : undefined;
+    const key = b.scalar(unnamed(must(clause, 'OfExpression')), env, new Map());
+    const byNode = must(clause, 'ByExpression');
+    const ordering = byNode.kind === 'OrderedExpression' ? child(byNode, 'Ordering') : undefined;
+    const descending = ordering ? child(ordering, 'AscOrDescKeyword')?.text.toLowerCase() !== 'asc' : true;
+    const callNode = unnamed(byNode.kind === 'OrderedExpression' ? must(byNode, 'Expression') : byNode);
+    const name = columns[2 * i + 1]?.name;
+    if (!name || callNode.kind !== 'FunctionCallExpression') return b.unsupported('a top-nested aggregation that is not one aggregate call', byNode);
+    const agg = seriesAggregate(b, callNode, name, input, [], env);
+    if (!agg) return b.unsupported('this top-nested aggregation', byNode);
+    return { key, agg: { ...agg, span: spanOf(callNode) }, descending, ...(count === undefined ? {} : { count }) };
+  });
+  if (columns.length !== 2 * levels.length) return b.unsupported('this top-nested form', op);
+  return { k: 'topnested', input, columns, levels };
+}
+
+// ---------------------------------------------------------------- search
+
+/** The term operator a search literal stands for (search-operator: `err` has, `err*` hasprefix, …). */
+function searchTerm(term: string, caseSensitive: boolean): (text: Expr) => Expr {
+  const cs = caseSensitive ? '_cs' : '';
+  const inner = term.replace(/^\*|\*$/g, '');
+  if (term === '*') return () => lit(true, 'bool');
+  if (!inner.includes('*')) {
+    const starts = term.startsWith('*');
+    const ends = term.endsWith('*') && term.length > 1;
+    // hasprefix/hassuffix have no case-sensitive forms among the IR operators: those searches use a regex.
+    if (starts && ends) return (t) => call(`contains${cs}`, 'bool', t, lit(inner, 'string'));
+    if (!starts && !ends) return (t) => call(caseSensitive ? 'has_cs' : 'has', 'bool', t, lit(inner, 'string'));
+    if (!caseSensitive) return (t) => call(ends ? 'hasprefix' : 'hassuffix', 'bool', t, lit(inner, 'string'));
+  }
+  // `Lab*PC`: matches regex \bLab.*PC\b (docs), each part taken literally.
+  const body = term.split('*').map((part) => part.replace(/[\\^$.|?+()[\]{}]/g, (ch) => `\\${ch}`)).join('.*');
+  const pattern = `${caseSensitive ? '' : '(?i)'}${term.startsWith('*') ? '' : '\\b'}${body}${term.endsWith('*') ? '' : '\\b'}`;
+  return (t) => call('matches_regex', 'bool', t, lit(pattern, 'string'));
+}
+
+/**
+ * search [kind=…] Predicate over the input (or, without one, the ASIM table — the only table of the database): a
+ * string literal searches every column as text (`where * has "err"`), `Col:"x"` one column; other expressions are
+ * ordinary predicates. The output starts with `$table`: the name of the table read (search-operator).
+ */
+export function search(b: Builder, op: KNode, input: Rel | undefined, columns: readonly Column[], env: Env): Rel {
+  let caseSensitive = false;
+  for (const parameter of elements(op, 'Parameters')) {
+    const name = textOf(must(parameter, 'Name'), 'SimpleName');
+    const value = must(parameter, 'Expression').text.toLowerCase();
+    if (name === 'kind' && ['default', 'case_insensitive', 'case_sensitive'].includes(value)) caseSensitive = value === 'case_sensitive';
+    else return b.unsupported(`search parameter '${name}'`, parameter);
+  }
+  if (child(op, 'InClause') || child(op, 'DataScope')) return b.unsupported('search in (…)', op);
+  const source = input ?? asimScan(columns.slice(1), b.options, op);
+  const table = tableOf(source);
+  if (!table) return b.unsupported('search over a computed input (Kusto names its $table in an undocumented way)', op);
+  const asText = (c: Column): Expr => (c.type === 'string' ? col(c.name, 'string') : call('tostring', 'string', col(c.name, c.type)));
+  const predicate = (node: KNode): Expr => {
+    switch (node.kind) {
+      case 'AndExpression':
+      case 'OrExpression':
+        return call(node.kind === 'AndExpression' ? 'and' : 'or', 'bool', predicate(must(node, 'Left')), predicate(must(node, 'Right')));
+      case 'ParenthesizedExpression':
+        return predicate(must(node, 'Expression'));
+      case 'StringLiteralExpression': {
+        const term = constantOf(node)?.value ?? '';
+        const test = searchTerm(term, caseSensitive);
+        return or(...source.columns.map((c) => test(asText(c))));
+      }
+      case 'StarExpression':
+        return lit(true, 'bool');
+      case 'SearchExpression': {
+        const column = b.scalar(must(node, 'Left'), env, new Map());
+        const term = constantOf(must(node, 'Right'))?.value ?? '';
+        return searchTerm(term, caseSensitive)(column.type === 'string' ? column : call('tostring', 'string', column));
+      }
+      default:
+        return b.scalar(node, env, new Map());
+    }
+  };
+  const filtered: Rel = { k: 'filter', input: source, columns: source.columns, predicate: predicate(must(op, 'Condition')) };
+  const items = columns.map((c, i) => ({ name: c.name, expr: i === 0 ? lit(table, 'string') : col(c.name, c.type) }));
+  return { k: 'project', input: filtered, columns, items };
+}
+
+/** The table a relation reads when it is a read of one table, possibly filtered (its rows are that table's). */
+function tableOf(rel: Rel): string | undefined {
+  if (rel.k === 'scan') return rel.table;
+  if (rel.k === 'filter') return tableOf(rel.input);
+  return undefined;
 }

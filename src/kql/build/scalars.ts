@@ -56,8 +56,10 @@ function scalarOfNode(b: Builder, node: KNode, env: Env, scope: Scope): Expr {
       return name(b, node, type, env, scope);
     case 'ParenthesizedExpression':
       return b.scalar(must(node, 'Expression'), env, scope);
-    case 'DynamicExpression':
-      return lit(jsonValue(b, must(node, 'Expression')), 'dynamic');
+    case 'DynamicExpression': {
+      const { value, text } = jsonValue(b, must(node, 'Expression'));
+      return { k: 'lit', type: 'dynamic', value, json: text };
+    }
     case 'FunctionCallExpression':
       return functionCall(b, node, type, env, scope);
     case 'UnaryMinusExpression': {
@@ -189,21 +191,26 @@ function paddedDatetime(text: string): string {
  * and typed values). Typed Kusto values become the JSON Kusto serializes them as: datetimes as ISO text with
  * seven fraction digits, timespans as `d.hh:mm:ss`, guids as text.
  */
-function jsonValue(b: Builder, node: KNode): DynamicValue {
+function jsonValue(b: Builder, node: KNode): { value: DynamicValue; text: string } {
   switch (node.kind) {
     case 'JsonObjectExpression': {
-      const bag: { [key: string]: DynamicValue } = {};
+      const value: { [key: string]: DynamicValue } = {};
+      const texts: string[] = [];
       for (const pair of elements(node, 'Pairs')) {
         const key = tokenValue(pair, 'Name');
         if (key === undefined) return b.unsupported('a property bag key that is not a string', pair);
-        bag[key] = jsonValue(b, must(pair, 'Value'));
+        const member = jsonValue(b, must(pair, 'Value'));
+        value[key] = member.value;
+        texts.push(`${JSON.stringify(key)}:${member.text}`);
       }
-      return bag;
+      return { value, text: `{${texts.join(',')}}` };
     }
-    case 'JsonArrayExpression':
-      return elements(node, 'Values').map((v) => jsonValue(b, v));
+    case 'JsonArrayExpression': {
+      const items = elements(node, 'Values').map((v) => jsonValue(b, v));
+      return { value: items.map((i) => i.value), text: `[${items.map((i) => i.text).join(',')}]` };
+    }
     case 'NullLiteralExpression':
-      return null;
+      return { value: null, text: 'null' };
     case 'ParenthesizedExpression':
       return jsonValue(b, must(node, 'Expression'));
     default: {
@@ -212,7 +219,10 @@ function jsonValue(b: Builder, node: KNode): DynamicValue {
       if (!type || !isLiteral) return b.unsupported(`'${node.kind}' inside a dynamic literal`, node);
       const e = b.scalar(node, new Map(), new Map());
       if (e.k !== 'lit') return b.unsupported('a non-constant value inside a dynamic literal', node);
-      return jsonOfLiteral(e, () => b.unsupported(`a ${type} value inside a dynamic literal`, node));
+      const value = jsonOfLiteral(e, () => b.unsupported(`a ${type} value inside a dynamic literal`, node));
+      // A whole real keeps its decimal point, so that the engines (and series functions) see a real.
+      const whole = e.type === 'real' && typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 1e21;
+      return { value, text: whole ? `${String(value)}.0` : JSON.stringify(value) };
     }
   }
 }
@@ -308,7 +318,8 @@ function functionCall(b: Builder, node: KNode, type: ScalarType, env: Env, scope
   return call(def.name, type, ...site.args());
 }
 
-function callSite(b: Builder, node: KNode, fn: string, type: ScalarType, env: Env, scope: Scope): CallSite {
+/** The front end's view of a call, for registry `build` hooks (and, without `column`, for aggregates). */
+export function callSite(b: Builder, node: KNode, fn: string, type: ScalarType, env: Env, scope: Scope): CallSite {
   const argNodes = elements(must(node, 'ArgumentList'), 'Expressions').map(unnamed);
   const build = (n: KNode): Expr => b.scalar(n, env, scope);
   return {
@@ -323,6 +334,7 @@ function callSite(b: Builder, node: KNode, fn: string, type: ScalarType, env: En
     constantText: (n) => constantOf(n)?.value,
     typeArgument: typeArgumentOf,
     column: (columnName) => scope.get(columnName) ?? (b.inputColumns.some((c) => c.name === columnName) ? { k: 'col', name: columnName, type } : undefined),
+    once: (expr) => b.shareOnce(expr),
   };
 }
 

@@ -8,6 +8,7 @@
 import { lit, type Aggregate, type Expr } from '../ir.js';
 import { columnsRead } from '../ir-walk.js';
 import { arg, type Arg, type SqlContext } from '../sql/template.js';
+import { typedArrayJson } from './dynamic.js';
 import { aggregate, type AggregateFunction, type AggregateSite } from './types.js';
 
 /** arg_max(by, c1, c2) / arg_max(by, *): the maximized expression, then the listed columns or all the others. */
@@ -137,7 +138,7 @@ export const AGGREGATE_FUNCTIONS: readonly AggregateFunction[] = [
       const [x, ...ps] = a;
       if (!x) return c.unsupported('percentiles_array without a value');
       const context = { ...c, type: x.e.type };
-      return c.d.arrayToJson(`[${ps.map((p) => c.d.cast(percentileSql(x, p, context), x.e.type)).join(', ')}]`);
+      return typedArrayJson(`[${ps.map((p) => c.d.cast(percentileSql(x, p, context), x.e.type)).join(', ')}]`, x.e.type, c.d);
     },
   }),
   // take_any(x): an arbitrary value in Kusto, preferring non-null, non-empty ones; here the smallest such value.

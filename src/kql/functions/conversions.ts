@@ -165,7 +165,7 @@ export function toBoolSql(x: Arg, c: SqlContext): string {
     case 'real':
       return `(${x.sql} <> 0)`;
     case 'string':
-      return `CASE WHEN ${d.lower(x.sql)} = 'true' THEN true WHEN ${d.lower(x.sql)} = 'false' THEN false END`;
+      return `CASE WHEN ${d.lower(x.sql)} = 'true' THEN ${d.bool(true)} WHEN ${d.lower(x.sql)} = 'false' THEN ${d.bool(false)} END`;
     default:
       return c.unsupported(`tobool() of a ${x.e.type} value`);
   }

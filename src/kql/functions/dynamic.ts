@@ -4,6 +4,7 @@
  * always seven fraction digits: docs examples of make-series, range and pack_array), timespans as their text.
  */
 import type { Dialect } from '../sql/dialect.js';
+import type { ScalarType } from '../types.js';
 import { arg, type Arg, type SqlContext } from '../sql/template.js';
 import { toStringSql } from './conversions.js';
 import { scalar, type ScalarFunction } from './types.js';
@@ -14,14 +15,21 @@ export function dynamicDatetimeText(x: string, d: Dialect): string {
   return `${d.datetimeSecondsText(x)} || '.' || ${d.zeroPad(micros, 6)} || '0Z'`;
 }
 
+/** A SQL array of values of `type` as a JSON array; reals keep the `.0` of whole values (Dialect.realJson). */
+export function typedArrayJson(array: string, type: ScalarType, d: Dialect): string {
+  if (type !== 'real') return d.arrayToJson(array);
+  return d.jsonArrayFrom(d.arrayMap(array, '__rj', `coalesce(${d.realJson('__rj')}, 'null')`));
+}
+
 /** JSON text of a scalar value (null → null). */
 export function jsonScalar(a: Arg, c: SqlContext): string {
   const { d } = c;
   switch (a.e.type) {
     case 'int':
     case 'long':
-    case 'real':
       return `coalesce(${d.numberText(a.sql)}, 'null')`;
+    case 'real':
+      return `coalesce(${d.realJson(a.sql)}, 'null')`;
     case 'bool':
       return `CASE WHEN ${a.sql} THEN 'true' WHEN NOT ${a.sql} THEN 'false' ELSE 'null' END`;
     case 'string':

@@ -61,8 +61,10 @@ function ipv4InRanges(ip: Arg, ranges: readonly Arg[], c: SqlContext): string {
   if (constant.every((r): r is string => r !== undefined)) {
     const parsed = constant.map(ipv4Range);
     if (parsed.some((r) => r === undefined)) return d.typedNull('bool');
-    // ipv4ToNumber is NULL for a non-IPv4 input, so the result is NULL there (Kusto), not false.
-    return `(${parsed.map((r) => `(${value} BETWEEN ${r?.low} AND ${r?.high})`).join(' OR ')})`;
+    // ipv4ToNumber is NULL for a non-IPv4 input, so the result is NULL there (Kusto), not false: said explicitly,
+    // as an OR of NULLs is false on old ClickHouse servers.
+    const anyRange = `(${parsed.map((r) => `(${value} BETWEEN ${r?.low} AND ${r?.high})`).join(' OR ')})`;
+    return c.truth ? anyRange : `CASE WHEN ${value} IS NULL THEN NULL ELSE ${anyRange} END`;
   }
   const numbers = ranges.map((r) => ipv4ToNumber(r.sql, d));
   const tests = ranges.map((r, i) => {
@@ -82,7 +84,7 @@ export const IP_FUNCTIONS: readonly ScalarFunction[] = [
       const ip = arg(a, 0, c);
       const isPrivate = c.d.regexMatch(ip.sql, c.d.string(IPV4_PRIVATE_PATTERN));
       if (c.truth) return isPrivate;
-      return `CASE WHEN ${isPrivate} THEN true WHEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PATTERN))} THEN false END`;
+      return `CASE WHEN ${isPrivate} THEN ${c.d.bool(true)} WHEN ${c.d.regexMatch(ip.sql, c.d.string(IPV4_PATTERN))} THEN ${c.d.bool(false)} END`;
     },
   }),
   scalar({ name: 'ipv4_is_in_range', sql: (a, c) => ipv4InRanges(arg(a, 0, c), [arg(a, 1, c)], c) }),
@@ -91,7 +93,7 @@ export const IP_FUNCTIONS: readonly ScalarFunction[] = [
     sql: (a, c) => {
       const ranges = rangeArguments(a.slice(1), c);
       // No ranges at all (an empty array): nothing can contain the address.
-      if (ranges.length === 0) return `CASE WHEN ${ipv4ToNumber(arg(a, 0, c).sql, c.d)} IS NOT NULL THEN false END`;
+      if (ranges.length === 0) return `CASE WHEN ${ipv4ToNumber(arg(a, 0, c).sql, c.d)} IS NOT NULL THEN ${c.d.bool(false)} END`;
       return ipv4InRanges(arg(a, 0, c), ranges, c);
     },
   }),
@@ -105,7 +107,7 @@ export const IP_FUNCTIONS: readonly ScalarFunction[] = [
       // The first `bits` bits must match: the smallest of the prefix argument (default 32) and each side's own /n.
       // A prefix outside 0–32 (or null) gives null, like an address that is not IPv4.
       const requested = prefix ? prefix.sql : '32';
-      const effective = `least(${requested}, ${ipv4PrefixLength(x.sql, d)}, ${ipv4PrefixLength(y.sql, d)})`;
+      const effective = d.least([requested, ipv4PrefixLength(x.sql, d), ipv4PrefixLength(y.sql, d)]);
       const shift = `(32 - ${effective})`;
       const test = `(${d.shiftRight(ipv4ToNumber(x.sql, d), shift)} = ${d.shiftRight(ipv4ToNumber(y.sql, d), shift)})`;
       return prefix ? `CASE WHEN ${requested} BETWEEN 0 AND 32 THEN ${test} END` : test;

@@ -50,7 +50,10 @@ export const LOGIC_FUNCTIONS: readonly ScalarFunction[] = [
     // The binder types the call as the column's type when the column exists in the operator's input.
     build: (site) => {
       const [columnName, fallback] = site.argNodes;
-      const name = columnName ? site.constantText(columnName) : undefined;
+      // The name is a constant: a literal, or a let or function parameter bound to one (findAnomalies(field) in the
+      // Network Session Essentials rules).
+      const value = columnName ? site.scalar(columnName) : undefined;
+      const name = value?.k === 'lit' && typeof value.value === 'string' ? value.value : columnName ? site.constantText(columnName) : undefined;
       if (!columnName || !fallback || name == null) return site.unsupported('column_ifexists with a non-constant name');
       return site.column(name) ?? site.scalar(fallback);
     },

@@ -18,12 +18,12 @@ function roundSql(x: Arg, precision: Arg | undefined, c: SqlContext): string {
   const pSql = p === undefined ? `(${precision?.sql})` : String(p);
   if (isInteger(x.e.type)) {
     const v = d.cast(x.sql, 'long');
-    const scaled = (pow: string): string => `(sign(${v}) * ${d.intDiv(`(abs(${v}) + ${pow} / 2)`, pow)} * ${pow})`;
+    const scaled = (pow: string): string => `(${d.sign(v)} * ${d.intDiv(`(abs(${v}) + ${pow} / 2)`, pow)} * ${pow})`;
     if (p !== undefined) return p >= 0 ? v : scaled(String(10 ** -p));
     return `CASE WHEN ${pSql} >= 0 THEN ${v} ELSE ${scaled(d.cast(`pow(10, -${pSql})`, 'long'))} END`;
   }
-  const up = (scale: string): string => `(sign(${x.sql}) * floor(abs(${x.sql}) * ${scale} + 0.5) / ${scale})`;
-  const down = (scale: string): string => `(sign(${x.sql}) * floor(abs(${x.sql}) / ${scale} + 0.5) * ${scale})`;
+  const up = (scale: string): string => `(${d.sign(x.sql)} * floor(abs(${x.sql}) * ${scale} + 0.5) / ${scale})`;
+  const down = (scale: string): string => `(${d.sign(x.sql)} * floor(abs(${x.sql}) / ${scale} + 0.5) * ${scale})`;
   if (p !== undefined) return p >= 0 ? up(String(10 ** p)) : down(String(10 ** -p));
   return `CASE WHEN ${pSql} >= 0 THEN ${up(`pow(10, ${pSql})`)} ELSE ${down(`pow(10, -${pSql})`)} END`;
 }

@@ -11,7 +11,7 @@ import type { Expr } from '../ir.js';
 import { isInteger } from '../types.js';
 import { arg, constantString, type Arg, type SqlContext, type SqlTemplate } from '../sql/template.js';
 import { toStringSql } from './conversions.js';
-import { constantTerms, termMatch } from './terms.js';
+import { computedTermMatch, constantTerms, termMatch } from './terms.js';
 import { operator, type ScalarFunction } from './types.js';
 
 /** Whether an expression can be null; `neverNull` says which calls cannot (registry lookup). */
@@ -31,8 +31,8 @@ function equality(nullable: NullableTest): SqlTemplate {
     const aNull = nullable(a.e);
     const bNull = nullable(b.e);
     if (c.truth || (!aNull && !bNull)) return plain;
-    if (!aNull || !bNull) return `coalesce(${a.sql} = ${b.sql}, false)`;
-    return `CASE WHEN ${a.sql} IS NULL AND ${b.sql} IS NULL THEN NULL ELSE coalesce(${a.sql} = ${b.sql}, false) END`;
+    if (!aNull || !bNull) return `coalesce(${a.sql} = ${b.sql}, ${c.d.bool(false)})`;
+    return `CASE WHEN ${a.sql} IS NULL AND ${b.sql} IS NULL THEN NULL ELSE coalesce(${a.sql} = ${b.sql}, ${c.d.bool(false)}) END`;
   };
 }
 
@@ -95,16 +95,17 @@ function inList(caseInsensitive: boolean, nullable: NullableTest): SqlTemplate {
         ? `(${values.map((v, i) => `${wrap(left.sql)} IN (${list[i]})`).join(' OR ')})`
         : `${wrap(left.sql)} IN (${list.join(', ')})`;
     // Kusto: a null left side is simply not in the list (false, so `!in` is true).
-    return c.truth || !nullable(left.e) ? `(${test})` : `coalesce(${test}, false)`;
+    return c.truth || !nullable(left.e) ? `(${test})` : `coalesce(${test}, ${c.d.bool(false)})`;
   };
 }
 
 function has(fn: 'has' | 'has_cs' | 'hasprefix' | 'hassuffix'): SqlTemplate {
   return (args, c) => {
     const left = arg(args, 0, c);
-    const term = constantString(arg(args, 1, c));
-    if (term === undefined) return c.unsupported(`${fn} with a non-constant right side`);
+    const right = arg(args, 1, c);
+    const term = constantString(right);
     const edges = fn === 'hasprefix' ? { start: true, end: false } : fn === 'hassuffix' ? { start: false, end: true } : undefined;
+    if (term === undefined) return computedTermMatch(asString(left, c), asString(right, c), fn === 'has_cs', c, edges);
     return termMatch(asString(left, c), [term], fn === 'has_cs', c, edges);
   };
 }
@@ -123,7 +124,7 @@ function integerTermRewrite(left: Expr, terms: readonly string[], c: SqlContext)
   const numbers = terms.filter((t) => /^(0|[1-9][0-9]{0,17})$/.test(t)).map(Number).filter(Number.isSafeInteger);
   if (numbers.length === 0) return c.d.bool(false);
   const test = c.d.integerMagnitudeIn(c.sql(inner, false), [...new Set(numbers)]);
-  return c.truth ? `(${test})` : `coalesce(${test}, false)`;
+  return c.truth ? `(${test})` : `coalesce(${test}, ${c.d.bool(false)})`;
 }
 
 function hasAnyAll(fn: 'has_any' | 'has_all'): SqlTemplate {

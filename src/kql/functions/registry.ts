@@ -17,6 +17,7 @@ import { LOGIC_FUNCTIONS } from './logic.js';
 import { MATH_FUNCTIONS } from './math.js';
 import { operatorFunctions } from './operators.js';
 import { SERIES_FUNCTIONS } from './series.js';
+import { SERIES_ANALYSIS_FUNCTIONS } from '../series/functions.js';
 import { STRING_FUNCTIONS } from './strings.js';
 import { TIME_FUNCTIONS } from './time.js';
 import { WINDOW_FUNCTIONS } from './window.js';
@@ -43,6 +44,7 @@ const BUILTIN: readonly (readonly FunctionDef[])[] = [
   SERIES_FUNCTIONS,
   WINDOW_FUNCTIONS,
   AGGREGATE_FUNCTIONS,
+  SERIES_ANALYSIS_FUNCTIONS,
 ];
 
 const scalars = new Map<string, ScalarFunction>();

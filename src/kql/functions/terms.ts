@@ -14,6 +14,16 @@ export function termPattern(terms: readonly string[], caseSensitive: boolean, ed
   return `${caseSensitive ? '' : '(?i)'}${edges.start ? `(?:^|${DELIMITER})` : ''}${body}${edges.end ? `(?:${DELIMITER}|$)` : ''}`;
 }
 
+/**
+ * Term match of a computed term (`Protocol has NetworkProtocol`): the pattern is built per row around the
+ * engine's regex quoting of the right side.
+ */
+export function computedTermMatch(left: string, right: string, caseSensitive: boolean, c: SqlContext, edges: { start: boolean; end: boolean } = { start: true, end: true }): string {
+  const before = `${caseSensitive ? '' : '(?i)'}${edges.start ? `(?:^|${DELIMITER})` : ''}`;
+  const after = edges.end ? `(?:${DELIMITER}|$)` : '';
+  return c.d.regexMatch(left, `concat(${c.d.string(before)}, ${c.d.regexEscape(right)}, ${c.d.string(after)})`);
+}
+
 /** Term match of constant terms (has, has_any, hasprefix, …). */
 export function termMatch(left: string, terms: readonly string[], caseSensitive: boolean, c: SqlContext, edges?: { start: boolean; end: boolean }): string {
   if (terms.length === 0) return c.d.bool(false);

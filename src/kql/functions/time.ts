@@ -45,7 +45,9 @@ export function binSql(value: Arg, size: Arg, c: SqlContext): string {
   const integralSize = sizeValue === undefined ? isInteger(size.e.type) || size.e.type === 'timespan' : Number.isInteger(sizeValue);
   // The size is a signed 64-bit value: ClickHouse would make Int64 % UInt64 unsigned and wrap negative times.
   const floorTo = (x: string): string => {
-    const s = d.cast(sizeSql, 'long');
+    // A computed size is at least 1 here (the result is null otherwise, below): engines that evaluate both branches
+    // of the CASE must not divide by zero.
+    const s = sizeValue === undefined ? `greatest(${d.cast(sizeSql, 'long')}, 1)` : d.cast(sizeSql, 'long');
     return `(${x} - (((${x} % ${s}) + ${s}) % ${s}))`;
   };
   const real = (x: string): string => `(floor(${d.cast(x, 'real')} / ${d.cast(sizeSql, 'real')}) * ${d.cast(sizeSql, 'real')})`;
@@ -91,7 +93,9 @@ function binAtSql(value: Arg, size: Arg, fixed: Arg, c: SqlContext): string {
 
 /** Integer division rounding toward −∞ (for day and week numbers of times before 1970). */
 export function floorDiv(x: string, n: number, d: Dialect): string {
-  return d.intDiv(`(${x} - (((${x} % ${n}) + ${n}) % ${n}))`, String(n));
+  // A typed divisor: an old ClickHouse takes 3600000000 as UInt32 and gets Int64 % UInt32 wrong.
+  const m = d.cast(String(n), 'long');
+  return d.intDiv(`(${x} - (((${x} % ${m}) + ${m}) % ${m}))`, String(n));
 }
 
 const DAY: Arg = { sql: String(MICROS.day), e: lit(MICROS.day, 'timespan') };

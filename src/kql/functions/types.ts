@@ -35,10 +35,12 @@ export interface CallSite {
    * (typed as the call), else undefined.
    */
   column(name: string): Expr | undefined;
+  /** A value computed once per row and shared by the call's columns (Builder.shareOnce); only in extend/project. */
+  once(expr: Expr): Expr;
 }
 
 /** The front end's view of one aggregate call in `summarize`. */
-export interface AggregateSite extends Omit<CallSite, 'column'> {
+export interface AggregateSite extends Omit<CallSite, 'column' | 'once'> {
   /** The output column names this aggregate fills (one unless `width` says more), and their binder types. */
   readonly names: readonly string[];
   readonly types: readonly ScalarType[];

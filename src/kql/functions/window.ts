@@ -31,10 +31,15 @@ export const WINDOW_FUNCTIONS: readonly ScalarFunction[] = [
     name: 'row_number',
     window: true,
     requires: ['windowFunctions'],
+    // With a restart condition the numbering starts again at each row where it is true: the generator partitions
+    // the rows by a running count of restarts (generate.ts, project).
     sql: (a, c) => {
-      if (a[1]) return c.unsupported('row_number() with a restart condition');
       const start = a[0]?.sql ?? '1';
-      return `(row_number() OVER (${over(c, 'row_number()')}) + ${c.d.cast(start, 'long')} - 1)`;
+      const restart = a[1];
+      const partition = restart ? c.partitionOf(restart.e) : undefined;
+      if (restart && !partition) return c.unsupported('row_number() with a restart condition here');
+      const window = `${partition ? `PARTITION BY ${partition} ` : ''}${over(c, 'row_number()')}`;
+      return `(row_number() OVER (${window}) + ${c.d.cast(start, 'long')} - 1)`;
     },
   }),
 ];

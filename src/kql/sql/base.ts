@@ -7,6 +7,10 @@ import type { Capabilities, Dialect, FunctionOverrides } from './dialect.js';
 
 const capabilities: Capabilities = {
   rightSemiJoin: true,
+  semiJoins: true,
+  joinKeysReadable: true,
+  unionAllKeepsOrder: true,
+  makeSeries: true,
   windowFunctions: true,
   commonTableExpressions: true,
   subsecondDatetimes: true,
@@ -20,6 +24,8 @@ export const baseDialect = {
   bool: (v: boolean): string => (v ? 'true' : 'false'),
   commonTableExpression: (name: string, body: string): string => `${name} AS (${body})`,
   lower: (s: string): string => `lower(${s})`,
+  sign: (s: string): string => `sign(${s})`,
+  least: (values: readonly string[]): string => `least(${values.join(', ')})`,
   upper: (s: string): string => `upper(${s})`,
   nullSafeEquals: (a: string, b: string): string => `${a} IS NOT DISTINCT FROM ${b}`,
   /** `value IN (±m, …)`: exact for any integer, and a plain IN list the engines can use. */

@@ -3,6 +3,7 @@
  * CLICKHOUSE_SETTINGS (src/store/chdb.ts applies them): outer joins pad with NULL, aggregates over no rows give
  * NULL, 64-bit integers are JSON numbers.
  */
+import { CLICKHOUSE_ARRAYS } from '../series/array-sql.js';
 import type { ScalarType } from '../types.js';
 import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
@@ -43,6 +44,9 @@ function stringLiteral(value: string): string {
   return `'${out}'`;
 }
 
+const clickhouseRealJson = (s: string): string =>
+  `if(isFinite(toFloat64(${s})), if(toFloat64(${s}) = trunc(toFloat64(${s})) AND abs(toFloat64(${s})) < 1e15, concat(toString(toFloat64(${s})), '.0'), toString(toFloat64(${s}))), NULL)`;
+
 const limited = (array: string, limit: Arg | undefined): string => (limit ? `arraySlice(${array}, 1, ${limit.sql})` : array);
 
 /** An aggregate over the values where the predicate holds (the -If combinator). */
@@ -57,13 +61,18 @@ function makeSet(x: Arg | undefined, predicate: Arg | undefined, limit: Arg | un
     const elements = `if(isNull(${x.sql}), [], if(JSONType(${v}) = 'Array', JSONExtractArrayRaw(${v}), [${v}]))`;
     return `concat('[', arrayStringConcat(${limited(`arraySort(arrayDistinct(arrayFlatten(${where('groupArray', elements, predicate, c)})))`, limit)}, ','), ']')`;
   }
-  return `toJSONString(${limited(`arraySort(${where('groupUniqArray', x.sql, predicate, c)})`, limit)})`;
+  const set = limited(`arraySort(${where('groupUniqArray', x.sql, predicate, c)})`, limit);
+  if (x.e.type === 'real') return `concat('[', arrayStringConcat(arrayMap(__m -> coalesce(${clickhouseRealJson('__m')}, 'null'), ${set}), ','), ']')`;
+  return `toJSONString(${set})`;
 }
 
 /** make_list(_if): the values in input order (groupArray skips NULLs, as Kusto does). */
 function makeList(x: Arg | undefined, predicate: Arg | undefined, limit: Arg | undefined, c: SqlContext): string {
   if (!x) return c.unsupported('make_list without a value');
-  return `toJSONString(${limited(where('groupArray', x.sql, predicate, c), limit)})`;
+  const list = limited(where('groupArray', x.sql, predicate, c), limit);
+  // Reals keep their `.0` in the JSON (Kusto's dynamic text), which toJSONString drops.
+  if (x.e.type === 'real') return `concat('[', arrayStringConcat(arrayMap(__m -> coalesce(${clickhouseRealJson('__m')}, 'null'), ${list}), ','), ']')`;
+  return `toJSONString(${list})`;
 }
 
 export const clickhouse: Dialect = {
@@ -151,12 +160,17 @@ export const clickhouse: Dialect = {
   bind: (value, name, body) => `arrayMap(${name} -> ${body}, [${value}])[1]`,
   shiftRight: (s, bits) => `bitShiftRight(toInt64(${s}), ${bits})`,
 
-  jsonArrayElements: (j) => `if(JSONType(assumeNotNull(${j})) = 'Array', JSONExtractArrayRaw(assumeNotNull(${j})), CAST([] AS Array(String)))`,
+  // JSONExtractArrayRaw rewrites numbers (111.0 → 111): a whole real gets its `.0` back, from the element's type.
+  jsonArrayElements: (j) =>
+    `if(JSONType(assumeNotNull(${j})) = 'Array', arrayMap((__x, __xi) -> if(JSONType(assumeNotNull(${j}), __xi) = 'Double' AND NOT match(__x, '[.eE]'), concat(__x, '.0'), __x), ` +
+    `JSONExtractArrayRaw(assumeNotNull(${j})), arrayEnumerate(JSONExtractArrayRaw(assumeNotNull(${j})))), CAST([] AS Array(String)))`,
   jsonArrayFrom: (e) => `concat('[', arrayStringConcat(${e}, ','), ']')`,
   jsonArrayNumbers: (j) =>
     `if(JSONType(assumeNotNull(${j})) = 'Array', arrayMap(__n -> if(JSONType(__n) IN ('Int64', 'UInt64', 'Double'), toFloat64OrNull(__n), NULL), JSONExtractArrayRaw(assumeNotNull(${j}))), CAST([] AS Array(Nullable(Float64))))`,
   arrayToJson: (a) => `toJSONString(${a})`,
   numberText: (s) => `toString(${s})`,
+  // ClickHouse writes a whole double without its `.0`; below 1e15 it is written in digits, so `.0` can be added.
+  realJson: clickhouseRealJson,
   jsonQuote: (s) => `toJSONString(toString(${s}))`,
   jsonValid: (s) => `(isValidJSON(${s}) = 1)`,
   jsonShape: (j) => `if(isNull(${j}), NULL, multiIf(JSONType(${j}) = 'Array', 'array', JSONType(${j}) = 'Object', 'object', 'scalar'))`,
@@ -188,5 +202,6 @@ export const clickhouse: Dialect = {
   // abs() of a signed integer is unsigned here, so it never overflows. Not the ±list: the optimizer moves a plain
   // `column IN (…)` ahead of the other PREWHERE conditions, which made the seed rule ~1.4× slower (issue 3 bench).
   integerMagnitudeIn: (s, magnitudes) => `abs(${s}) IN (${magnitudes.join(', ')})`,
+  seriesArrays: CLICKHOUSE_ARRAYS,
   nullSafeEquals: (a, b) => `isNotDistinctFrom(${a}, ${b})`,
 };

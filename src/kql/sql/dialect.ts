@@ -13,6 +13,7 @@
  * version of an engine is an extension of that engine (e.g. an older server with fewer capabilities).
  */
 import type { ScalarType } from '../types.js';
+import type { ArraySql } from '../series/array-sql.js';
 import type { SqlTemplate } from './template.js';
 
 export type DialectName = 'duckdb' | 'clickhouse';
@@ -21,6 +22,23 @@ export type DialectName = 'duckdb' | 'clickhouse';
 export interface Capabilities {
   /** RIGHT SEMI / RIGHT ANTI JOIN. Without: the join is written as a left semi/anti join with the sides swapped. */
   readonly rightSemiJoin: boolean;
+  /**
+   * SEMI / ANTI JOIN at all. Without (ClickHouse 18.16): a left join to the right side's distinct keys with a marker
+   * column, kept where the marker is (semi) or is not (anti) set.
+   */
+  readonly semiJoins: boolean;
+  /**
+   * The columns a JOIN compares can be selected as they are. Without (ClickHouse 18.16, which returns the other
+   * side's key or unset memory for them): both sides carry copies of their keys, and ON compares the copies.
+   */
+  readonly joinKeysReadable: boolean;
+  /**
+   * UNION ALL returns its branches in order. Without (ClickHouse 18.16 runs them in parallel): a datatable's rows
+   * carry their position and are sorted by it.
+   */
+  readonly unionAllKeepsOrder: boolean;
+  /** make-series can be written (ClickHouse 18.16 cannot resolve its per-group lambdas). */
+  readonly makeSeries: boolean;
   /** Window functions (`… OVER (…)`): `serialize`, `row_number()`, `next()`, `prev()` need them. */
   readonly windowFunctions: boolean;
   /** `WITH name AS (…)` common table expressions. */
@@ -127,6 +145,10 @@ export interface Dialect {
    */
   bind(value: string, name: string, body: string): string;
   shiftRight(sql: string, bits: string): string;
+  /** −1, 0 or 1 (NULL for NULL). */
+  sign(sql: string): string;
+  /** The smallest of several values. */
+  least(values: readonly string[]): string;
 
   // Arrays. Kusto's dynamic arrays are JSON text; templates take them apart into SQL arrays and put them together
   // again with these. Indexes are 0-based, as in Kusto.
@@ -140,6 +162,11 @@ export interface Dialect {
   arrayToJson(array: string): string;
   /** The text of a number (NULL for NULL): an integer's digits, a double's shortest round-trip text. */
   numberText(sql: string): string;
+  /**
+   * A double as JSON writes it in a Kusto dynamic value: a whole value keeps its `.0` (`4.0`, as the docs print
+   * make-series averages); NULL for NULL and for NaN and ±inf, which JSON cannot hold.
+   */
+  realJson(sql: string): string;
   /** A string → its JSON text (quoted, escaped). */
   jsonQuote(sql: string): string;
   /** Whether a string is valid JSON text. */
@@ -189,6 +216,12 @@ export interface Dialect {
   integerMagnitudeIn(sql: string, magnitudes: readonly number[]): string;
   /** A null-safe equality for join keys (Kusto joins match null keys to null keys, §15 Q2). */
   nullSafeEquals(a: string, b: string): string;
+
+  /**
+   * The array operations the series analysis functions are written with (series/array-sql.ts): position-aware
+   * lambdas, exact percentiles. An engine without them has none, and those functions are refused there.
+   */
+  readonly seriesArrays?: ArraySql;
 }
 
 /** What an engine (or version) states beyond its parent: any primitive, plus partial capabilities and overrides. */
@@ -208,6 +241,17 @@ export function extendDialect(parent: Dialect, differences: DialectDifferences):
       aggregates: { ...parent.overrides.aggregates, ...differences.overrides?.aggregates },
     },
   };
+}
+
+/**
+ * Thrown by a primitive the engine cannot express at all (an old server without JSON functions): the generator
+ * turns it into SMB001 at the construct that needed it, naming the engine.
+ */
+export class PrimitiveUnavailableError extends Error {
+  constructor(readonly what: string) {
+    super(what);
+    this.name = 'PrimitiveUnavailableError';
+  }
 }
 
 /** Escapes `value` for use inside an RE2 pattern (both engines use RE2). */

@@ -1,4 +1,5 @@
 /** DuckDB's differences from the standard-SQL base dialect. */
+import { DUCKDB_ARRAYS } from '../series/array-sql.js';
 import type { ScalarType } from '../types.js';
 import { baseDialect } from './base.js';
 import type { Dialect } from './dialect.js';
@@ -61,6 +62,7 @@ export const duckdb: Dialect = {
   ...baseDialect,
   name: 'duckdb',
   label: 'DuckDB',
+  seriesArrays: DUCKDB_ARRAYS,
   // DuckDB has only left semi/anti joins.
   capabilities: { ...baseDialect.capabilities, rightSemiJoin: false },
   overrides: {
@@ -150,6 +152,8 @@ export const duckdb: Dialect = {
     `CASE WHEN json_type(__n) IN ('BIGINT', 'UBIGINT', 'DOUBLE') THEN CAST(__n AS DOUBLE) END) ELSE CAST([] AS DOUBLE[]) END`,
   arrayToJson: (a) => `CAST(to_json(${a}) AS JSON)`,
   numberText: (s) => `CAST(${s} AS VARCHAR)`,
+  // DuckDB's text of a double keeps the `.0` of a whole value.
+  realJson: (s) => `CASE WHEN isfinite(CAST(${s} AS DOUBLE)) THEN CAST(CAST(${s} AS DOUBLE) AS VARCHAR) END`,
   jsonQuote: (s) => `CAST(to_json(CAST(${s} AS VARCHAR)) AS VARCHAR)`,
   jsonValid: (s) => `coalesce(json_valid(${s}), false)`,
   jsonShape: (j) => `CASE json_type(${j}) WHEN 'ARRAY' THEN 'array' WHEN 'OBJECT' THEN 'object' WHEN NULL THEN NULL ELSE 'scalar' END`,

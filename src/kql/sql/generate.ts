@@ -18,13 +18,13 @@
  */
 import { createHash } from 'node:crypto';
 import { UnsupportedKqlError } from '../errors.js';
-import { inputsOf, subqueriesOf } from '../ir-walk.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
-import { dynamicDatetimeText } from '../functions/dynamic.js';
+import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
+import { forEachExpr, inputsOf, subqueriesOf } from '../ir-walk.js';
 import type { Column } from '../types.js';
-import type { Capability, Dialect } from './dialect.js';
+import { PrimitiveUnavailableError, type Capability, type Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
 
 export interface GenerateOptions {
@@ -107,6 +107,8 @@ class Generator {
   private span: Span | undefined;
   /** The rows' order while a project's items are written (for next, prev, row_number). */
   private over: string | undefined;
+  /** The running-count column of each row_number(start, restart) of the project being written, by its restart. */
+  private restartGroups = new Map<Expr, string>();
 
   private readonly keys = new RelationKeys();
   private repeated: ReadonlySet<string> = new Set();
@@ -159,14 +161,26 @@ class Generator {
       const key = this.keys.of(rel);
       if (this.repeated.has(key)) return `SELECT * FROM ${this.q(this.define(key, rel))}`;
     }
-    return this.at(rel.span, () => this.relationSql(rel));
+    return this.written(rel);
+  }
+
+  /** A relation's own SQL; a primitive the dialect lacks is refused at the relation's position. */
+  private written(rel: Rel): string {
+    return this.at(rel.span, () => {
+      try {
+        return this.relationSql(rel);
+      } catch (error) {
+        if (error instanceof PrimitiveUnavailableError) return this.unsupported(`${error.what} on ${this.d.label}`);
+        throw error;
+      }
+    });
   }
 
   /** The common table expression holding `rel`, written on first use (after those it reads). */
   private define(key: string, rel: Rel): string {
     let name = this.named.get(key);
     if (name === undefined) {
-      const body = this.at(rel.span, () => this.relationSql(rel));
+      const body = this.written(rel);
       name = `__w${this.named.size}`;
       this.named.set(key, name);
       this.definitions.push(this.d.commonTableExpression(this.q(name), body));
@@ -184,15 +198,8 @@ class Generator {
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, '');
       case 'filter':
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t WHERE ${this.expr(rel.predicate, true)}`;
-      case 'project': {
-        const outer = this.over;
-        this.over = rel.order ? this.orderBy(rel.order) : undefined;
-        try {
-          return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`);
-        } finally {
-          this.over = outer;
-        }
-      }
+      case 'project':
+        return this.project(rel);
       case 'distinct':
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${this.relation(rel.input)}) AS __t`, true);
       case 'summarize':
@@ -213,6 +220,39 @@ class Generator {
         return this.relation(rel.input);
       case 'range':
         return this.range(rel);
+      case 'topnested':
+        return this.topNested(rel);
+    }
+  }
+
+  /**
+   * A project; with the input's row order when its items use it (next, prev, row_number). `row_number(start,
+   * restart)` numbers rows from `start` again wherever `restart` is true: the restart condition is computed first
+   * (`__rs`), then a running count of restarts (`__rg`) partitions the numbering.
+   */
+  private project(rel: Extract<Rel, { k: 'project' }>): string {
+    const outerOver = this.over;
+    const outerGroups = this.restartGroups;
+    this.over = rel.order ? this.orderBy(rel.order) : undefined;
+    try {
+      let from = this.relation(rel.input);
+      const restarts: Expr[] = [];
+      if (this.over !== undefined) {
+        for (const item of rel.items) {
+          forEachExpr(item.expr, (e) => (e.k === 'call' && e.fn === 'row_number' && e.args[1] ? restarts.push(e.args[1]) : undefined));
+        }
+      }
+      this.restartGroups = new Map(restarts.map((e, i) => [e, this.q(`__rg${i}`)]));
+      if (restarts.length > 0) {
+        const conditions = restarts.map((e, i) => `${this.expr(e, false)} AS ${this.q(`__rs${i}`)}`);
+        const groups = restarts.map((_, i) =>
+          `sum(CASE WHEN ${this.q(`__rs${i}`)} THEN 1 ELSE 0 END) OVER (${this.over} ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS ${this.q(`__rg${i}`)}`);
+        from = `SELECT *, ${groups.join(', ')} FROM (SELECT *, ${conditions.join(', ')} FROM (${from}) AS __w) AS __v`;
+      }
+      return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, ` FROM (${from}) AS __t`);
+    } finally {
+      this.over = outerOver;
+      this.restartGroups = outerGroups;
     }
   }
 
@@ -231,11 +271,19 @@ class Generator {
   private datatable(columns: readonly Column[], rows: ReadonlyArray<readonly Expr[]>): string {
     if (rows.length === 0) {
       const nulls = columns.map((c) => `${c.type === 'string' ? "''" : this.d.typedNull(c.type)} AS ${this.q(c.name)}`);
-      return `SELECT ${nulls.join(', ')} WHERE false`;
+      return `SELECT ${nulls.join(', ')} WHERE ${this.d.bool(false)}`;
     }
-    return rows
-      .map((row) => `SELECT ${row.map((v, i) => `${this.d.cast(this.expr(v, false), columns[i]?.type ?? v.type)} AS ${this.q(columns[i]?.name ?? `c${i}`)}`).join(', ')}`)
+    const ordered = !this.d.capabilities.unionAllKeepsOrder && rows.length > 1;
+    const union = rows
+      .map((row, r) => {
+        const values = row.map((v, i) => `${this.d.cast(this.expr(v, false), columns[i]?.type ?? v.type)} AS ${this.q(columns[i]?.name ?? `c${i}`)}`);
+        return `SELECT ${[...values, ...(ordered ? [`${this.d.cast(String(r), 'long')} AS ${this.q('__row')}`] : [])].join(', ')}`;
+      })
       .join(' UNION ALL ');
+    if (!ordered) return union;
+    // The rows keep the order they were written in (Kusto's datatable is ordered): sort by their position.
+    const names = columns.map((c, i) => this.q(c.name || `c${i}`)).join(', ');
+    return `SELECT ${names} FROM (${union}) AS __d ORDER BY ${this.q('__row')}`;
   }
 
   private unionBranch(input: Rel, columns: readonly Column[]): string {
@@ -275,23 +323,36 @@ class Generator {
   private join(rel: Extract<Rel, { k: 'join' }>): string {
     const d = this.d;
     let leftSql = this.relation(rel.left);
-    const rightSql = this.relation(rel.right);
+    let rightSql = this.relation(rel.right);
+    if (rel.kind === 'innerunique') {
+      leftSql = d.oneRowPerKey(leftSql, rel.on.map((o) => this.q(o.left)), rel.left.columns.map((c) => this.q(c.name)));
+    }
+    let leftKeys = rel.on.map((o) => o.left);
+    let rightKeys = rel.on.map((o) => o.right);
+    if (!d.capabilities.joinKeysReadable) {
+      // The compared columns come back wrong (18.16 returns the other side's key, or garbage): compare copies.
+      leftKeys = rel.on.map((_, i) => `__jl${i}`);
+      rightKeys = rel.on.map((_, i) => `__jr${i}`);
+      leftSql = `SELECT *, ${rel.on.map((o, i) => `${this.q(o.left)} AS ${this.q(`__jl${i}`)}`).join(', ')} FROM (${leftSql}) AS __a`;
+      rightSql = `SELECT *, ${rel.on.map((o, i) => `${this.q(o.right)} AS ${this.q(`__jr${i}`)}`).join(', ')} FROM (${rightSql}) AS __b`;
+    }
     const leftTypes = new Map(rel.left.columns.map((c) => [c.name, c.type]));
     const condition = rel.on
-      .map(({ left, right, strict }) => {
-        const a = `__l.${this.q(left)}`;
-        const b = `__r.${this.q(right)}`;
+      .map(({ left, strict }, i) => {
+        const a = `__l.${this.q(leftKeys[i] ?? left)}`;
+        const b = `__r.${this.q(rightKeys[i] ?? '')}`;
         // Strings are never null: a plain equality; other keys match null to null (§15 Q2), except `where` pairs.
         return leftTypes.get(left) === 'string' || strict ? `${a} = ${b}` : d.nullSafeEquals(a, b);
       })
       .join(' AND ');
-    if (rel.kind === 'innerunique') {
-      leftSql = d.oneRowPerKey(leftSql, rel.on.map((o) => this.q(o.left)), rel.left.columns.map((c) => this.q(c.name)));
-    }
     if (rel.kind === 'leftsemi' || rel.kind === 'leftanti' || rel.kind === 'rightsemi' || rel.kind === 'rightanti') {
       const keepLeft = rel.kind.startsWith('left');
       const kept = keepLeft ? '__l' : '__r';
       const items = rel.columns.map((c) => `${kept}.${this.q(c.name)} AS ${this.q(c.name)}`);
+      if (!d.capabilities.semiJoins) {
+        const other = keepLeft ? { sql: rightSql, alias: '__r', keys: rightKeys } : { sql: leftSql, alias: '__l', keys: leftKeys };
+        return this.markerJoin(rel.kind, { sql: keepLeft ? leftSql : rightSql, alias: kept }, other, items, condition);
+      }
       if (!keepLeft && !d.capabilities.rightSemiJoin) {
         // Only left semi/anti joins: swap the sides.
         return `SELECT ${items.join(', ')} FROM (${rightSql}) AS __r ${d.joinKeyword(rel.kind === 'rightsemi' ? 'leftsemi' : 'leftanti')} (${leftSql}) AS __l ON ${condition}`;
@@ -308,6 +369,11 @@ class Generator {
       columns.map((c) => (padded && c.type === 'string' ? `coalesce(${alias}.${this.q(c.name)}, '')` : `${alias}.${this.q(c.name)}`));
     const values = [...side(rel.left.columns, '__l', leftPadded), ...side(rel.right.columns, '__r', rightPadded)];
     if (values.length !== rel.columns.length) return this.unsupported('a join whose output columns differ from its inputs');
+    if (rel.on.length === 0) {
+      // Every pair of rows (`join kind=inner … where` with no equality: a filter over the pairs follows).
+      if (rel.kind !== 'inner') return this.unsupported(`join kind=${rel.kind} without keys`);
+      return this.renamed(values, rel.columns, ` FROM (${leftSql}) AS __l CROSS JOIN (${rightSql}) AS __r`);
+    }
     return this.renamed(values, rel.columns, ` FROM (${leftSql}) AS __l ${keyword} (${rightSql}) AS __r ON ${condition}`);
   }
 
@@ -356,6 +422,7 @@ class Generator {
    * values where it had rows and the fill elsewhere. The axis is computed in numbers: datetimes as microseconds.
    */
   private makeSeries(rel: Extract<Rel, { k: 'makeseries' }>): string {
+    if (!this.d.capabilities.makeSeries) return this.unsupported(`make-series on ${this.d.label}`);
     const d = this.d;
     const axisType = rel.axis.expr.type;
     const units = (e: Expr): string => (e.type === 'datetime' ? d.datetimeToMicros(this.expr(e, false)) : this.expr(e, false));
@@ -394,12 +461,43 @@ class Generator {
     const arrays = rel.aggregates.map((a, j) => {
       const fill = d.cast(this.expr(a.fill, false), a.agg.type);
       const value = d.tupleGet(d.arrayAt(this.q('__g'), '__sp'), j + 1);
-      return d.arrayToJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`));
+      return typedArrayJson(d.arrayMap(this.q('__pos'), '__sp', `CASE WHEN __sp < 0 THEN ${fill} ELSE ${d.cast(value, a.agg.type)} END`), a.agg.type, d);
     });
     const axisValues = d.arrayMap(d.arrayRange(this.q('__n')), '__sa', this.seriesAxisValue(`${this.q('__st')} + __sa * ${step}`, axisType));
-    const values = [...keyNames, ...arrays, d.arrayToJson(axisValues)];
+    const values = [...keyNames, ...arrays, typedArrayJson(axisValues, axisType === 'real' ? 'real' : 'string', d)];
     const nonempty = rel.keys.length === 0 && !rel.nonempty ? ` WHERE ${this.q('__rows')} > 0` : '';
     return this.renamed(values, rel.columns, ` FROM (${located}) AS __a${nonempty}`);
+  }
+
+  /**
+   * top-nested, level by level: group by the keys so far, aggregate, number the groups within their parent by the
+   * aggregate (ties by the key, so that the engines agree) and keep the first n; then join the levels on their
+   * common keys, so that a level keeps only children of kept parents.
+   */
+  private topNested(rel: Extract<Rel, { k: 'topnested' }>): string {
+    const d = this.d;
+    if (!d.capabilities.windowFunctions) return this.unsupported(`top-nested on ${d.label} (needs windowFunctions)`);
+    const input = this.relation(rel.input);
+    const key = (i: number): string => this.q(`__k${i}`);
+    const keyed = `SELECT *, ${rel.levels.map((l, i) => `${this.typedValue(l.key)} AS ${key(i)}`).join(', ')} FROM (${input}) AS __s`;
+    const levels = rel.levels.map((level, i) => {
+      const keys = rel.levels.slice(0, i + 1).map((_, j) => key(j));
+      const parents = keys.slice(0, i);
+      const aggregate = `${d.cast(this.aggregate(level.agg), level.agg.type)} AS ${this.q('__a')}`;
+      const grouped = `SELECT ${keys.join(', ')}, ${aggregate} FROM (${keyed}) AS __g GROUP BY ${keys.join(', ')}`;
+      const order = `${this.q('__a')} ${level.descending ? 'DESC NULLS LAST' : 'ASC NULLS FIRST'}, ${key(i)} ASC NULLS FIRST`;
+      const partition = parents.length ? `PARTITION BY ${parents.join(', ')} ` : '';
+      const ranked = `SELECT *, row_number() OVER (${partition}ORDER BY ${order}) AS ${this.q('__r')} FROM (${grouped}) AS __h`;
+      return level.count === undefined ? ranked : `SELECT * FROM (${ranked}) AS __n WHERE ${this.q('__r')} <= ${level.count}`;
+    });
+    const from = levels.map((sql, i) => {
+      const alias = `__t${i}`;
+      if (i === 0) return `(${sql}) AS ${alias}`;
+      const on = rel.levels.slice(0, i).map((_, j) => d.nullSafeEquals(`__t${i - 1}.${key(j)}`, `${alias}.${key(j)}`)).join(' AND ');
+      return `INNER JOIN (${sql}) AS ${alias} ON ${on}`;
+    }).join(' ');
+    const values = rel.levels.flatMap((_, i) => [`__t${i}.${key(i)}`, `__t${i}.${this.q('__a')}`]);
+    return this.renamed(values, rel.columns, ` FROM ${from}`);
   }
 
   /**
@@ -417,7 +515,7 @@ class Generator {
     };
     const [from, to, step] = [units(rel.from), units(rel.to), units(rel.step)];
     const quotient = integral ? d.intDiv(`${to} - ${from}`, step) : `floor((${to} - ${from}) / ${step})`;
-    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * sign(${step}) < 0 THEN 0 ELSE ${quotient} + 1 END`;
+    const n = `CASE WHEN ${step} = 0 OR (${to} - ${from}) * ${this.d.sign(step)} < 0 THEN 0 ELSE ${quotient} + 1 END`;
     const value = `${from} + ${this.q('__i')} * ${step}`;
     const typed = column.type === 'datetime' ? d.microsToDatetime(value) : d.cast(value, column.type);
     return `SELECT ${typed} AS ${this.q(column.name)} FROM (SELECT ${d.unnestRange(n)} AS ${this.q('__i')}) AS __range`;
@@ -434,6 +532,24 @@ class Generator {
       default:
         return units;
     }
+  }
+
+  /**
+   * A semi/anti join without SEMI/ANTI JOIN: the kept side LEFT JOINs the other side's distinct keys, which carry a
+   * marker column; semi keeps the rows whose marker is set, anti the others. Null keys still match null keys.
+   */
+  private markerJoin(
+    kind: string,
+    kept: { sql: string; alias: string },
+    other: { sql: string; alias: string; keys: readonly string[] },
+    items: readonly string[],
+    condition: string,
+  ): string {
+    const marker = this.q('__m');
+    const distinctKeys = `SELECT DISTINCT ${other.keys.map((k) => this.q(k)).join(', ')}, 1 AS ${marker} FROM (${other.sql}) AS __x`;
+    const test = kind.endsWith('semi') ? 'IS NOT NULL' : 'IS NULL';
+    return `SELECT ${items.join(', ')} FROM (${kept.sql}) AS ${kept.alias} ${this.d.joinKeyword('left')} (${distinctKeys}) AS ${other.alias} ` +
+      `ON ${condition} WHERE ${other.alias}.${marker} ${test}`;
   }
 
   // ---------------------------------------------------------------- scalars
@@ -476,7 +592,13 @@ class Generator {
 
   /** Calls a template with lazily written arguments (a template may write an argument itself, in another position). */
   private apply(template: SqlTemplate, args: readonly Expr[], type: Expr['type'], truth: boolean): string {
-    return template(args.map((e) => this.lazyArg(e)), this.context(type, truth));
+    const span = this.span;
+    try {
+      return template(args.map((e) => this.lazyArg(e)), this.context(type, truth));
+    } catch (error) {
+      if (error instanceof PrimitiveUnavailableError) return this.unsupported(`${error.what} on ${this.d.label}`, span);
+      throw error;
+    }
   }
 
   private context(type: Expr['type'], truth: boolean): SqlContext {
@@ -484,6 +606,7 @@ class Generator {
     return {
       d: this.d, type, truth,
       ...(this.over === undefined ? {} : { over: this.over }),
+      partitionOf: (e) => this.restartGroups.get(e),
       unsupported: (what) => this.unsupported(what, span),
       sql: (e, t) => this.expr(e, t),
       firstColumn: (rel, transform) => this.firstColumn(rel, transform),
@@ -529,7 +652,7 @@ class Generator {
       case 'datetime':
         return d.datetime(Number(v));
       case 'dynamic':
-        return d.json(JSON.stringify(v));
+        return d.json(e.json ?? JSON.stringify(v));
       default:
         return this.unsupported(`a ${e.type} literal`);
     }

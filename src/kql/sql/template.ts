@@ -28,6 +28,8 @@ export interface SqlContext {
   unsupported(what: string): never;
   /** SQL of any expression, e.g. an argument in a truth position. */
   sql(e: Expr, truth: boolean): string;
+  /** For the restart argument of a row_number(start, restart) (by identity): the column partitioning its numbering. */
+  partitionOf(restart: Expr): string | undefined;
   /** A SELECT of a relation's first column (for `x in (T)`), optionally transformed (`lower`). */
   firstColumn(rel: Rel, transform?: (column: string) => string): string;
 }

@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ASIM_COLUMNS } from '../../asim/schema.js';
+import { catalogFingerprint, type Catalog } from '../../kql/catalog.js';
+import { defaultCatalog } from '../../summaries/catalog.js';
 
 let fingerprintMemo: string | undefined;
 
@@ -38,6 +40,19 @@ function sourceFiles(root: string, prefix = ''): string[] {
   return files;
 }
 
-export function planKey(queryText: string, lookbackMicros: number): string {
-  return createHash('sha256').update(JSON.stringify([compilerFingerprint(), lookbackMicros, queryText])).digest('hex');
+const catalogFingerprints = new WeakMap<Catalog, string>();
+
+/** The catalog's fingerprint (kql/catalog.ts), computed once per catalog object. */
+function fingerprintOf(catalog: Catalog): string {
+  let fingerprint = catalogFingerprints.get(catalog);
+  if (!fingerprint) catalogFingerprints.set(catalog, (fingerprint = catalogFingerprint(catalog)));
+  return fingerprint;
+}
+
+/**
+ * The key of a query's plan: the compiler, the look-back, the text, and the catalog it was compiled against (which
+ * summary tables the store holds, the watchlists' contents).
+ */
+export function planKey(queryText: string, lookbackMicros: number, catalog: Catalog = defaultCatalog()): string {
+  return createHash('sha256').update(JSON.stringify([compilerFingerprint(), lookbackMicros, queryText, fingerprintOf(catalog)])).digest('hex');
 }

@@ -14,7 +14,9 @@
  * Kusto.Language.
  */
 import { compileKql, runCompiled, type CompiledQuery, type SqlRunner } from '../../kql/compile.js';
-import type { DialectName } from '../../kql/sql/dialect.js';
+import type { DialectChoice } from '../../kql/compile.js';
+import type { Catalog } from '../../kql/catalog.js';
+import { defaultCatalog } from '../../summaries/catalog.js';
 import type { Store } from '../../store/engine.js';
 import type { Lookback, QueryRunner, TypedResult } from '../evaluate.js';
 import { compilerFingerprint, planKey } from './key.js';
@@ -51,15 +53,15 @@ async function writePlan(store: Store, key: string, template: QueryTemplate): Pr
  * The plan of a query with this look-back: shipped, from the cache, or compiled now (loading Kusto.Language) and cached.
  * `at` (microseconds) is only used to compile; a KqlError of a broken query propagates.
  */
-export async function lookupPlan(store: Store, queryText: string, lookbackMicros: number, at: number): Promise<Plan> {
-  const key = planKey(queryText, lookbackMicros);
+export async function lookupPlan(store: Store, queryText: string, lookbackMicros: number, at: number, catalog: Catalog = defaultCatalog()): Promise<Plan> {
+  const key = planKey(queryText, lookbackMicros, catalog);
   const shipped = shippedPlan(key);
   if (shipped) return { origin: 'shipped', template: shipped };
   const cached = await readPlan(store, key);
   if (cached) return { origin: 'cache', template: cached };
   let template: QueryTemplate;
   try {
-    template = buildTemplate(queryText, at, lookbackMicros);
+    template = buildTemplate(queryText, at, lookbackMicros, catalog);
   } catch (error) {
     if (error instanceof NotTemplatableError) return { origin: 'uncacheable' };
     throw error;
@@ -69,9 +71,9 @@ export async function lookupPlan(store: Store, queryText: string, lookbackMicros
 }
 
 /** The SQL of a plan at an instant (microseconds) for an engine. */
-export function planSql(plan: Plan, queryText: string, now: number, lookbackMicros: number, engine: DialectName): CompiledQuery {
+export function planSql(plan: Plan, queryText: string, now: number, lookbackMicros: number, engine: DialectChoice, catalog: Catalog = defaultCatalog()): CompiledQuery {
   if (plan.template) return instantiate(plan.template, now, engine);
-  return compileKql(queryText, { engine, now, lookback: lookbackMicros });
+  return compileKql(queryText, { engine, now, lookback: lookbackMicros, catalog });
 }
 
 export interface CachedQueryRunner extends QueryRunner {
@@ -83,7 +85,7 @@ export interface CachedQueryRunner extends QueryRunner {
  * A QueryRunner (evaluate.ts) that takes plans from the cache in `plans` and runs their SQL on `sql` (the same
  * store, or chdb loaded from it) with the given engine's dialect.
  */
-export function cachedQueryRunner(plans: Store, sql: SqlRunner, engine: DialectName = 'duckdb'): CachedQueryRunner {
+export function cachedQueryRunner(plans: Store, sql: SqlRunner, engine: DialectChoice = 'duckdb', catalog: Catalog = defaultCatalog()): CachedQueryRunner {
   let lastOrigin: PlanOrigin | undefined;
   return {
     get lastOrigin() {
@@ -93,9 +95,9 @@ export function cachedQueryRunner(plans: Store, sql: SqlRunner, engine: DialectN
       if (lookback.end.getTime() !== at.getTime()) throw new Error('the look-back of a rule run ends at the run time');
       const now = at.getTime() * MICROS_PER_MS;
       const lookbackMicros = (lookback.end.getTime() - lookback.start.getTime()) * MICROS_PER_MS;
-      const plan = await lookupPlan(plans, queryText, lookbackMicros, now);
+      const plan = await lookupPlan(plans, queryText, lookbackMicros, now, catalog);
       lastOrigin = plan.origin;
-      return runCompiled(planSql(plan, queryText, now, lookbackMicros, engine), sql);
+      return runCompiled(planSql(plan, queryText, now, lookbackMicros, engine, catalog), sql);
     },
   };
 }

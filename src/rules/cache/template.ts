@@ -17,9 +17,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { buildQuery } from '../../kql/build.js';
-import { DIALECTS, type CompiledQuery } from '../../kql/compile.js';
+import type { Catalog } from '../../kql/catalog.js';
+import { defaultCatalog } from '../../summaries/catalog.js';
+import { dialectFor, type CompiledQuery, type DialectChoice } from '../../kql/compile.js';
 import type { Expr, Rel } from '../../kql/ir.js';
-import type { DialectName } from '../../kql/sql/dialect.js';
 import { resultSql } from '../../kql/sql/generate.js';
 import type { Column } from '../../kql/types.js';
 
@@ -57,9 +58,9 @@ export class NotTemplatableError extends Error {
  * Builds the template (this loads Kusto.Language). `at` is any instant; the template does not depend on it.
  * Throws KqlError for a broken query and NotTemplatableError as explained above.
  */
-export function buildTemplate(text: string, at: number, lookback: number): QueryTemplate {
-  const first = buildQuery(text, { now: at, lookback }).rel;
-  const second = buildQuery(text, { now: at - TEMPLATE_PROBE_SHIFT, lookback }).rel;
+export function buildTemplate(text: string, at: number, lookback: number, catalog: Catalog = defaultCatalog()): QueryTemplate {
+  const first = buildQuery(text, { now: at, lookback, catalog }).rel;
+  const second = buildQuery(text, { now: at - TEMPLATE_PROBE_SHIFT, lookback, catalog }).rel;
   return { text, lookback, ir: templateIr(first, second, at), columns: first.columns };
 }
 
@@ -69,9 +70,9 @@ export function instantiateIr(template: Pick<QueryTemplate, 'ir'>, now: number):
 }
 
 /** SQL for an engine at `now`: IR → SQL only, no Kusto.Language. */
-export function instantiate(template: QueryTemplate, now: number, engine: DialectName): CompiledQuery {
+export function instantiate(template: QueryTemplate, now: number, engine: DialectChoice): CompiledQuery {
   const ir = instantiateIr(template, now);
-  return { sql: resultSql(ir, { dialect: DIALECTS[engine], text: template.text }), columns: template.columns, ir };
+  return { sql: resultSql(ir, { dialect: dialectFor(engine), text: template.text }), columns: template.columns, ir };
 }
 
 export function isNowMarker(value: Json | undefined): value is Json & NowMarker {

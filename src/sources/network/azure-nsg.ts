@@ -15,7 +15,7 @@ import type { AsimRecord } from '../../asim/record.js';
 import { epochSecondsToMicros } from '../../util/time.js';
 import type { ContentSample, ParseEvent, ParseOptions, SniffVerdict, SourceFormat, SourceInput } from '../types.js';
 import { FieldError, ignored, ipAddress, ipVersion, portNumber, realNumber, recordEvent, reject, sumOrNull, text, wholeNumber } from './common.js';
-import { splitJsonElements } from './json-stream.js';
+import { oversizedReason, splitJsonElements } from './json-stream.js';
 import { datetimeCell, readTableRows, sampleColumns, stringCell, type TableRow } from './tables.js';
 
 const PROTOCOLS: Readonly<Record<string, string>> = { T: 'TCP', U: 'UDP' };
@@ -198,7 +198,8 @@ async function* parseFlowBlobs(input: SourceInput): AsyncGenerator<ParseEvent[]>
     const events: ParseEvent[] = [];
     seen += elements.length;
     for (const element of elements) {
-      if (!element.complete) events.push(reject(element.line, element.text, 'truncated records[] element at end of input', 'records'));
+      if (element.oversized) events.push(reject(element.line, element.text, oversizedReason(element.oversized), 'records'));
+      else if (!element.complete) events.push(reject(element.line, element.text, 'truncated records[] element at end of input', 'records'));
       else events.push(...flowRecordEvents(element.text, element.line));
     }
     if (events.length > 0) yield events;

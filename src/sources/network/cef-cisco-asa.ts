@@ -18,7 +18,7 @@
 import type { AsimRecord } from '../../asim/record.js';
 import { ipColumn, portColumn, timeGenerated, type CefVendorMapper, type CslRow, type MapResult } from './cef-csl.js';
 import { protocolNames } from './common.js';
-import { kustoHas, kustoParse, STAR, trimParenthesesAndSpace, type ParsePart } from './kusto-text.js';
+import { kustoHas, kustoParse, kustoRegex, STAR, trimParenthesesAndSpace, type ParsePart } from './kusto-text.js';
 
 /** Message id → DvcAction, EventResult (the parser's ActionResultLookup; its keys are the ids it selects). */
 const ACTION_RESULT: Readonly<Record<string, readonly [string, string]>> = {
@@ -127,11 +127,11 @@ const P = {
 /** Working columns, named as the parser names them at each step. */
 type Fields = Record<string, string | number | null>;
 
-const ADDRESS_AND_PORT = /^(.*?):(.*?)\/(-?\d+)\(?\s?(.*?)\)?\s?$/;
+const ADDRESS_AND_PORT = kustoRegex('^(.*?):(.*?)/(-?\\d+)\\(?\\s?(.*?)\\)?\\s?$');
 
 /** The parser's `parse kind=regex` of `iface:ip/port(user)` strings. */
 function addressInfo(info: string, prefix: 'Src' | 'Dst'): Fields {
-  const match = ADDRESS_AND_PORT.exec(info);
+  const match = ADDRESS_AND_PORT.groups(info);
   return {
     [`${prefix}InterfaceName`]: match?.[1] ?? '',
     [`${prefix}IpAddr`]: match?.[2] ?? '',

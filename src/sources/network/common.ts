@@ -48,7 +48,7 @@ export function wholeNumber(value: unknown, field: string, options: { allowFract
   if (value === undefined || value === null) return null;
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new FieldError(field, `${field} is not a finite number`);
-    return Math.trunc(value);
+    return safeWhole(Math.trunc(value), field, String(value));
   }
   const text = String(value).trim();
   if (text === '' || text === '-') return null;
@@ -57,8 +57,14 @@ export function wholeNumber(value: unknown, field: string, options: { allowFract
     if (!Number.isSafeInteger(parsed)) throw new FieldError(field, `${field} is out of range: ${text}`);
     return parsed;
   }
-  if (options.allowFraction && DECIMAL.test(text)) return Math.trunc(Number(text));
+  if (options.allowFraction && DECIMAL.test(text)) return safeWhole(Math.trunc(Number(text)), field, text);
   throw new FieldError(field, `${field} is not a number: ${JSON.stringify(shorten(text))}`);
+}
+
+/** A whole number the store can hold exactly (a long column; `1e308` is a number, but no count). */
+function safeWhole(value: number, field: string, text: string): number {
+  if (!Number.isSafeInteger(value)) throw new FieldError(field, `${field} is out of range: ${shorten(text)}`);
+  return value;
 }
 
 /** A port: a whole number in 0–65535. */
@@ -75,7 +81,9 @@ export function realNumber(value: unknown, field: string): number | null {
   const text = String(value).trim();
   if (text === '' || text === '-') return null;
   if (!DECIMAL.test(text)) throw new FieldError(field, `${field} is not a number: ${JSON.stringify(shorten(text))}`);
-  return Number(text);
+  const number = Number(text);
+  if (!Number.isFinite(number)) throw new FieldError(field, `${field} is out of range: ${shorten(text)}`);
+  return number;
 }
 
 /** Kusto `+` on longs: null if either side is null. */

@@ -10,13 +10,33 @@
  * - a top-level scalar yields itself (the caller rejects it).
  * Text after an element that does not parse is the caller's concern: the splitter only balances brackets
  * outside strings, and reports the 1-based line each element starts on.
+ *
+ * An element longer than MAX_ELEMENT_CHARS (the limit the Windows JSON reader, src/sources/windows/json-stream.ts,
+ * holds to as well) is not held: its text is dropped past its first characters and it comes out `oversized` for
+ * the caller to reject, so a hostile file cannot make one element fill memory. (The two splitters differ in what
+ * they yield — this one any value and the elements under an unwrap key, that one objects and stray text — so
+ * their readers' rejects stay as their tests pin them; the limit is what they must share.)
  */
+import { MAX_ELEMENT_CHARS } from '../windows/json-stream.js';
+
+export { MAX_ELEMENT_CHARS };
+
 export interface JsonElement {
   readonly text: string;
   readonly line: number;
   /** False when the input ended before the element closed (a truncated file). */
   readonly complete: boolean;
+  /** Set when the element was longer than MAX_ELEMENT_CHARS: `text` is then only its first characters. */
+  readonly oversized?: { readonly chars: number };
 }
+
+/** The reject reason for an oversized element. */
+export function oversizedReason(oversized: { readonly chars: number }, limit = MAX_ELEMENT_CHARS): string {
+  return `JSON element of ${oversized.chars} characters, longer than the ${limit} smbwatch reads`;
+}
+
+/** Characters of an oversized element kept for its reject. */
+const OVERSIZED_SHOWN_CHARS = 200;
 
 const OPEN_OBJECT = 0x7b; // {
 const CLOSE_OBJECT = 0x7d; // }
@@ -30,10 +50,10 @@ const COMMA = 0x2c;
 
 export async function* splitJsonElements(
   chunks: AsyncIterable<Uint8Array>,
-  options: { unwrapKey?: string } = {},
+  options: { unwrapKey?: string; maxElementChars?: number } = {},
 ): AsyncGenerator<JsonElement[]> {
   const decoder = new TextDecoder('utf-8');
-  const splitter = new Splitter(options.unwrapKey);
+  const splitter = new Splitter(options.unwrapKey, options.maxElementChars ?? MAX_ELEMENT_CHARS);
   let first = true;
   for await (const chunk of chunks) {
     let textChunk = decoder.decode(chunk, { stream: true });
@@ -53,8 +73,10 @@ class Splitter {
   private inString = false;
   private escaped = false;
   private line = 1;
-  /** Text of the element being collected, and where it started. */
+  /** Text of the element being collected (or its first characters, once oversized), and where it started. */
   private element: string[] | null = null;
+  /** Characters of the element (or scalar) so far, counted even when its text is no longer kept. */
+  private elementChars = 0;
   private elementStartLine = 0;
   private elementDepth = -1;
   /** Scalar at the top level or as an array element: collected until a delimiter. */
@@ -66,7 +88,10 @@ class Splitter {
   private unwrapDepth = -1;
   private topIsArray = false;
 
-  constructor(private readonly unwrapKey: string | undefined) {}
+  constructor(
+    private readonly unwrapKey: string | undefined,
+    private readonly maxElementChars: number,
+  ) {}
 
   feed(chunk: string): JsonElement[] {
     const out: JsonElement[] = [];
@@ -85,10 +110,7 @@ class Splitter {
           }
           if (this.element !== null && this.depth === this.elementDepth) {
             // a top-level string element closes with its string
-            this.element.push(chunk.slice(sliceStart, i + 1));
-            out.push({ text: this.element.join(''), line: this.elementStartLine, complete: true });
-            this.element = null;
-            this.elementDepth = -1;
+            out.push(this.closeElement(chunk.slice(sliceStart, i + 1), true));
           }
           continue;
         }
@@ -97,8 +119,7 @@ class Splitter {
       }
       if (this.scalar !== null) {
         if (code === COMMA || code === CLOSE_ARRAY || code === CLOSE_OBJECT || isSpace(code)) {
-          out.push({ text: this.scalar + chunk.slice(sliceStart, i), line: this.elementStartLine, complete: true });
-          this.scalar = null;
+          out.push(this.closeScalar(chunk.slice(sliceStart, i)));
         } else continue;
       }
       if (isSpace(code)) continue;
@@ -110,11 +131,13 @@ class Splitter {
       if (this.element === null && this.isElementLevel() && !(this.depth === 0 && code === OPEN_ARRAY)) {
         if (code === OPEN_OBJECT || code === OPEN_ARRAY || code === QUOTE) {
           this.element = [];
+          this.elementChars = 0;
           sliceStart = i;
           this.elementStartLine = this.line;
           this.elementDepth = this.depth;
         } else if (code !== CLOSE_ARRAY && code !== CLOSE_OBJECT && code !== COLON) {
           this.scalar = '';
+          this.elementChars = 0;
           sliceStart = i;
           this.elementStartLine = this.line;
           continue;
@@ -139,29 +162,61 @@ class Splitter {
         if (this.depth <= 1) this.unwrapDepth = -1;
         if (this.depth === 0) this.expectValueFor = '';
         if (this.element !== null && this.depth === this.elementDepth) {
-          this.element.push(chunk.slice(sliceStart, i + 1));
-          out.push({ text: this.element.join(''), line: this.elementStartLine, complete: true });
-          this.element = null;
-          this.elementDepth = -1;
+          out.push(this.closeElement(chunk.slice(sliceStart, i + 1), true));
         }
       }
     }
-    if (this.element !== null) this.element.push(chunk.slice(sliceStart));
-    if (this.scalar !== null) this.scalar += chunk.slice(sliceStart);
+    if (this.element !== null) this.keepElementText(chunk.slice(sliceStart));
+    if (this.scalar !== null) this.keepScalarText(chunk.slice(sliceStart));
     return out;
   }
 
   finish(): JsonElement[] {
     const out: JsonElement[] = [];
     if (this.scalar !== null && this.scalar.trim() !== '') {
-      out.push({ text: this.scalar, line: this.elementStartLine, complete: true });
+      out.push(this.closeScalar(''));
     } else if (this.element !== null) {
       const joined = this.element.join('');
-      if (joined.trim() !== '') out.push({ text: joined, line: this.elementStartLine, complete: false });
+      if (joined.trim() !== '') out.push(this.closeElement('', false));
     }
     this.element = null;
     this.scalar = null;
     return out;
+  }
+
+  /** Adds text to the element being collected; past the limit only its first characters stay. */
+  private keepElementText(text: string): void {
+    if (this.element === null) return;
+    this.elementChars += text.length;
+    if (this.elementChars <= this.maxElementChars) this.element.push(text);
+    else this.element = [(this.element.join('') + text.slice(0, OVERSIZED_SHOWN_CHARS)).slice(0, OVERSIZED_SHOWN_CHARS)];
+  }
+
+  private keepScalarText(text: string): void {
+    if (this.scalar === null) return;
+    this.elementChars += text.length;
+    if (this.elementChars <= this.maxElementChars) this.scalar += text;
+    else this.scalar = (this.scalar + text.slice(0, OVERSIZED_SHOWN_CHARS)).slice(0, OVERSIZED_SHOWN_CHARS);
+  }
+
+  private closeElement(lastText: string, complete: boolean): JsonElement {
+    this.keepElementText(lastText);
+    const element = this.finished((this.element ?? []).join(''), complete);
+    this.element = null;
+    this.elementDepth = -1;
+    return element;
+  }
+
+  private closeScalar(lastText: string): JsonElement {
+    this.keepScalarText(lastText);
+    const element = this.finished(this.scalar ?? '', true);
+    this.scalar = null;
+    return element;
+  }
+
+  private finished(text: string, complete: boolean): JsonElement {
+    const oversized = this.elementChars > this.maxElementChars ? { oversized: { chars: this.elementChars } } : {};
+    return { text, line: this.elementStartLine, complete, ...oversized };
   }
 
   private isElementLevel(): boolean {

@@ -4,7 +4,11 @@
  * - `parse` (simple mode): the pattern becomes an anchored regex — `*` and string columns match lazily, typed
  *   columns match their type, a trailing string column takes the rest; no match → every column empty/null;
  * - `has`: whole-term, case-insensitive match.
+ *
+ * Regexes run on RE2 (re2js), as Kusto's do: matching is linear in the text. A backtracking engine takes
+ * exponential time on a `parse` pattern of many `*` against a hostile line (thousands of spaces).
  */
+import { RE2JS } from 're2js';
 
 /** One element of a `parse` pattern: a literal, `*`, or a column (`Name` or `Name:int`). */
 export type ParsePart = string | { readonly col: string; readonly type?: 'string' | 'int' | 'long' };
@@ -13,13 +17,34 @@ export const STAR = '*';
 
 export type ParseResult = Record<string, string | number | null>;
 
-const compiled = new WeakMap<readonly ParsePart[], { regex: RegExp; columns: ReadonlyArray<{ col: string; type: string }> }>();
+/** A regex compiled for RE2: `groups` gives the capture groups of the first match (index 0 the whole match). */
+export interface KustoRegex {
+  groups(text: string): Array<string | undefined> | null;
+  test(text: string): boolean;
+}
+
+/** `source` in RE2 syntax (JS syntax for the subset these parsers use); `dotAll`: `.` matches newlines too. */
+export function kustoRegex(source: string, dotAll = false): KustoRegex {
+  const regex = RE2JS.compile(source, dotAll ? RE2JS.DOTALL : 0);
+  return {
+    groups(text) {
+      const matcher = regex.matcher(text);
+      if (!matcher.find()) return null;
+      const groups: Array<string | undefined> = [];
+      for (let index = 0; index <= matcher.groupCount(); index++) groups.push(matcher.group(index) ?? undefined);
+      return groups;
+    },
+    test: (text) => regex.matcher(text).find(),
+  };
+}
+
+const compiled = new WeakMap<readonly ParsePart[], { regex: KustoRegex; columns: ReadonlyArray<{ col: string; type: string }> }>();
 
 function escapeRegex(literal: string): string {
   return literal.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-function compile(pattern: readonly ParsePart[]): { regex: RegExp; columns: ReadonlyArray<{ col: string; type: string }> } {
+function compile(pattern: readonly ParsePart[]): { regex: KustoRegex; columns: ReadonlyArray<{ col: string; type: string }> } {
   const cached = compiled.get(pattern);
   if (cached) return cached;
   const columns: Array<{ col: string; type: string }> = [];
@@ -35,7 +60,7 @@ function compile(pattern: readonly ParsePart[]): { regex: RegExp; columns: Reado
       else source += '(-?\\d+)';
     }
   });
-  const result = { regex: new RegExp(source, 's'), columns };
+  const result = { regex: kustoRegex(source, true), columns };
   compiled.set(pattern, result);
   return result;
 }
@@ -43,7 +68,7 @@ function compile(pattern: readonly ParsePart[]): { regex: RegExp; columns: Reado
 /** Kusto `parse text with <pattern>`: the extracted columns, or every column empty (strings) / null when it fails. */
 export function kustoParse(text: string, pattern: readonly ParsePart[]): ParseResult {
   const { regex, columns } = compile(pattern);
-  const match = regex.exec(text);
+  const match = regex.groups(text);
   const result: ParseResult = {};
   columns.forEach(({ col, type }, index) => {
     const value = match?.[index + 1];
@@ -82,7 +107,11 @@ export function kustoHasAny(haystack: string, needles: readonly string[]): boole
   return needles.some((needle) => kustoHas(haystack, needle));
 }
 
-/** Kusto `trim(@"\s?\(?\)?\s?", s)`: removes all leading and trailing matches of that pattern. */
+/**
+ * Kusto `trim(@"\s?\(?\)?\s?", s)`: removes all leading and trailing matches of that pattern. Repeated, the
+ * pattern matches exactly the runs of whitespace and parentheses, which is how it is written here: the literal
+ * form backtracks exponentially on a long run of spaces that does not reach the end.
+ */
 export function trimParenthesesAndSpace(value: string): string {
-  return value.replace(/^(?:\s?\(?\)?\s?)+/, '').replace(/(?:\s?\(?\)?\s?)+$/, '');
+  return value.replace(/^[\s()]+/, '').replace(/[\s()]+$/, '');
 }

@@ -109,6 +109,31 @@ function toRecord(cells: ReadonlyMap<string, string>, timezone: string | undefin
   };
 }
 
+/**
+ * nfdump ends its CSV with `Summary`, a `flows,bytes,packets,…` header and one line of totals. Only that shape is
+ * ignored: any other line after `Summary` is read as a flow again, so a stray `Summary` line (a damaged or
+ * concatenated file) never hides the flows after it.
+ */
+class SummaryBlock {
+  private state: 'outside' | 'after-summary' | 'after-header' = 'outside';
+  private width = 0;
+
+  takes(line: string): boolean {
+    if (/^Summary\b/.test(line)) {
+      this.state = 'after-summary';
+      return true;
+    }
+    if (this.state === 'after-summary' && /^flows,/.test(line)) {
+      this.state = 'after-header';
+      this.width = line.split(',').length;
+      return true;
+    }
+    if (this.state === 'after-header' && line.split(',').length === this.width && /^[\d.,\s]+$/.test(line)) return true;
+    this.state = 'outside';
+    return false;
+  }
+}
+
 function sniff(sample: ContentSample): SniffVerdict {
   const first = sample.lines.find((line) => line.trim() !== '');
   if (first !== undefined && HEADER_START.test(first.trim())) return { verdict: 'match', reason: 'CSV header of nfdump -o csv (ts,te,td,sa,da,sp,dp,pr,…)' };
@@ -126,14 +151,11 @@ export const nfdumpCsvFormat: SourceFormat = {
   sniff,
   parse(input, options) {
     let header: string[] | undefined;
-    let inSummary = false;
+    const summary = new SummaryBlock();
     return mapLines(input.lines(), (line: Line): ParseEvent | undefined => {
       const trimmed = line.text.trim();
       if (trimmed === '') return undefined;
-      if (inSummary || /^Summary\b/.test(trimmed)) {
-        inSummary = true;
-        return ignored(line.no, 'nfdump summary block');
-      }
+      if (summary.takes(trimmed)) return ignored(line.no, 'nfdump summary block');
       if (HEADER_START.test(trimmed)) {
         header = trimmed.split(',');
         return undefined;

@@ -12,8 +12,9 @@ import type { Micros } from '../../asim/record.js';
 import { anyTimestampToMicros } from '../../util/time.js';
 import type { ContentSample, SourceInput } from '../types.js';
 import { FieldError, shorten, text } from './common.js';
-import { splitJsonElements } from './json-stream.js';
+import { oversizedReason, splitJsonElements } from './json-stream.js';
 import { wallTimeToUtc } from './zoned-time.js';
+import { CsvLineCounter } from '../csv-lines.js';
 
 export type Cell = string | number | boolean | null | undefined | object;
 
@@ -85,14 +86,16 @@ export async function* readTableRows(input: SourceInput, kind: 'csv' | 'json'): 
 
 async function* readCsvRows(input: SourceInput): AsyncGenerator<TableItem[]> {
   const parser = Readable.from(input.bytes()).pipe(
-    parseCsv({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, raw: true }),
+    parseCsv({ bom: true, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, raw: true }),
   );
   let header: string[] | undefined;
   const local = new Set<string>();
   let batch: TableItem[] = [];
+  const lines = new CsvLineCounter();
   try {
-    for await (const item of parser as AsyncIterable<{ record: string[]; info: { lines: number }; raw: string }>) {
-      const { record, info, raw } = item;
+    for await (const item of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+      const { record, raw } = item;
+      const line = lines.advance(raw);
       if (header === undefined) {
         header = record.map((name) => {
           const column = normalizeColumn(name);
@@ -102,11 +105,11 @@ async function* readCsvRows(input: SourceInput): AsyncGenerator<TableItem[]> {
         continue;
       }
       if (record.length !== header.length) {
-        batch.push({ kind: 'bad', line: info.lines, raw: raw.trimEnd(), reason: `row has ${record.length} columns, header has ${header.length}` });
+        batch.push({ kind: 'bad', line, raw: raw.trimEnd(), reason: `row has ${record.length} columns, header has ${header.length}` });
       } else {
         const cells: Record<string, Cell> = {};
         header.forEach((name, index) => (cells[name] = record[index]));
-        batch.push({ kind: 'row', row: { line: info.lines, cells, raw: raw.trimEnd(), localTimeColumns: local } });
+        batch.push({ kind: 'row', row: { line, cells, raw: raw.trimEnd(), localTimeColumns: local } });
       }
       if (batch.length >= BATCH) {
         yield batch;
@@ -115,7 +118,7 @@ async function* readCsvRows(input: SourceInput): AsyncGenerator<TableItem[]> {
     }
   } catch (error) {
     // csv-parse stops at a malformed quote; what was read is kept and the rest is one reject.
-    batch.push({ kind: 'bad', line: -1, raw: '', reason: `CSV syntax error: ${(error as Error).message}` });
+    batch.push({ kind: 'bad', line: lines.next(), raw: '', reason: `CSV syntax error: ${(error as Error).message}` });
   }
   if (batch.length > 0) yield batch;
 }
@@ -125,6 +128,10 @@ async function* readJsonRows(input: SourceInput): AsyncGenerator<TableItem[]> {
   for await (const elements of splitJsonElements(input.bytes())) {
     const batch: TableItem[] = [];
     for (const element of elements) {
+      if (element.oversized) {
+        batch.push({ kind: 'bad', line: element.line, raw: element.text, reason: oversizedReason(element.oversized) });
+        continue;
+      }
       if (!element.complete) {
         batch.push({ kind: 'bad', line: element.line, raw: element.text, reason: 'truncated JSON object at end of input' });
         continue;

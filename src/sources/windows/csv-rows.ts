@@ -2,11 +2,12 @@
  * CSV exports (Log Analytics, Advanced Hunting) read as rows keyed by header, streaming. Quoted values may
  * span lines (EventData XML does), so these formats are not line-based; each row reports the line it
  * starts on. A row with the wrong number of values, or a quoting error, becomes a stray piece for the caller
- * to reject; a quoting error ends the input, since nothing after it can be delimited reliably.
+ * to reject, and reading goes on after it.
  */
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { parse as parseSync } from 'csv-parse/sync';
+import { CsvLineCounter } from '../csv-lines.js';
 
 export type CsvPiece =
   | { readonly kind: 'row'; readonly row: Readonly<Record<string, string>>; readonly line: number; readonly raw: string }
@@ -15,47 +16,65 @@ export type CsvPiece =
 /** Largest record csv-parse will buffer. */
 const MAX_RECORD_CHARS = 16 * 1024 * 1024;
 
+/**
+ * A malformed record (a stray quote, a record past the size limit) is skipped by csv-parse and comes out as a
+ * stray piece; reading goes on with the next record, so one damaged line never costs the rows around it.
+ */
 export async function* readCsvRows(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<CsvPiece[]> {
-  const parser = Readable.from(chunks).pipe(parse({ bom: true, relax_column_count: true, max_record_size: MAX_RECORD_CHARS }));
+  const lines = new CsvLineCounter();
+  let skipped: CsvPiece[] = [];
+  const parser = Readable.from(chunks).pipe(
+    parse({
+      bom: true,
+      raw: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_records_with_error: true,
+      max_record_size: MAX_RECORD_CHARS,
+      on_skip: (error: Error | undefined, raw: string | undefined) => {
+        const text = raw ?? '';
+        skipped.push({ kind: 'stray', line: lines.advance(text), raw: text.replace(/\r?\n$/, ''), reason: `CSV error: ${error?.message ?? 'unreadable record'}` });
+        return undefined;
+      },
+    }),
+  );
   let header: string[] | undefined;
-  // Lines are counted from the values themselves (a record spans 1 + the newlines inside its quoted values):
-  // csv-parse's own count takes the CR and LF of a quoted CRLF as two lines.
-  let nextLine = 1;
   let batch: CsvPiece[] = [];
+  const takeSkipped = (): void => {
+    if (skipped.length === 0) return;
+    batch.push(...skipped);
+    skipped = [];
+  };
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      const line = nextLine;
-      nextLine += 1 + record.reduce((sum, value) => sum + countNewlines(value), 0);
+    for await (const { record, raw } of parser as AsyncIterable<{ record: string[]; raw: string }>) {
+      takeSkipped();
+      const line = lines.advance(raw);
       if (record.length === 1 && record[0] === '') continue; // a blank line
       if (!header) {
         header = record;
         continue;
       }
-      const raw = record.join(',');
+      const text = record.join(',');
       if (record.length !== header.length) {
-        batch.push({ kind: 'stray', line, raw, reason: `row has ${record.length} values, the header has ${header.length} columns` });
+        batch.push({ kind: 'stray', line, raw: text, reason: `row has ${record.length} values, the header has ${header.length} columns` });
       } else {
         const row: Record<string, string> = {};
         header.forEach((name, index) => {
           row[name] = record[index] ?? '';
         });
-        batch.push({ kind: 'row', row, line, raw });
+        batch.push({ kind: 'row', row, line, raw: text });
       }
       if (batch.length >= 1024) {
         yield batch;
         batch = [];
       }
     }
+    takeSkipped();
   } catch (error) {
-    batch.push({ kind: 'stray', line: nextLine, raw: '', reason: `CSV error: ${(error as Error).message}` });
+    takeSkipped();
+    batch.push({ kind: 'stray', line: lines.next(), raw: '', reason: `CSV error: ${(error as Error).message}` });
   }
   if (batch.length > 0) yield batch;
-}
-
-function countNewlines(text: string): number {
-  let count = 0;
-  for (let at = text.indexOf('\n'); at !== -1; at = text.indexOf('\n', at + 1)) count++;
-  return count;
 }
 
 /** Header and first complete rows of a CSV sample, or undefined when it does not read as CSV. */

@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../../asim/schema.js';
 import type { AsimRecord } from '../../asim/record.js';
 import { CLICKHOUSE_SETTINGS } from '../../kql/sql/clickhouse.js';
+import type { Dialect } from '../../kql/sql/dialect.js';
 import type {
   AlertQuery, AlertRow, AlertTable, IngestTransaction, LedgerEntry, PlanTable, QueryResult, RejectQuery, RejectRow, Store, StoreSummary,
 } from '../engine.js';
@@ -143,6 +144,7 @@ export async function openClickHouseStore(address: ClickHouseAddress, options: O
 export class ClickHouseServerStore implements Store {
   readonly engine = 'clickhouse' as const;
   readonly location: string;
+  readonly dialect: Dialect;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
   private shards: Shard[] = [];
@@ -154,6 +156,7 @@ export class ClickHouseServerStore implements Store {
     readonly capabilities: ClickHouseCapabilities,
   ) {
     this.location = address.display;
+    this.dialect = capabilities.dialect;
     this.alerts = new ServerAlertTable(this);
     this.plans = new ServerPlanTable(this);
   }
@@ -178,7 +181,9 @@ export class ClickHouseServerStore implements Store {
 
   /** The settings compiled KQL relies on that this server knows (18.16 lacks some and rejects unknown ones). */
   private async supportedSettings(): Promise<Record<string, string | number>> {
-    const wanted: Record<string, string | number> = { ...CLICKHOUSE_SETTINGS, ...(this.address.cluster ? { distributed_product_mode: 'global' } : {}) };
+    // In a cluster: IN/JOIN over the Distributed table become GLOBAL, and an INSERT returns once the shards hold it.
+    const cluster: Record<string, string | number> = this.address.cluster ? { distributed_product_mode: 'global', insert_distributed_sync: 1 } : {};
+    const wanted: Record<string, string | number> = { ...CLICKHOUSE_SETTINGS, ...cluster };
     const names = Object.keys(wanted).map(literal).join(', ');
     const known = new Set((await this.rows(`SELECT name FROM system.settings WHERE name IN (${names})`)).map((row) => String(row[0])));
     return Object.fromEntries(Object.entries(wanted).filter(([name]) => known.has(name)));
@@ -253,6 +258,11 @@ export class ClickHouseServerStore implements Store {
   // ------------------------------------------------------------------ running SQL
 
   async query(sql: string): Promise<QueryResult> {
+    // A statement without a result (INSERT … SELECT, DDL) goes as a command: a query gets a FORMAT clause appended.
+    if (/^\s*(?:INSERT|CREATE|DROP|ALTER|TRUNCATE|RENAME|OPTIMIZE)\b/i.test(sql)) {
+      await this.exec(sql);
+      return { columns: [], rows: [] };
+    }
     try {
       const result = await this.client.query({ query: sql, format: 'JSONCompact', clickhouse_settings: this.settings as never });
       const parsed = (await result.json()) as { meta?: Array<{ name: string; type: string }>; data?: unknown[][] };

@@ -60,6 +60,14 @@ describe('Azure NSG flow log blobs (version 1 and 2)', async () => {
     expect(out.records[5]).toMatchObject({ NetworkDirection: 'Outbound', SrcMacAddr: '00:0D:3A:F8:00:01', DstMacAddr: '', EventProductVersion: '1', Dvc: 'NSG-LEGACY', SrcBytes: null });
   });
 
+  it('rejects a records[] element longer than 16 MiB without holding it, and reads the records around it', async () => {
+    const text = fixture('nsg-flow-v2.json');
+    const padded = text.replace('{"records":[', `{"records":[{"pad":"${'x'.repeat(17 * 1024 * 1024)}"},`);
+    const out = await run(azureNsgFlowFormat, padded);
+    expect(out.records).toHaveLength((await run(azureNsgFlowFormat, text)).records.length);
+    expect(out.rejects.filter((event) => /JSON element of \d+ characters, longer than the 16777216/.test(event.reason))).toHaveLength(1);
+  });
+
   it('rejects a blob cut in the middle of a record instead of dropping it silently', async () => {
     const text = fixture('nsg-flow-v2.json');
     const cut = await run(azureNsgFlowFormat, text.slice(0, text.indexOf('NSG-LEGACY')));
@@ -111,6 +119,13 @@ describe('Traffic Analytics AzureNetworkAnalytics_CL export', async () => {
   it('maps an outbound row to a public destination (first public IP), and nulls from missing counters', () => {
     expect(out.records[1]).toMatchObject({ DstIpAddr: '198.51.100.7', EventCount: 2, DvcAction: 'Deny', EventResult: 'Failure', SrcHostname: 'client01', SrcFQDN: 'rg-smb\\client01', DstGeoCountry: 'US', DstInterfaceName: 'client01-nic', NetworkBytes: null, Hostname: 'client01' });
     expect(out.records[2]).toMatchObject({ EventCount: null, DvcAction: '', EventResult: '', EventEndTime: null, NetworkDuration: null, DstFQDN: '\\' });
+  });
+
+  it('rejects a JSON row longer than 16 MiB, and reads the rows around it', async () => {
+    const row = fixture('nsg-analytics.json').trim().slice(1, -1).trim();
+    const out = await run(azureNsgAnalyticsFormat, `[${row},\n{"pad":"${'x'.repeat(17 * 1024 * 1024)}"},\n${row}]`);
+    expect(out.records).toHaveLength(2);
+    expect(out.rejects.map((event) => [event.line, event.reason])).toEqual([[2, `JSON element of ${17 * 1024 * 1024 + 10} characters, longer than the 16777216 smbwatch reads`]]);
   });
 
   it('reads the JSON form of the export', async () => {

@@ -34,6 +34,26 @@ describe('streaming JSON splitter', () => {
     expect(await split('[{"a":1},{"b":', 4)).toEqual([['{"a":1}', 1, true], ['{"b":', 1, false]]);
   });
 
+  it('holds no element past the limit: an oversized one comes out with its first characters and its length, its neighbours whole', async () => {
+    const big = `{"a":"${'x'.repeat(5000)}"}`;
+    const text = `[{"before":1},${big},"${'y'.repeat(3000)}",${'7'.repeat(4000)},{"after":2}]`;
+    for (const size of [1, 97, 1 << 20]) {
+      const bytes = Buffer.from(text, 'utf8');
+      const elements = [];
+      async function* chunks(): AsyncGenerator<Uint8Array> {
+        for (let at = 0; at < bytes.length; at += size) yield bytes.subarray(at, at + size);
+      }
+      for await (const batch of splitJsonElements(chunks(), { maxElementChars: 1000 })) elements.push(...batch);
+      expect(elements.map((element) => [element.text.slice(0, 12), element.text.length <= 200 || !element.oversized, element.oversized?.chars])).toEqual([
+        ['{"before":1}', true, undefined],
+        ['{"a":"xxxxxx', true, big.length],
+        ['"yyyyyyyyyyy', true, 3002],
+        ['777777777777', true, 4000],
+        ['{"after":2}', true, undefined],
+      ]);
+    }
+  });
+
   it('never throws on random text', async () => {
     await fc.assert(fc.asyncProperty(fc.string({ maxLength: 200 }), fc.integer({ min: 1, max: 16 }), async (text, size) => {
       await split(text, size, 'records');
