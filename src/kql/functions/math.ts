@@ -31,13 +31,14 @@ function roundSql(x: Arg, precision: Arg | undefined, c: SqlContext): string {
 /**
  * `max_of`/`min_of`: non-null values take precedence over null (docs), and all-null gives null. Each argument is
  * coalesced with all the others, so greatest()/least() only ever compare non-null values when there is one — the
- * engines disagree on what greatest() does with a null argument, and this form does not depend on it.
+ * engines disagree on what greatest() does with a null argument, and this form does not depend on it. Calls are
+ * nested two arguments at a time: older ClickHouse servers take exactly two.
  */
 function extremeOf(fn: 'greatest' | 'least') {
   return (a: readonly Arg[], c: SqlContext): string => {
     const values = a.map((_, i) => c.d.cast(arg(a, i, c).sql, c.type));
-    if (values.length === 1) return values[0]!;
-    return `${fn}(${values.map((v, i) => `coalesce(${[v, ...values.filter((_, j) => j !== i)].join(', ')})`).join(', ')})`;
+    const coalesced = values.map((v, i) => (values.length === 1 ? v : `coalesce(${[v, ...values.filter((_, j) => j !== i)].join(', ')})`));
+    return coalesced.reduceRight((inner, v) => `${fn}(${v}, ${inner})`);
   };
 }
 
