@@ -47,11 +47,16 @@ function problems(text: string): string[] {
   throw new Error('expected the rule to be rejected');
 }
 
-describe('the built-in rule', () => {
-  it('is the seed rule 1.0.0 with the properties of seed-rule.md §1', () => {
-    // Beside it: the solution's rules (test/rules/essentials.test.ts).
-    const [rule, ...others] = builtinRules().filter((r) => !r.source.startsWith('builtin:essentials/'));
-    expect(others).toEqual([]);
+describe('the built-in rules', () => {
+  it('are the seed rule and smbwatch\'s own SMB lateral-movement rule (beside the solution\'s rules: test/rules/essentials.test.ts)', () => {
+    expect(builtinRules().filter((r) => !r.source.startsWith('builtin:essentials/')).map((r) => [r.id, r.source])).toEqual([
+      [DEFAULT_RULE_ID, 'builtin:anomaly-in-smb-traffic.yaml'],
+      ['332f0f21-4ae7-4075-9fc6-c228b4fa3555', 'builtin:smb-lateral-movement.yaml'],
+    ]);
+  });
+
+  it('the seed rule 1.0.0 has the properties of seed-rule.md §1', () => {
+    const rule = builtinRules().find((r) => r.id === DEFAULT_RULE_ID);
     expect(rule).toMatchObject({
       id: DEFAULT_RULE_ID,
       name: 'Anomaly in SMB Traffic(ASIM Network Session schema)',
@@ -124,11 +129,12 @@ describe('rule files', () => {
     const own = (rules: readonly Rule[]): Rule[] => rules.filter((rule) => !rule.source.startsWith('builtin:essentials/'));
     expect(own(loadRuleSet(join(FIXTURES, 'dir'))).map((rule) => rule.id)).toEqual([
       DEFAULT_RULE_ID,
+      '332f0f21-4ae7-4075-9fc6-c228b4fa3555',
       '0f4b1d2e-3c5a-4e6f-8a7b-9c0d1e2f3a4b',
       '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
     ]);
     const replaced = loadRuleSet(join(FIXTURES, 'anomaly-in-smb-traffic-1.0.1.yaml'));
-    expect(own(replaced).map((rule) => [rule.id, rule.version])).toEqual([[DEFAULT_RULE_ID, '1.0.1']]);
+    expect(own(replaced).map((rule) => [rule.id, rule.version])).toEqual([['332f0f21-4ae7-4075-9fc6-c228b4fa3555', '1.0.0'], [DEFAULT_RULE_ID, '1.0.1']]);
   });
 
   it('reports every bad file of a directory, and two files with one id', () => {

@@ -85,6 +85,8 @@ export interface Dialect {
 
   /** A quoted identifier. */
   ident(name: string): string;
+  /** One definition of a WITH clause: `name AS (body)`, or the engine's form that evaluates the body once. */
+  commonTableExpression(name: string, body: string): string;
   /** A string literal: the only way user text reaches SQL. */
   string(value: string): string;
   /** The SQL type holding a Kusto type (nullable where the engine distinguishes). */

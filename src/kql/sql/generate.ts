@@ -10,13 +10,19 @@
  * `truth` marks a position where only "is it true?" matters (a WHERE condition, an operand of AND/OR there): null
  * and false are then interchangeable, which lets `a == b` be plain `a = b` and keeps predicates in the shape the
  * engines' optimizers push down.
+ *
+ * A relation the query reads more than once (a tabular `let` used twice, the same `in (T)` in two places) is
+ * written once, as a common table expression, where the dialect has them: lets are inlined by the builder, so
+ * without this a rule that builds on its own lets would compute the same subquery at every use. Equal relations are
+ * found by meaning (their IR without source positions), so plans read back from the plan cache factor the same way.
  */
+import { createHash } from 'node:crypto';
 import { UnsupportedKqlError } from '../errors.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
 import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
-import { forEachExpr } from '../ir-walk.js';
+import { forEachExpr, inputsOf, subqueriesOf } from '../ir-walk.js';
 import type { Column } from '../types.js';
 import { PrimitiveUnavailableError, type Capability, type Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
@@ -29,7 +35,54 @@ export interface GenerateOptions {
 
 /** The SQL of a relation, whose output columns are exactly `rel.columns` in order. */
 export function generateSql(rel: Rel, options: GenerateOptions): string {
-  return new Generator(options).relation(rel);
+  return new Generator(options).query(rel);
+}
+
+/** A key per relation that is equal for equal relations (source positions aside), memoized by identity. */
+class RelationKeys {
+  private readonly keys = new WeakMap<Rel, string>();
+
+  of(rel: Rel): string {
+    let key = this.keys.get(rel);
+    if (key === undefined) {
+      // Nested relations (inputs, subqueries) stand in as their own keys, so each node is serialized once.
+      const text = JSON.stringify(rel, (name, value: unknown) => {
+        if (name === 'span') return undefined;
+        if (value !== rel && isRelation(value)) return `#${this.of(value)}`;
+        return value;
+      });
+      key = createHash('sha1').update(text).digest('hex');
+      this.keys.set(rel, key);
+    }
+    return key;
+  }
+}
+
+function isRelation(value: unknown): value is Rel {
+  return typeof value === 'object' && value !== null && 'k' in value && 'columns' in value;
+}
+
+/** Keys of the relations (other than plain table scans) read more than once once each is written once. */
+function repeatedRelations(root: Rel, keys: RelationKeys): Set<string> {
+  const reads = new Map<string, number>();
+  const visit = (rel: Rel): void => {
+    const key = keys.of(rel);
+    const count = reads.get(key) ?? 0;
+    reads.set(key, count + 1);
+    if (count > 0) return;
+    for (const child of [...inputsOf(rel), ...subqueriesOf(rel)]) visit(child);
+  };
+  visit(root);
+  const repeated = new Set<string>();
+  const mark = (rel: Rel, seen: Set<string>): void => {
+    const key = keys.of(rel);
+    if (seen.has(key)) return;
+    seen.add(key);
+    if ((reads.get(key) ?? 0) > 1 && rel.k !== 'scan') repeated.add(key);
+    for (const child of [...inputsOf(rel), ...subqueriesOf(rel)]) mark(child, seen);
+  };
+  mark(root, new Set());
+  return repeated;
 }
 
 /**
@@ -57,9 +110,22 @@ class Generator {
   /** The running-count column of each row_number(start, restart) of the project being written, by its restart. */
   private restartGroups = new Map<Expr, string>();
 
+  private readonly keys = new RelationKeys();
+  private repeated: ReadonlySet<string> = new Set();
+  /** Written common table expressions: key → name, and their definitions in dependency order. */
+  private readonly named = new Map<string, string>();
+  private readonly definitions: string[] = [];
+
   constructor(options: GenerateOptions) {
     this.d = options.dialect;
     this.text = options.text;
+  }
+
+  /** The whole query: its repeated relations as common table expressions, then the query over them. */
+  query(rel: Rel): string {
+    if (this.d.capabilities.commonTableExpressions) this.repeated = repeatedRelations(rel, this.keys);
+    const body = this.relation(rel);
+    return this.definitions.length === 0 ? body : `WITH ${this.definitions.join(', ')} ${body}`;
   }
 
   private unsupported(what: string, span: Span | undefined = this.span): never {
@@ -91,6 +157,15 @@ class Generator {
   // ---------------------------------------------------------------- relations
 
   relation(rel: Rel): string {
+    if (this.repeated.size > 0) {
+      const key = this.keys.of(rel);
+      if (this.repeated.has(key)) return `SELECT * FROM ${this.q(this.define(key, rel))}`;
+    }
+    return this.written(rel);
+  }
+
+  /** A relation's own SQL; a primitive the dialect lacks is refused at the relation's position. */
+  private written(rel: Rel): string {
     return this.at(rel.span, () => {
       try {
         return this.relationSql(rel);
@@ -99,6 +174,18 @@ class Generator {
         throw error;
       }
     });
+  }
+
+  /** The common table expression holding `rel`, written on first use (after those it reads). */
+  private define(key: string, rel: Rel): string {
+    let name = this.named.get(key);
+    if (name === undefined) {
+      const body = this.written(rel);
+      name = `__w${this.named.size}`;
+      this.named.set(key, name);
+      this.definitions.push(this.d.commonTableExpression(this.q(name), body));
+    }
+    return name;
   }
 
   private relationSql(rel: Rel): string {
