@@ -185,6 +185,10 @@ export async function deliverOutbox(store: Store, sinks: readonly AlertSink[], o
  * every tick and deliver them ahead of the older one when it comes back.
  */
 async function backingOff(store: Store, sink: string, now: Date): Promise<boolean> {
+  if (store.watchTables) {
+    const pending = await store.watchTables.outbox({ sink, state: 'pending' });
+    return pending.some((row) => row.attempts > 0 && row.nextAttemptAt.getTime() > now.getTime());
+  }
   await ensureOutboxTables(store);
   const result = await store.query(
     `SELECT count(*) FROM ${OUTBOX_TABLE} WHERE sink = ${quoteString(sink)} AND state = 'pending' AND attempts > 0 AND next_attempt_at > ${timestampSql(now)}`,
