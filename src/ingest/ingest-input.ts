@@ -16,6 +16,8 @@ import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '..
 import { HEAD_BYTES, type IngestGroup, type IngestOptions, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
 import { quietDestroy, type RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
+import { isDiskFull } from '../store/disk-full.js';
+import { isOutOfMemory } from '../store/out-of-memory.js';
 
 /** `rejected`: read and kept, but every record was rejected — a failure (the wrong format, most likely). */
 export type InputStatus = 'ingested' | 'rejected' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
@@ -194,7 +196,10 @@ async function ingestInBulk(
   try {
     records = await tx.appendBulk!(plan, { path: file, gzip: raw.container === 'gzip' });
   } catch (error) {
-    await tx.rollback();
+    await tx.rollback().catch(() => undefined);
+    // A full disk or the memory limit is no refused value: the line reader would meet it too, and then only
+    // "transaction aborted". The caller says what happened.
+    if (isOutOfMemory(error) || isDiskFull(error)) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     if (options.group) throw new GroupAbortedError(raw.name, reason);
     return { status: 'refused', reason };
