@@ -21,9 +21,11 @@
  *   reject.
  * - datetime: ISO 8601 (`2023-07-05T14:16:44.7561234Z`, `…+02:00`; up to 7 — in fact 9 — fractional digits,
  *   truncated to microseconds) and the Log Analytics display form (`7/5/2023, 2:16:44.756 PM`). Text without a
- *   zone is UTC, as Kusto reads it, except in columns whose clock is local (CSV `[Local Time]` headers): there
- *   the `timezone` option says the zone, and without it the value is a reject (the export does not say which
- *   zone the exporter's browser was in; guessing UTC would shift every event by hours without a trace).
+ *   zone is UTC, as Kusto reads it, unless the `timezone` option names the zone it was written in (then every
+ *   column but those suffixed [UTC] reads in that zone), and except in columns whose clock is local (CSV
+ *   `[Local Time]` headers): there the `timezone` option says the zone, and without it the value is a reject
+ *   (the export does not say which zone the exporter's browser was in; guessing UTC would shift every event by
+ *   hours without a trace).
  *   Numbers, and digit-only text, are rejects: an epoch value does not say whether it counts seconds,
  *   milliseconds or 100 ns ticks, and the ASIM table never stores one. Typed timestamps from Parquet come as
  *   `Instant`s and are exact.
@@ -228,13 +230,18 @@ export interface ColumnBinding {
 /** Log Analytics exports suffix datetime headers with the clock they are shown in. */
 const HEADER_CLOCK_SUFFIX = /^(.*?)\s*\[(UTC|Local Time)\]$/;
 
-/** Binds one source column name, or undefined for a name that is not an ASIM column. */
+/**
+ * Binds one source column name, or undefined for a name that is not an ASIM column. Zone-less times of a column
+ * suffixed [UTC] are UTC; of one suffixed [Local Time], in `localZone` (a reject without it); of a plain column,
+ * in `localZone` when the user gave one (`--timezone`: an export written in local time), else UTC as Kusto reads
+ * them. Times that carry a zone are read as written in every case.
+ */
 export function bindColumn(source: string, localZone: string | undefined): ColumnBinding | undefined {
   const suffixed = HEADER_CLOCK_SUFFIX.exec(source);
   const column = suffixed ? (suffixed[1] ?? '') : source;
   const type = ASIM_COLUMN_TYPES.get(column);
   if (type === undefined) return undefined;
-  const clock: Clock = suffixed?.[2] === 'Local Time' ? { kind: 'local', zone: localZone } : UTC_CLOCK;
+  const clock: Clock = suffixed?.[2] === 'UTC' ? UTC_CLOCK : suffixed?.[2] === 'Local Time' || localZone !== undefined ? { kind: 'local', zone: localZone } : UTC_CLOCK;
   return { source, column, type, clock };
 }
 

@@ -143,7 +143,7 @@ the seed rule v1.0.0 with its 14-day look-back, ${duck.rows} result rows on ever
 |---|---:|---:|
 | DuckDB (store file) | ${duck.seconds.toFixed(2)} s | 1.00× |
 | ClickHouse 26 (chdb, one table) | ${ch.seconds.toFixed(2)} s | **${(ch.seconds / duck.seconds).toFixed(2)}×** |
-| ClickHouse 18.16, two shards (server store, Distributed table + committed-ingest view) | ${server.seconds.toFixed(2)} s | **${(server.seconds / duck.seconds).toFixed(2)}×** |
+| ClickHouse 18.16, two shards (server store: committed records of the Distributed table, filters and aggregation on the shards) | ${server.seconds.toFixed(2)} s | **${(server.seconds / duck.seconds).toFixed(2)}×** |
 
 Loading the cluster with clickhouse-client (TSV through the Distributed table, synchronous): ${server.loadSeconds.toFixed(1)} s,
 ${rate(total, server.loadSeconds)}.

@@ -6,6 +6,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { writeSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 
 export interface ProcessFigures {
@@ -80,6 +81,19 @@ export function pairRuns(a: Child, b: Child, pairs: number, prepare: (which: 'a'
     figures.ratios.push(ours.seconds / theirs.seconds);
   }
   return figures;
+}
+
+/**
+ * a / b CPU time (user + system, every thread), pair by pair: on a machine shared with other work, wall time also
+ * measures the others' load; CPU time measures the work each process did.
+ */
+export function cpuRatios(pairing: Pairing): number[] {
+  return pairing.a.map((figures, index) => figures.cpuSeconds / pairing.b[index]!.cpuSeconds);
+}
+
+/** The machine's load when a figure was taken (1-minute load average, `uptime`), to print beside it. */
+export function machineLoad(): string {
+  return loadavg()[0]!.toFixed(1);
 }
 
 export function median(values: readonly number[]): number {

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { child, count, median, mib, pairRuns, runChild, secs } from './processes.js';
+import { child, count, cpuRatios, machineLoad, median, mib, pairRuns, runChild, secs } from './processes.js';
 import { PLANTED_RECORDS, SCALE_END_US } from './scale-traffic.js';
 
 const MEMORY_LIMIT = '2GB';
@@ -18,6 +18,8 @@ interface SizeFigures {
   readonly ours: number;
   readonly hand: number;
   readonly ratio: number;
+  readonly cpuRatio: number;
+  readonly load: string;
   readonly oursMemory: number;
   readonly handMemory: number;
 }
@@ -30,6 +32,7 @@ function measure(dir: string, records: number): SizeFigures {
   const ours = child('./cli-child.js', 'run', '--db', db, '--at', at, '--memory-limit', MEMORY_LIMIT, '--output', 'json', '--verbose');
   const hand = child('./hand-sql-child.js', db, String(SCALE_END_US), MEMORY_LIMIT);
   process.stderr.write(`run: smbwatch run vs hand-written SQL, ${PAIRS} pairs…\n`);
+  const load = machineLoad();
   const pairing = pairRuns(ours, hand, PAIRS);
   const alerts = (JSON.parse(pairing.a[0]!.stdout) as { alertCount: number }).alertCount;
   const rows = Number(pairing.b[0]!.report.rows);
@@ -42,6 +45,8 @@ function measure(dir: string, records: number): SizeFigures {
     ours: median(pairing.a.map((f) => f.seconds)),
     hand: median(pairing.b.map((f) => f.seconds)),
     ratio: median(pairing.ratios),
+    cpuRatio: median(cpuRatios(pairing)),
+    load,
     oursMemory: median(pairing.a.map((f) => f.maxRssBytes)),
     handMemory: median(pairing.b.map((f) => f.maxRssBytes)),
   };
@@ -53,7 +58,7 @@ export async function runBenchmark(sizes: readonly number[]): Promise<string> {
     const figures = sizes.map((records) => measure(dir, records));
     const version = runChild(child('./cli-child.js', '--version'));
     const row = (f: SizeFigures) =>
-      `| ${count(f.records)} | ${secs(f.hand)}, ${mib(f.handMemory)} | ${secs(f.ours)}, ${mib(f.oursMemory)} | **${f.ratio.toFixed(2)}×** |`;
+      `| ${count(f.records)} | ${secs(f.hand)}, ${mib(f.handMemory)} | ${secs(f.ours)}, ${mib(f.oursMemory)} | **${f.ratio.toFixed(2)}×** | **${f.cpuRatio.toFixed(2)}×** | ${f.load} |`;
     return `## Run: a whole \`smbwatch run\` vs node running the hand-written SQL (issue 13)
 
 Measured ${new Date().toISOString().slice(0, 10)} on ${cpus().length} cores, ${(totalmem() / 1024 ** 3).toFixed(0)} GiB, Node ${process.version}.
@@ -62,8 +67,8 @@ run with DuckDB memory_limit ${MEMORY_LIMIT}; the seed rule at ${new Date(SCALE_
 Kusto.Language in any run). Whole processes, in turn, ${PAIRS} pairs after a warm-up pair; medians, the ratio pair by
 pair. The alerts smbwatch fires equal the rows the SQL returns.
 
-| records | node + hand-written SQL | smbwatch run | ratio (goal ≤ 1.5×) |
-|---:|---:|---:|---:|
+| records | node + hand-written SQL | smbwatch run | ratio, wall (goal ≤ 1.5×) | ratio, CPU | machine load |
+|---:|---:|---:|---:|---:|---:|
 ${figures.map(row).join('\n')}
 
 \`smbwatch --version\`: ${secs(version.seconds)}, ${mib(version.maxRssBytes)} (command modules load only when their command runs).

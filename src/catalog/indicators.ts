@@ -2,11 +2,12 @@
  * Indicators: what a rule matches, one row per (field, kind, values) — read off the predicates of its `where`
  * stages. `tostring(DstPortNumber) has_any ("139", "445")` is the indicator DstPortNumber · match · 139, 445;
  * `ipv4_is_private(SrcIpAddr)` is SrcIpAddr · cidr_match · the private ranges. Conditions on TimeGenerated
- * against now-relative instants are the rule's time windows, shown with its sources, not indicators.
+ * against now-relative instants are the rule's time windows, shown with its sources, not indicators. A test of a
+ * bool column an `extend` computed is read as its definition.
  */
-import type { Expr } from '../kql/ir.js';
+import { call, type Expr } from '../kql/ir.js';
 import { kqlText, literalText } from './kql-text.js';
-import { allStages, conjuncts, isWindowConjunct, type Pipeline } from './pipeline.js';
+import { allStages, conjuncts, isWindowConjunct, pushNot, type Pipeline } from './pipeline.js';
 import type { Rel } from '../kql/ir.js';
 import { nodeAt } from './plan.js';
 
@@ -76,7 +77,7 @@ export function indicatorsOf(root: Rel, pipeline: Pipeline): Indicator[] {
     if (stage.kind !== 'where') continue;
     const node = nodeAt(root, stage.path);
     if (node.k !== 'filter') continue;
-    for (const indicator of predicateIndicators(node.predicate)) {
+    for (const indicator of predicateIndicators(node.predicate, (name) => definitionBelow(root, stage.path, name))) {
       const key = JSON.stringify([indicator.field, indicator.kind, indicator.operator, indicator.values]);
       const entry = found.get(key) ?? { indicator, stages: [] };
       if (!entry.stages.includes(stage.number)) entry.stages.push(stage.number);
@@ -92,10 +93,46 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function predicateIndicators(predicate: Expr): Array<Omit<Indicator, 'stages'>> {
-  return conjuncts(predicate)
-    .filter((c) => !isWindowConjunct(c))
-    .flatMap((c) => (c.k === 'call' && c.fn === 'or' ? c.args.flatMap(predicateIndicators) : [atom(c)]));
+/** How deep flags defined from flags are followed (`where Alert` with `Alert = Volume or Fanout`). */
+const FLAG_DEPTH = 3;
+
+function predicateIndicators(predicate: Expr, define: (name: string) => Expr | undefined, depth = 0): Array<Omit<Indicator, 'stages'>> {
+  return conjuncts(predicate).flatMap((c) => {
+    const definition = depth < FLAG_DEPTH ? flagDefinition(c, define) : undefined;
+    if (definition) return predicateIndicators(definition, define, depth + 1);
+    if (isWindowConjunct(c)) return [];
+    return c.k === 'call' && c.fn === 'or' ? c.args.flatMap((a) => predicateIndicators(a, define, depth)) : [atom(c)];
+  });
+}
+
+/**
+ * A test of a bool column an `extend` computed (`where Recent`, `where not(Recent)`) is a test of its definition:
+ * `Recent = TimeGenerated >= ago(1d)` makes `where Recent` a time window, `where PeerSignal` the signal's conditions.
+ */
+function flagDefinition(e: Expr, define: (name: string) => Expr | undefined): Expr | undefined {
+  if (e.k === 'col' && e.type === 'bool') return define(e.name);
+  if (e.k === 'call' && e.fn === 'not' && e.args[0]?.k === 'col' && e.args[0].type === 'bool') {
+    const definition = define(e.args[0].name);
+    return definition ? pushNot(call('not', 'bool', definition)) : undefined;
+  }
+  return undefined;
+}
+
+/** The expression an extend below a stage gave a column, following pass-throughs; undefined for a table's, an aggregate's or a join's. */
+function definitionBelow(root: Rel, path: readonly number[], name: string): Expr | undefined {
+  let node = nodeAt(root, [...path, 0]);
+  let at = [...path, 0];
+  for (;;) {
+    if (node.k === 'project') {
+      const item = node.items.find((i) => i.name === name);
+      if (!item) return undefined;
+      if (!(item.expr.k === 'col' && item.expr.name === name)) return item.expr;
+    } else if (node.k !== 'filter' && node.k !== 'sort' && node.k !== 'limit') {
+      return undefined;
+    }
+    at = [...at, 0];
+    node = nodeAt(root, at);
+  }
 }
 
 function atom(e: Expr): Omit<Indicator, 'stages'> {

@@ -25,19 +25,19 @@ export interface LiveFigures {
 
 const MICROS_PER_MS = 1000;
 
-/** Counts every stage of the page's pipelines at `at` over the store (one COUNT query per distinct IR node). */
+/** Counts every stage of the page's pipelines at `at` over the store (one COUNT query per distinct relation). */
 export async function liveFigures(store: Pick<Store, 'query' | 'engine'>, query: string, lookbackMs: number, pipeline: Pipeline, at: Date): Promise<LiveFigures> {
   const root = rulePlan(query, lookbackMs).at(at.getTime() * MICROS_PER_MS);
   const dialect = DIALECTS[store.engine];
   const counted = new Map<string, number>();
+  // Keyed by the SQL: a let used in several places is inlined at each, so the same relation sits under many paths.
   const count = async (path: readonly number[]): Promise<number> => {
-    const key = path.join('.');
-    const known = counted.get(key);
-    if (known !== undefined) return known;
     const sql = `SELECT count(*) AS n FROM (${generateSql(nodeAt(root, path), { dialect, text: query })}) AS __stage`;
+    const known = counted.get(sql);
+    if (known !== undefined) return known;
     const result = await store.query(sql);
     const n = Number(result.rows[0]?.[0] ?? 0);
-    counted.set(key, n);
+    counted.set(sql, n);
     return n;
   };
   const stages: StageCount[] = [];

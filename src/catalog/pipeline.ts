@@ -13,7 +13,7 @@ import { aggregateText, collapse, kqlName, kqlText } from './kql-text.js';
 import { inputsOf, nowCall, nowOffset } from './plan.js';
 
 /**
- * `source`, `where`, `extend`, `project`, `summarize`, `join`, `union`, `sort`, `take`, `distinct`, `datatable`,
+ * `source`, `where`, `extend`, `project`, `summarize`, `join`, `lookup`, `union`, `sort`, `take`, `distinct`, `datatable`,
  * `print`, `mv-expand`, `make-series`, `range`, `render`; an IR node kind added later shows under its own name.
  */
 export type StageKind = string;
@@ -109,6 +109,23 @@ function pipelineAt(top: Rel, topPath: readonly number[], prefix: string, query:
   for (; i < chain.length; i++) {
     const { node: n, path: p } = chain[i]!;
     const stageNumber = number();
+    const above = chain[i + 1];
+    if (n.k === 'join' && above && isLookupProjection(above.node, n)) {
+      // `lookup`: the join and the projection dropping the right side's keys are one operator of the query.
+      const inputs = [pipelineAt(n.right, [...p, 1], `${stageNumber}.`, query)];
+      stages.push({
+        number: stageNumber,
+        kind: 'lookup',
+        kql: `lookup kind=${n.kind} (${spanOf(inputs[0])}) on ${joinKeys(n)}`,
+        ...optionalText(spanText(above.node, query)),
+        path: above.path,
+        bottomPath: p,
+        columns: above.node.columns,
+        inputs,
+      });
+      i++;
+      continue;
+    }
     const inputs = inputsOf(n)
       .map((input, index) => ({ input, index }))
       .filter(({ index }) => n.k === 'union' || index > 0)
@@ -161,6 +178,17 @@ export function isWindowConjunct(e: Expr): boolean {
   return column?.k === 'col' && column.name === 'TimeGenerated' && nowOffset(value) !== undefined;
 }
 
+const NEGATED: Readonly<Record<string, string>> = { ge: 'lt', gt: 'le', le: 'gt', lt: 'ge' };
+
+/** `not(TimeGenerated >= ago(1d))` as `TimeGenerated < ago(1d)`, so a negated window is still a window. */
+export function pushNot(e: Expr): Expr {
+  if (e.k !== 'call' || e.fn !== 'not' || e.args.length !== 1) return e;
+  const [inner] = e.args;
+  if (inner?.k !== 'call' || inner.args.length !== 2) return e;
+  const flipped = NEGATED[inner.fn];
+  return flipped ? { ...inner, fn: flipped } : e;
+}
+
 function isWindowFilter(rel: Extract<Rel, { k: 'filter' }>): boolean {
   return conjuncts(rel.predicate).every(isWindowConjunct);
 }
@@ -201,9 +229,23 @@ function stageKind(n: Rel, below: Rel | undefined): StageKind {
   }
 }
 
-/** A project that keeps every input column in place and only adds or recomputes columns. */
+/** A project that keeps every input column in place and adds or recomputes at least one. */
 function isExtend(n: Extract<Rel, { k: 'project' }>, below: Rel): boolean {
-  return below.columns.every((c, i) => n.items[i]?.name === c.name);
+  const changes = n.items.length > below.columns.length || n.items.some((item) => !(item.expr.k === 'col' && item.expr.name === item.name));
+  return changes && below.columns.every((c, i) => n.items[i]?.name === c.name);
+}
+
+/** A join's left columns and its right side's other columns, the right keys dropped: what `lookup` builds. */
+function isLookupProjection(n: Rel, join: Extract<Rel, { k: 'join' }>): boolean {
+  if (n.k !== 'project' || (join.kind !== 'leftouter' && join.kind !== 'inner')) return false;
+  if (!n.items.every((item) => item.expr.k === 'col' && item.expr.name === item.name)) return false;
+  const kept = new Set(n.items.map((item) => item.name));
+  const dropped = join.columns.filter((c) => !kept.has(c.name));
+  return dropped.length === join.on.length && join.left.columns.every((c) => kept.has(c.name));
+}
+
+function joinKeys(n: Extract<Rel, { k: 'join' }>): string {
+  return n.on.map((o) => (o.left === o.right ? kqlName(o.left) : `$left.${kqlName(o.left)} == $right.${kqlName(o.right)}`)).join(', ');
 }
 
 function stageText(n: Rel, below: Rel | undefined, inputs: readonly Pipeline[]): string {
@@ -222,10 +264,8 @@ function stageText(n: Rel, below: Rel | undefined, inputs: readonly Pipeline[]):
       const keys = n.keys.map((k) => (k.expr.k === 'col' && k.expr.name === k.name ? kqlName(k.name) : `${kqlName(k.name)} = ${kqlText(k.expr)}`));
       return `summarize ${aggregates}${keys.length > 0 ? ` by ${keys.join(', ')}` : ''}`;
     }
-    case 'join': {
-      const on = n.on.map((o) => (o.left === o.right ? kqlName(o.left) : `$left.${kqlName(o.left)} == $right.${kqlName(o.right)}`));
-      return `join kind=${n.kind} (${spanOf(inputs[0])}) on ${on.join(', ')}`;
-    }
+    case 'join':
+      return `join kind=${n.kind} (${spanOf(inputs[0])}) on ${joinKeys(n)}`;
     case 'union':
       return `union ${inputs.map((p) => `(${spanOf(p)})`).join(', ')}`;
     case 'sort':

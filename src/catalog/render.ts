@@ -100,7 +100,8 @@ export function renderPageText(page: CatalogPage, live?: LiveFigures): string {
 function markdownTable(table: { headers: string[]; rows: string[][] }): string[] {
   if (table.rows.length === 0) return ['(none)', ''];
   const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
-  const code = (s: string, column: string): string => (['KQL', 'produced by'].includes(column) && s !== '' ? `\`${s.replace(/`/g, "'")}\`` : cell(s));
+  // GFM splits table cells at `|` even inside code spans; `\|` there shows as `|`.
+  const code = (s: string, column: string): string => (['KQL', 'produced by'].includes(column) && s !== '' ? `\`${cell(s.replace(/`/g, "'"))}\`` : cell(s));
   return [
     `| ${table.headers.join(' | ')} |`,
     `|${table.headers.map(() => '---').join('|')}|`,

@@ -11,6 +11,7 @@ import type { Store } from '../store/engine.js';
 import { addressText, isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
 import { fitTable, tableNotes } from '../util/table.js';
 import { anyTimestampToMicros } from '../util/time.js';
+import { EXIT_FAILED, EXIT_USAGE } from './exit.js';
 import { dbOption } from './options.js';
 import { screenTable } from './output.js';
 
@@ -40,8 +41,6 @@ interface RemoveOptions extends SelectOptions {
   dryRun?: boolean;
 }
 
-const EXIT_FAILED = 1;
-const EXIT_USAGE = 2;
 
 /** A user-facing problem with its exit status. */
 class AlertsError extends Error {
@@ -78,6 +77,10 @@ Examples:
   selectOptions(alerts.command('list', { isDefault: true }).description('List the alerts (the default)'))
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json', 'jsonl']).default('table'))
     .option('--wide', 'table output: every value whole, however wide')
+    .addHelpText('after', `
+Examples:
+  npx smbwatch alerts list --since 7d                     # the same as smbwatch alerts --since 7d
+  npx smbwatch alerts list --run 2025-02-19T00:00:00Z --output jsonl`)
     .action((options: ListOptions) => run('alerts', options.db, (store) => listCommand(store, options)));
   alerts
     .command('show')
@@ -86,6 +89,10 @@ Examples:
     .addOption(dbOption())
     .addOption(new Option('--output <kind>', 'output format').choices(['text', 'json']).default('text'))
     .option('--wide', 'every value of the rows whole, however wide')
+    .addHelpText('after', `
+Examples:
+  npx smbwatch alerts show b6d9cc0f                       # any unique prefix of the id
+  npx smbwatch alerts show b6d9cc0f --output json`)
     .action((id: string, options: ShowOptions) => run('alerts show', options.db, (store) => showCommand(store, id, options)));
   selectOptions(alerts.command('rm').description('Remove alerts from the store: by id, rule, time range or run'))
     .argument('[ids...]', 'alert ids or unique prefixes')
@@ -95,7 +102,13 @@ Examples:
       'after',
       `
 Removing alerts also ends their effect on suppression. Alerts already handed to a watch sink stay delivered.
-Exit status 0 on success (also when nothing matched), 1 on a failure, 2 on a wrong command line.`,
+Exit status 0 on success (also when the options select no alert), 1 on a failure (also an id that names no
+alert), 2 on a wrong command line.
+
+Examples:
+  npx smbwatch alerts rm b6d9cc0f                                 # one alert
+  npx smbwatch alerts rm --run 2025-02-19T00:00:00Z --dry-run     # what removing one run's alerts would remove
+  npx smbwatch alerts rm --rule 8717e498-7b5d-4e23-9e7c-fa4913dbfd79 --since 2024-03-01 --until 2024-03-31`,
     )
     .action((ids: string[], options: RemoveOptions) => run('alerts rm', options.db, (store) => removeCommand(store, ids, options)));
 }

@@ -45,7 +45,14 @@ export function register(program: Command): void {
       `
 Runs happen where \`smbwatch watch\` would run them: at 1970-01-01T00:00:00Z + k x queryFrequency (a 1d rule at
 00:00 UTC each day), for every such time in [--from, --to]. Each run is exactly \`smbwatch run --at\` that time;
-suppression is simulated within the backtest. Exit status 0 on success, 1 on a failure, 2 on a wrong command line.`,
+suppression is simulated within the backtest. Exit status 0 on success, 1 on a failure, 2 on a wrong command line.
+
+Examples:
+  npx smbwatch backtest --from 2024-03-01 --to 2024-03-31                           # every daily run of March
+  npx smbwatch backtest --from 2024-03-01 --to 2024-03-31 --param threshold=0.5     # the same as rule v1.0.1
+  npx smbwatch backtest --from 2024-03-01 --to 2024-03-31 --store                   # and keep the alerts
+  npx smbwatch backtest --rule 332f0f21-4ae7-4075-9fc6-c228b4fa3555 --from 2024-03-01 --to 2024-03-31 --output json
+                                             # smbwatch's lateral-movement rule; alertNames say which source and why`,
     )
     .action(async (options: BacktestOptions) => {
       process.exitCode = await reportErrors('backtest', () => backtestCommand(options));
@@ -112,6 +119,8 @@ function render(result: BacktestResult, context: Context, output: 'table' | 'jso
       alerts: run.alerts.length,
       entities: [...new Set(run.alerts.flatMap((alert) => alert.entities.map(entityText)))],
       alertIds: run.alerts.map((alert) => alert.alertId),
+      // The alerts' names: a rule with alertDetailsOverride says there which source and why.
+      alertNames: run.alerts.map((alert) => alert.displayName),
     }));
     return `${JSON.stringify({ rule: context.rule, schedule: context.schedule, runs, totals: { ...sum, ...(context.stored === undefined ? {} : { storedAlerts: context.stored }) } }, null, 2)}\n`;
   }

@@ -10,6 +10,7 @@ import { ingestProblems, runDemo } from '../demo/run.js';
 import { renderStory } from '../demo/story.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { COMMANDS } from './commands.js';
+import { EXIT_FAILED, EXIT_OK } from './exit.js';
 
 const DEFAULT_DIR = './smbwatch-demo';
 
@@ -48,7 +49,11 @@ export function register(program: Command): void {
 The data is generated once per seed and size (a rerun reuses it and ingests nothing twice). It covers
 fifteen days ending at T = 2025-02-19T00:00:00Z, the instant the seed rule is evaluated at, plus the hour
 after T. manifest.json lists the hosts, the planted episode and edge cases, and the rule's expected result.
-See docs/demo.md.`,
+See docs/demo.md.
+
+Examples:
+  npx smbwatch demo                                   # the same as npm start
+  npx smbwatch demo --seed 7 --workstations 100 --dir /tmp/small-demo   # another, smaller network`,
     )
     .action(async (options: DemoOptions) => {
       process.exitCode = await demoCommand(options);
@@ -64,9 +69,9 @@ async function demoCommand(options: DemoOptions): Promise<number> {
     const problems = ingestProblems(result.ingest);
     process.stdout.write(renderStory(result, { commands: new Set(COMMANDS.map((c) => c.name)), cwd: process.cwd() }));
     for (const problem of problems) process.stderr.write(`smbwatch demo: ${problem}\n`);
-    return problems.length > 0 ? 1 : 0;
+    return problems.length > 0 ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
     process.stderr.write(`smbwatch demo: ${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
 }

@@ -48,8 +48,8 @@ is one alert. See docs/detector.md.
 
 Examples:
   npm run evaluate                                        # every standard lab and rule, into EVALUATION.md
-  smbwatch evaluate --family holdout --out /tmp/holdout.md
-  smbwatch evaluate --lab dev-7-300-zeek --rule smbwatch  # a small lab of your own seed, one rule`,
+  npx smbwatch evaluate --family holdout --out /tmp/holdout.md
+  npx smbwatch evaluate --lab dev-7-300-zeek --rule smbwatch  # a small lab of your own seed, one rule`,
     )
     .action(async (options: EvaluateOptions) => {
       process.exitCode = await reportErrors('evaluate', () => evaluateCommand(options));

@@ -27,14 +27,16 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  smbwatch alerts --db ./smbwatch-demo/demo.duckdb
-  smbwatch explain e653a5af --db ./smbwatch-demo/demo.duckdb
+Examples:
+  npx smbwatch alerts --db ./smbwatch-demo/demo.duckdb
+  npx smbwatch explain e653a5af --db ./smbwatch-demo/demo.duckdb
 
-Everything is counted over the store at the alert's run time T with the rule's own query plan: the measured
-count of the alert's group per day over the look-back (zero days included), the recent window's destinations
-(sessions, failures, first and last time, whether the baseline saw them), the formulas of the computed fields
-with the row's values, and rows in and out of each stage. The store is only read.`,
+Everything is counted over the store at the alert's run time T with the rule's own query plan: the alert's
+group (the seed rule: source and port; a rule counting per source: the source) with its sessions and
+destinations per day over the look-back (zero days included), the recent window's destinations (sessions,
+failures, attempts without a reply, first and last time, whether the baseline saw them), the formulas of the
+computed fields with the row's values, and rows in and out of each stage. For other rules: the row and the stage
+counts. The store is only read; see docs/explain.md.`,
     )
     .action(async (id: string, options: ExplainOptions) => {
       process.exitCode = await reportErrors('explain', () => explainCommand(id, options));

@@ -8,6 +8,13 @@ export function register(program: Command): void {
   program
     .command('formats')
     .description('List the log formats smbwatch reads, how each is detected, and its ASIM parser counterpart')
+    .addHelpText('after', `
+Formats are recognised from content; \`smbwatch ingest --format NAME\` forces one and \`--explain-format\` says why
+each input was read as what it was.
+
+Examples:
+  npx smbwatch formats
+  npx smbwatch formats | grep -A4 '^nfdump'`)
     .action(() => {
       const blocks = SOURCE_FORMATS.map(
         (format) =>

@@ -45,8 +45,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  smbwatch hunt 5dca6047-24ed-4eb7-b44e-ec7f1bf42621 --at 2024-03-15T00:00:00Z   # outbound LDAP failures
+Examples:
+  npx smbwatch hunt 5dca6047-24ed-4eb7-b44e-ec7f1bf42621 --at 2024-03-15T00:00:00Z   # outbound LDAP failures
 
 The query's own time filters decide what it reads (most read the last day: ago(1d) is --at minus one day);
 --lookback adds the time range Sentinel's hunting page would apply. Exit status 0 when the query ran (rows or
@@ -79,6 +79,10 @@ function huntingQueries(path: string | undefined): HuntingQuery[] {
 
 async function hunt(id: string | undefined, options: HuntOptions): Promise<number> {
   const queries = huntingQueries(options.hunting);
+  // A malformed option is a wrong command line whatever else it asks (listing included).
+  const at = options.at === undefined ? new Date() : parseTimeOption('--at', options.at);
+  const lookback = options.lookback === undefined ? undefined : parseTimespan(options.lookback);
+  if (options.lookback !== undefined && lookback === undefined) throw new CommandError(`--lookback: not a timespan (e.g. 14d, 12h): "${options.lookback}"`);
   if (id === undefined) {
     process.stdout.write(`${renderTable(['id', 'name', 'tactics'], queries.map((q) => [q.id, q.name, q.tactics.join(', ')]))}\n`);
     return 0;
@@ -90,9 +94,6 @@ async function hunt(id: string | undefined, options: HuntOptions): Promise<numbe
     if (error instanceof RuleLoadError) throw new CommandError(error.message, EXIT_USAGE);
     throw error;
   }
-  const at = options.at === undefined ? new Date() : parseTimeOption('--at', options.at);
-  const lookback = options.lookback === undefined ? undefined : parseTimespan(options.lookback);
-  if (options.lookback !== undefined && lookback === undefined) throw new CommandError(`--lookback: not a timespan: ${options.lookback}`);
   const compile = (dialect: DialectChoice, catalog: Catalog): CompiledQuery | string => {
     try {
       const compiled = compileKql(selected.query, { engine: dialect, now: at.getTime() * 1000, catalog, ...(lookback === undefined ? {} : { lookback }) });

@@ -7,12 +7,14 @@ import { runIngest, type IngestRunResult } from '../ingest/run.js';
 import type { InputOutcome } from '../ingest/ingest-input.js';
 import { formatByName, SOURCE_FORMATS } from '../sources/registry.js';
 import type { Store } from '../store/engine.js';
-import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
+import { isStoreError, openStore, storeAddress, storeErrorStatus, storeMayExist } from '../store/engines.js';
+import { expandPaths } from '../ingest/expand.js';
 import { DEFAULT_LIMITS } from '../ingest/containers.js';
 import { dbOption, parseByteSize, parseExpansionRatio } from './options.js';
 import { createProgress, type ProgressMode } from './progress.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 import { screenTable } from './output.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js';
 
 interface IngestOptions {
   db?: string;
@@ -94,15 +96,18 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
   const format = options.format === 'auto' ? undefined : formatByName(options.format);
   if (options.format !== 'auto' && !format) {
     process.stderr.write(`smbwatch ingest: unknown format "${options.format}"; known: ${SOURCE_FORMATS.map((f) => f.name).join(', ')}\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   if (options.memoryLimit !== undefined && !/^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(options.memoryLimit)) {
     process.stderr.write(`smbwatch ingest: --memory-limit must be a size such as 512MB or 2GB, got "${options.memoryLimit}"\n`);
-    return 2;
+    return EXIT_USAGE;
   }
   let store: Store;
   try {
-    store = await openStore(storeAddress(options.db), { create: true, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}) });
+    const address = storeAddress(options.db);
+    // A mistyped path must not leave an empty new store behind (status would then say "Records: 0", not "no store").
+    if (!storeMayExist(address) && !(await leadsToAnyFile(paths))) return EXIT_FAILED;
+    store = await openStore(address, { create: true, ...(options.memoryLimit ? { memoryLimit: options.memoryLimit } : {}) });
   } catch (error) {
     if (!isStoreError(error)) throw error;
     process.stderr.write(`smbwatch ingest: ${error.message}\n`);
@@ -127,14 +132,22 @@ async function ingestCommand(paths: string[], options: IngestOptions): Promise<n
       process.stderr.write(`smbwatch ingest: ${outcome.name}: ${outcome.reason ?? 'failed'}\n`);
     }
     const failed = result.errors.length > 0 || result.outcomes.some((outcome) => outcome.status === 'error' || outcome.status === 'rejected');
-    return failed ? 1 : 0;
+    return failed ? EXIT_FAILED : EXIT_OK;
   } catch (error) {
     if (!isOutOfMemory(error)) throw error;
     process.stderr.write(`smbwatch ingest: ${outOfMemoryMessage(error as Error, 'inputs not reported as ingested were not stored')}\n`);
-    return 1;
+    return EXIT_FAILED;
   } finally {
     await store.close();
   }
+}
+
+/** Whether the paths lead to at least one file; if not, says why for each (before any store is created). */
+async function leadsToAnyFile(paths: readonly string[]): Promise<boolean> {
+  const { files, skipped, errors } = await expandPaths(paths);
+  if (files.length > 0 || skipped.length > 0) return true;
+  for (const error of errors) process.stderr.write(`smbwatch ingest: ${error.path}: ${error.reason}\n`);
+  return false;
 }
 
 /** Inputs whose format writes local times were read as UTC: say so, since it shifts every record's window. */
@@ -191,12 +204,23 @@ function renderSummary(result: IngestRunResult, location: string, explain: boole
   return `${lines.join('\n')}\n`;
 }
 
+/**
+ * `--explain-format`: one line per input — the format and why, or why not. What every format said is listed only
+ * for an input named on the command line that no format read (an error: the user expected a log there); a file
+ * skipped inside a directory or archive (a README, a dns.log) gets its one line, however many formats it was
+ * tried against.
+ */
 function explanations(result: IngestRunResult): string[] {
   return result.outcomes.flatMap((outcome) => {
     const detection = outcome.detection;
     if (!detection) return [];
     const reader = outcome.reader === 'bulk' ? ' by DuckDB\'s CSV reader' : outcome.bulkRefusal ? ` by lines (bulk read not used: ${outcome.bulkRefusal})` : '';
     const lines = [`${outcome.name}: ${outcome.format ? `read as ${outcome.format}${reader}` : 'not read'}: ${detection.reason}`];
+    if (outcome.format !== undefined) return lines;
+    if (outcome.status === 'skipped') {
+      lines[0] += ` (skipped: none of ${detection.verdicts.length} formats matched; name the file itself to see what each said)`;
+      return lines;
+    }
     for (const { format, verdict } of detection.verdicts) {
       if (verdict.verdict !== 'match') lines.push(`  ${format}: ${verdict.verdict}${verdict.reason ? ` (${verdict.reason})` : ''}`);
     }

@@ -8,6 +8,7 @@ import { InputNotRemovableError, type InputSummary, type Store } from '../store/
 import { isStoreError, openStore, storeAddress, storeErrorStatus } from '../store/engines.js';
 import { formatBytes, formatCount, renderTable } from '../util/table.js';
 import { microsToIso } from '../util/time.js';
+import { EXIT_FAILED } from './exit.js';
 import { dbOption } from './options.js';
 import { screenTable } from './output.js';
 
@@ -21,7 +22,6 @@ interface RemoveOptions {
   dryRun?: boolean;
 }
 
-const EXIT_FAILED = 1;
 
 export function register(program: Command): void {
   const inputs = program
@@ -45,6 +45,10 @@ Examples:
     .argument('[patterns...]', 'paths, directories or quoted globs (see smbwatch inputs --help)')
     .addOption(dbOption())
     .addOption(new Option('--output <kind>', 'output format').choices(['table', 'json']).default('table'))
+    .addHelpText('after', `
+Examples:
+  npx smbwatch inputs list                             # the same as smbwatch inputs
+  npx smbwatch inputs list 'conn.*.log.gz' --output json`)
     .action(async (patterns: string[], options: ListOptions) => {
       process.exitCode = await withStore('inputs', options.db, (store) => listInputs(store, patterns, options));
     });
@@ -56,7 +60,11 @@ Examples:
     .option('--dry-run', 'only say what would be removed')
     .addHelpText('after', `
 Alerts already raised from the records stay (smbwatch alerts rm removes alerts). Exit status 0 when every
-pattern named an input and all were removed, 1 otherwise, 2 on a wrong command line.`)
+pattern named an input and all were removed, 1 otherwise, 2 on a wrong command line.
+
+Examples:
+  npx smbwatch inputs rm exports/nfcapd.csv            # undo one ingest: its records and rejects go
+  npx smbwatch inputs rm --dry-run /data/zeek/2024-03-01/`)
     .action(async (patterns: string[], options: RemoveOptions) => {
       process.exitCode = await withStore('inputs rm', options.db, (store) => removeInputs(store, patterns, options));
     });

@@ -5,9 +5,7 @@ import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { registerCommands } from './commands.js';
 import { guardStdio } from '../util/terminal.js';
-
-/** The exit status of a wrong command line, for every command. */
-const EXIT_USAGE = 2;
+import { EXIT_OK, EXIT_STATUS_HELP, EXIT_USAGE } from './exit.js';
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string };
 
@@ -23,7 +21,7 @@ function stopQuietlyOnClosedPipe(): void {
   for (const stream of [process.stdout, process.stderr]) {
     stream.on('error', (error: NodeJS.ErrnoException) => {
       if (error.code !== 'EPIPE') throw error;
-      process.exit(0);
+      process.exit(EXIT_OK);
     });
   }
 }
@@ -53,6 +51,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     // option of the same name as its parent's (`rules --output json`).
     .enablePositionalOptions()
     .option('--wait', WAIT_HELP)
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nExamples:\n  npx smbwatch demo                  # a network with a planted lateral movement, start here\n  npx smbwatch ingest /var/log/zeek/current/conn.log && npx smbwatch run\n  npx smbwatch help run              # a command's options and examples`)
     .exitOverride();
   program.hook('preAction', async (_program, action) => {
     const wait = program.opts<{ wait?: boolean }>().wait === true || action.opts<{ wait?: boolean }>().wait === true;
@@ -63,10 +62,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   addWaitToStoreCommands(program);
   try {
     await program.parseAsync([...argv]);
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : EXIT_OK;
   } catch (error) {
     // Help and --version exit 0; anything commander refuses is a wrong command line, status 2 as the commands say.
-    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
     throw error;
   }
 }

@@ -67,11 +67,17 @@ class BarProgress implements IngestProgress {
   }
 }
 
-/** One line per second on stderr: for non-terminals (CI logs, supervisors) and for tests that watch an ingest. */
+/**
+ * One line per second on stderr: for non-terminals (CI logs, supervisors) and for tests that watch an ingest.
+ * "bytes read" counts inputs as stored on disk: a plain file as it is read, a compressed one (.gz, .zip) when it
+ * is done; while one is being read, the line says how much it has decompressed so far.
+ */
 class LogProgress implements IngestProgress {
   private bytesRead = 0;
   private recordsAppended = 0;
   private current = '';
+  /** Decompressed bytes of the compressed input being read, if it is one. */
+  private decompressed: number | undefined;
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
@@ -82,21 +88,28 @@ class LogProgress implements IngestProgress {
   }
   input(name: string): void {
     this.current = escapeControls(name);
+    this.decompressed = undefined;
   }
   bytes(count: number): void {
     this.bytesRead += count;
   }
+  contentBytes(count: number): void {
+    this.decompressed = (this.decompressed ?? 0) + count;
+  }
   records(count: number): void {
     this.recordsAppended += count;
   }
-  inputDone(): void {
+  inputDone(_outcome: InputOutcome, storedBytes: number, contentCounted: boolean): void {
+    if (!contentCounted) this.bytesRead += storedBytes;
+    this.decompressed = undefined;
     this.report();
   }
   stop(): void {
     if (this.timer) clearInterval(this.timer);
   }
   private report(): void {
-    this.stream.write(`progress: ${this.recordsAppended} records, ${this.bytesRead} bytes read, input ${this.current}\n`);
+    const inflating = this.decompressed === undefined ? '' : ` (${this.decompressed} bytes decompressed so far)`;
+    this.stream.write(`progress: ${this.recordsAppended} records, ${this.bytesRead} bytes read, input ${this.current}${inflating}\n`);
   }
 }
 

@@ -18,7 +18,8 @@ import { isStoreError, openStore, storeAddress, storeMayExist, withChdb, withQue
 import { isoToMicros } from '../util/time.js';
 import { dbOption, engineOption, memoryLimitOption, watchlistsOption } from './options.js';
 import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
-import { applyParameters } from '../rules/parameters.js';
+import { applyParameters, ParameterError } from '../rules/parameters.js';
+import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js';
 import { CommandError, selectRuleAndParameters } from './run.js';
 import type { Catalog } from '../kql/catalog.js';
 import { essentialsCatalog, storeCatalog } from '../summaries/catalog.js';
@@ -88,9 +89,9 @@ Examples:
       try {
         process.exitCode = await query(kql, options);
       } catch (error) {
-        if (error instanceof CommandError) {
+        if (error instanceof CommandError || error instanceof ParameterError) {
           process.stderr.write(`smbwatch query: ${error.message}\n`);
-          process.exitCode = error.status;
+          process.exitCode = error instanceof CommandError ? error.status : EXIT_USAGE;
           return;
         }
         if (isOutOfMemory(error)) {
@@ -104,14 +105,14 @@ Examples:
 }
 
 async function query(kqlArgument: string | undefined, options: QueryOptions): Promise<number> {
-  if (options.rule !== undefined && (kqlArgument !== undefined || options.file !== undefined)) return fail('give the KQL, --file or --rule, not several');
+  if (options.rule !== undefined && (kqlArgument !== undefined || options.file !== undefined)) return fail('give the KQL, --file or --rule, not several', EXIT_USAGE);
   const selection = options.rule === undefined ? undefined : selectRuleAndParameters({ rule: options.rule, ...(options.rules === undefined ? {} : { rules: options.rules }), param: options.param });
-  const text = selection ? applyParameters(selection.rule, selection.parameters) : options.file !== undefined ? readFileSync(options.file, 'utf8') : kqlArgument;
-  if (text === undefined || text.trim() === '') return fail('give the KQL as an argument, with --file, or a rule with --rule');
+  const text = selection ? applyParameters(selection.rule, selection.parameters) : options.file !== undefined ? readQueryFile(options.file) : kqlArgument;
+  if (text === undefined || text.trim() === '') return fail('give the KQL as an argument, with --file, or a rule with --rule', EXIT_USAGE);
   const now = options.at === undefined ? Date.now() * 1000 : isoToMicros(options.at);
-  if (now === null) return fail(`--at: not an ISO 8601 time: ${options.at}`);
+  if (now === null) return fail(`--at: not an ISO 8601 time (e.g. 2024-03-15T00:00:00Z): "${options.at}"`, EXIT_USAGE);
   const lookback = options.lookback === undefined ? (selection ? selection.rule.queryPeriodMs * 1000 : undefined) : parseTimespan(options.lookback);
-  if (options.lookback !== undefined && lookback === undefined) return fail(`--lookback: not a timespan: ${options.lookback}`);
+  if (options.lookback !== undefined && lookback === undefined) return fail(`--lookback: not a timespan (e.g. 14d, 12h): "${options.lookback}"`, EXIT_USAGE);
   const maxRows = Number(options.maxRows);
   if (!Number.isInteger(maxRows) || maxRows < 0) return fail(`--max-rows: a whole number is needed (0 = all), got "${options.maxRows}"`, EXIT_USAGE);
   const compile = (dialect: DialectChoice, catalog: Catalog): CompiledQuery | string => {
@@ -125,12 +126,20 @@ async function query(kqlArgument: string | undefined, options: QueryOptions): Pr
     }
   };
   const problem = await execute(compile, options, (compiled, batches) => print(compiled.columns, batches, { ...options, maxRows }));
-  return problem === undefined ? 0 : fail(problem);
+  return problem === undefined ? EXIT_OK : fail(problem);
 }
 
-const EXIT_USAGE = 2;
+/** The text of --file; a file that cannot be read is a failure named with its path. */
+function readQueryFile(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : error instanceof Error ? error.message : String(error);
+    throw new CommandError(`--file ${path}: cannot read it (${reason})`, EXIT_FAILED);
+  }
+}
 
-function fail(message: string, status = 1): number {
+function fail(message: string, status = EXIT_FAILED): number {
   process.stderr.write(`smbwatch query: ${message}\n`);
   return status;
 }

@@ -32,9 +32,9 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  smbwatch report --db ./smbwatch-demo/demo.duckdb -o report.html
-  smbwatch report --from 2024-03-01T00:00:00Z --to 2024-03-31T23:59:59Z --rule 8717e498-7b5d-4e23-9e7c-fa4913dbfd79 -o march.html
+Examples:
+  npx smbwatch report --db ./smbwatch-demo/demo.duckdb -o report.html
+  npx smbwatch report --from 2024-03-01T00:00:00Z --to 2024-03-31T23:59:59Z --rule 8717e498-7b5d-4e23-9e7c-fa4913dbfd79 -o march.html
 
 The file holds everything it shows (styles, the chart library, the data): it opens offline, and its
 Content-Security-Policy forbids any network request. Each alert is explained as \`smbwatch explain\` does (the

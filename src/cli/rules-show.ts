@@ -34,9 +34,9 @@ export function registerShow(rules: Command): void {
       'after',
       `
 Examples:
-  smbwatch rules show 8717e498-7b5d-4e23-9e7c-fa4913dbfd79
-  smbwatch rules show ./rules/fanout.yaml --output markdown > fanout.md
-  smbwatch rules show 8717e498-7b5d-4e23-9e7c-fa4913dbfd79 --db ./smbwatch-demo/demo.duckdb --at 2025-02-19T00:00:00Z
+  npx smbwatch rules show 8717e498-7b5d-4e23-9e7c-fa4913dbfd79
+  npx smbwatch rules show ./rules/fanout.yaml --output markdown > fanout.md
+  npx smbwatch rules show 8717e498-7b5d-4e23-9e7c-fa4913dbfd79 --db ./smbwatch-demo/demo.duckdb --at 2025-02-19T00:00:00Z
 
 Stages are the main pipeline's, numbered from its source; a join's right side is numbered under the join
 (5.1, 5.2, ...). Lets are inlined, so their values appear in the stages. --output json is stable: see

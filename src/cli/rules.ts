@@ -15,6 +15,7 @@ import { renderTable } from '../util/table.js';
 import { registerShow } from './rules-show.js';
 import { defaultCatalog } from '../summaries/catalog.js';
 import { screenTable } from './output.js';
+import { EXIT_FAILED } from './exit.js';
 
 interface RulesOptions {
   rules?: string;
@@ -40,7 +41,12 @@ Rules are Sentinel scheduled analytic rules in their YAML form; hunting queries 
 with \`smbwatch hunt ID\`. Built in: Sentinel's "Anomaly in SMB Traffic (ASIM Network Session schema)" version
 1.0.0, the default rule, and the analytic rules and hunting queries of the Network Session Essentials solution.
 Parameters are the query's top-level \`let NAME = <literal>;\` statements; override them with
---param NAME=VALUE (e.g. --param threshold=0.5 runs upstream version 1.0.1).`,
+--param NAME=VALUE (e.g. --param threshold=0.5 runs upstream version 1.0.1).
+
+Examples:
+  npx smbwatch rules                                   # the built-in rules and hunting queries
+  npx smbwatch rules --rules ./rules/ --check          # your rules too, each query compiled and its columns checked
+  npx smbwatch rules show 8717e498-7b5d-4e23-9e7c-fa4913dbfd79   # one rule's catalog page`,
     )
     .action((options: RulesOptions) => {
       process.exitCode = listRules(options);
@@ -57,13 +63,13 @@ function listRules(options: RulesOptions): number {
   } catch (error) {
     if (!(error instanceof RuleLoadError)) throw error;
     process.stderr.write(`smbwatch rules: invalid rules\n${error.message}\n`);
-    return 1;
+    return EXIT_FAILED;
   }
   if (options.check) {
     const failures = [...rules.flatMap((rule) => checkProblem(rule) ?? []), ...hunting.flatMap((query) => checkHuntingProblem(query) ?? [])];
     if (failures.length > 0) {
       process.stderr.write(`smbwatch rules: ${failures.length} rule${failures.length === 1 ? '' : 's'} failed the check\n${failures.join('\n')}\n`);
-      return 1;
+      return EXIT_FAILED;
     }
   }
   if (options.output === 'json') {

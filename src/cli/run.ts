@@ -18,6 +18,7 @@ import type { Rule } from '../rules/rule.js';
 import type { Store } from '../store/engine.js';
 import { isStoreError, openStore, storeErrorStatus, storeAddress, withQueryEngine, type QueryEngine } from '../store/engines.js';
 import { isoToMicros } from '../util/time.js';
+import { EXIT_FAILED, EXIT_USAGE } from './exit.js';
 import { dbOption, engineOption, memoryLimitOption, watchlistsOption } from './options.js';
 import { storeCatalog } from '../summaries/catalog.js';
 import { renderAlertTable } from '../alerts/render.js';
@@ -45,9 +46,7 @@ interface RunOptions {
   store: boolean;
 }
 
-/** Exit statuses: 0 the run happened (alerts or not), 1 it failed, 2 the command line is wrong. */
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILED, EXIT_USAGE };
 
 /** A user-facing error with its exit status. */
 export class CommandError extends Error {

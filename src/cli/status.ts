@@ -13,6 +13,13 @@ export function register(program: Command): void {
     .command('status')
     .description('Show what the store holds: records, time span, sources and ingested inputs')
     .addOption(dbOption())
+    .addHelpText('after', `
+Each source (vendor, product, event type) is listed with its record count and the time span of its records,
+so a sensor that stopped or a log shifted by a time zone shows up beside the others.
+
+Examples:
+  npx smbwatch status
+  npx smbwatch status --db ./smbwatch-demo/demo.duckdb`)
     .action(async (options: { db?: string }) => {
       try {
         process.exitCode = await status(options.db);
@@ -27,7 +34,7 @@ export function register(program: Command): void {
 async function status(db: string | undefined): Promise<number> {
   const address = storeAddress(db);
   if (!storeMayExist(address)) {
-    process.stdout.write(`No store at ${addressText(address)} yet.\nStart with: smbwatch ingest PATH...   (see smbwatch ingest --help)\n`);
+    process.stdout.write(`No store at ${addressText(address)} yet.\nStart with: npx smbwatch ingest PATH...   (see npx smbwatch ingest --help)\n`);
     return 0;
   }
   const store = await openStore(address);
@@ -43,9 +50,9 @@ async function status(db: string | undefined): Promise<number> {
       lines.push(
         '',
         renderTable(
-          ['vendor', 'product', 'event type', 'records'],
-          summary.products.map((p) => [p.vendor, p.product, p.eventType, formatCount(p.records)]),
-          screenTable({ align: ['left', 'left', 'left', 'right'] }),
+          ['vendor', 'product', 'event type', 'records', 'first', 'last'],
+          summary.products.map((p) => [p.vendor, p.product, p.eventType, formatCount(p.records), microsToIso(p.firstMicros), microsToIso(p.lastMicros)]),
+          screenTable({ align: ['left', 'left', 'left', 'right', 'left', 'left'] }),
         ),
       );
     }

@@ -29,7 +29,10 @@ export function register(program: Command): void {
       'after',
       `
 A bin is summarized again when run again (its rows are replaced). Rules that read the summary table (Network
-Session Essentials' anomaly and port-misuse rules) read it instead of the raw records once it exists.`,
+Session Essentials' anomaly and port-misuse rules) read it instead of the raw records once it exists.
+
+Examples:
+  npx smbwatch summarize --from 2024-03-01T00:00:00Z --to 2024-03-15T00:00:00Z   # logs ingested after the fact`,
     )
     .action(async (options: SummarizeOptions) => {
       process.exitCode = await reportErrors('summarize', () => summarize(options));

@@ -31,8 +31,8 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       `
-Example:
-  smbwatch ui --db ./smbwatch-demo/demo.duckdb      # then open http://127.0.0.1:8787/
+Examples:
+  npx smbwatch ui --db ./smbwatch-demo/demo.duckdb      # then open http://127.0.0.1:8787/
 
 Read-only: the store is opened read-only for each request (other smbwatch commands may write between
 requests) and nothing is stored; backtests run in memory. Listening on another address than loopback

@@ -10,6 +10,7 @@ import { createSink } from '../alerts/sinks/create.js';
 import type { BackoffPolicy } from '../alerts/sinks/backoff.js';
 import type { AlertSink } from '../alerts/sinks/types.js';
 import { openDuckDbStore } from '../store/duckdb.js';
+import { addressText, isStoreError, openStore, storeAddress, storeMayExist } from '../store/engines.js';
 import { StoreBusyError } from '../store/duckdb-lock.js';
 import type { Store } from '../store/engine.js';
 import { dueTimes, lastRunTime, nextDueTime, scheduleGrid } from '../watch/schedule.js';
@@ -20,6 +21,7 @@ import { streamLog, type WatchLog } from '../watch/log.js';
 import { resolveRules } from '../watch/rules.js';
 import { Watcher, type ScheduledRule } from '../watch/watcher.js';
 import { summaryRulesFor } from '../summaries/rule.js';
+import { EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK } from './exit.js';
 
 interface WatchOptions {
   config: string;
@@ -68,7 +70,7 @@ async function watch(options: WatchOptions): Promise<number> {
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`smbwatch watch: invalid configuration\n${error.message}\n`);
-      return 1;
+      return EXIT_FAILED;
     }
     throw error;
   }
@@ -76,6 +78,7 @@ async function watch(options: WatchOptions): Promise<number> {
   if (options.check) return check(config, rules, log);
 
   const controller = new AbortController();
+  const address = storeAddress(config.db);
   const created = config.sinks.map((spec) => createSink(spec));
   const sinks: AlertSink[] = created.map((entry) => entry.sink);
   const backoffs = new Map<string, BackoffPolicy>(created.flatMap((entry) => (entry.backoff ? [[entry.sink.name, entry.backoff] as const] : [])));
@@ -88,7 +91,10 @@ async function watch(options: WatchOptions): Promise<number> {
     sinks,
     clock: systemClock,
     // A busy store is waited for (and the holder, if it is a long ingest or another watch, lets go between steps).
-    openStore: () => openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
+    openStore: () =>
+      address.engine === 'clickhouse'
+        ? openStore(address, { create: true })
+        : openDuckDbStore(config.db, { waitMs: Infinity, signal: controller.signal, onWait: (holder) => log.info(`the store is in use by ${holder}: waiting for it`) }),
     log,
     summaryRules: summaryRulesFor(config.summaries, rules.map((scheduled) => scheduled.rule.query)),
     ...(options.watchlists === undefined ? {} : { watchlists: options.watchlists }),
@@ -98,7 +104,7 @@ async function watch(options: WatchOptions): Promise<number> {
   const onSignal = (signal: NodeJS.Signals): void => {
     if (controller.signal.aborted) {
       log.warn(`${signal} again: exiting now`);
-      process.exit(130);
+      process.exit(EXIT_INTERRUPTED);
     }
     log.info(`${signal}: stopping after the current step`);
     controller.abort();
@@ -118,7 +124,7 @@ async function watch(options: WatchOptions): Promise<number> {
 }
 
 function describe(config: WatchConfig, rules: readonly ScheduledRule[], info: (line: string) => void): void {
-  info(`config ${config.file}; store ${config.db}; poll every ${formatDuration(config.pollIntervalMs)}`);
+  info(`config ${config.file}; store ${addressText(storeAddress(config.db))}; poll every ${formatDuration(config.pollIntervalMs)}`);
   for (const input of config.inputs) info(`input ${input}`);
   const anchor = config.schedule.anchor.toISOString();
   for (const { rule, params } of rules) {
@@ -158,20 +164,25 @@ async function check(config: WatchConfig, rules: readonly ScheduledRule[], log: 
     }
   }
   if (problems > 0) log.error(`${problems} problem${problems === 1 ? '' : 's'}: fix the configuration before starting`);
-  return problems > 0 ? 1 : 0;
+  return problems > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 /** Each rule's last recorded run, from the store if it exists (without waiting for it if it is busy). */
 async function recordedLastRuns(config: WatchConfig, rules: readonly ScheduledRule[], log: WatchLog): Promise<Map<string, Date> | undefined> {
   const found = new Map<string, Date>();
-  if (!existsSync(config.db)) {
+  const address = storeAddress(config.db);
+  if (!storeMayExist(address)) {
     log.info(`store ${config.db} does not exist yet: the first tick creates it`);
     return found;
   }
   let store: Store;
   try {
-    store = await openDuckDbStore(config.db, { waitMs: 0 });
+    store = address.engine === 'clickhouse' ? await openStore(address) : await openDuckDbStore(config.db, { waitMs: 0 });
   } catch (error) {
+    if (address.engine === 'clickhouse' && isStoreError(error)) {
+      log.warn(`cannot tell which runs are due: ${error.message}`);
+      return undefined;
+    }
     if (!(error instanceof StoreBusyError)) throw error;
     log.warn(`cannot tell which runs are due: ${error.message}`);
     return undefined;

@@ -8,7 +8,7 @@
  */
 import type { Micros } from '../asim/record.js';
 import { ruleWindows, type RuleWindows } from './period.js';
-import { SERVICES } from './services.js';
+import { sessionPort } from './services.js';
 import type { Session } from './traffic.js';
 
 /** The two thresholds of the rule's upstream versions: 1.0.0 (50) and 1.0.1 (0.5). */
@@ -58,7 +58,7 @@ export class WindowTally {
   }
 
   add(session: Session): void {
-    const port = SERVICES[session.service].port;
+    const port = sessionPort(session);
     const key = `${session.src}\u0000${port}`;
     let tally = this.pairs.get(key);
     if (!tally) {

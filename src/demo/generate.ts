@@ -26,8 +26,9 @@ import {
   ruleWindows,
   utcDate,
 } from './period.js';
+import { essentialsEpisodes } from './essentials.js';
 import { castScenario, edgeCaseSessions, lateralMovement, LAST_DAY, TAIL_DAY, type Episode } from './scenario.js';
-import { SERVICES } from './services.js';
+import { sessionPort } from './services.js';
 import { normalDay, type Session } from './traffic.js';
 import { writeDay, type WrittenFile } from './zeek-writer.js';
 
@@ -52,6 +53,7 @@ export async function generateDemoData(dir: string, options: DemoDataOptions): P
   await claimDirectory(dir);
   const { network, cast } = castScenario(buildNetwork(options.seed, { workstations: options.workstations }), options.seed);
   const edges = edgeCaseSessions(network, cast, options.seed);
+  const essentials = essentialsEpisodes(network, options.seed);
   const tally = new WindowTally(DEMO_EVALUATION_TIME);
   const attackerContacts = new Set<string>();
   const files: WrittenFile[] = [];
@@ -64,12 +66,13 @@ export async function generateDemoData(dir: string, options: DemoDataOptions): P
     if (day === TAIL_DAY) sessions = sessions.filter((s) => s.ts < DEMO_EVALUATION_TIME + MICROS_PER_HOUR);
     if (day <= LAST_DAY) for (const s of sessions) if (s.src === cast.compromised.host.ip) attackerContacts.add(s.dst);
     sessions.push(...(edges.byDay.get(day) ?? []));
+    sessions.push(...(essentials.byDay.get(day) ?? []));
     if (day === LAST_DAY) {
       episode = lateralMovement(network, cast, options.seed, attackerContacts);
       sessions.push(...episode.sessions);
     }
     tally.addAll(sessions);
-    smbSessions += sessions.filter((s) => SERVICES[s.service].port === 445 || SERVICES[s.service].port === 139).length;
+    smbSessions += sessions.filter((s) => sessionPort(s) === 445 || sessionPort(s) === 139).length;
     files.push(...(await writeDay(logsDir, options.seed, dayStart(day), sessions)));
     if (day < DEMO_DAYS) perDay.push({ date: utcDate(dayStart(day)), weekend: isWeekend(day), sessions: sessions.length });
   }
@@ -127,6 +130,7 @@ export async function generateDemoData(dir: string, options: DemoDataOptions): P
     boundaryRecords: [...edges.boundaryRecords]
       .sort((a, b) => a.ts - b.ts)
       .map((r) => ({ caseId: r.caseId, at: r.at, ts: isoMicros(r.ts), tsMicros: r.ts, srcIpAddr: r.src, dstIpAddr: r.dst, dstPortNumber: r.port })),
+    essentials: essentials.episodes,
     expected,
     files,
   };

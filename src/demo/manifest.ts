@@ -5,13 +5,14 @@
  */
 import type { Micros } from '../asim/record.js';
 import type { HostRole } from './network.js';
+import type { EssentialsEpisode } from './essentials.js';
 import type { BoundaryRecord } from './scenario.js';
 import { deviationOf, THRESHOLDS, thresholdKey, type PairTally, type RuleRow, type ThresholdKey } from './expectation.js';
 import type { WrittenFile } from './zeek-writer.js';
 
 export const MANIFEST_FORMAT = 'smbwatch-demo-manifest';
 /** Bump when the generator's output changes for a given seed, so older data is regenerated, not reused. */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** The rule's outcome for one pair at one threshold. */
 export interface PairOutcome {
@@ -101,6 +102,8 @@ export interface DemoManifest {
   readonly episode: ManifestEpisode;
   readonly cases: readonly PlantedCase[];
   readonly boundaryRecords: readonly ManifestBoundaryRecord[];
+  /** One episode per Network Session Essentials rule, each seen by its rule's run at `runAt` (src/demo/essentials.ts). */
+  readonly essentials: readonly EssentialsEpisode[];
   /** The seed rule's full result at T under each threshold, sorted by SrcIpAddr then DstPortNumber. */
   readonly expected: Readonly<Record<ThresholdKey, readonly RuleRow[]>>;
   readonly files: readonly WrittenFile[];
@@ -134,6 +137,7 @@ export function isDemoManifest(value: unknown): value is DemoManifest {
     typeof m.workstations === 'number' &&
     typeof m.dataset === 'string' &&
     Array.isArray(m.files) &&
-    Array.isArray(m.cases)
+    Array.isArray(m.cases) &&
+    Array.isArray(m.essentials)
   );
 }

@@ -53,6 +53,20 @@ export const SERVICES = {
   postgres: tcp('postgres', 5432, '', 0.1, 700, 4_000),
   /** A licence service on 1445: "445" is a substring of its port, never a term of it (seed-rule.md §3.6). */
   licence: tcp('licence', 1445, '', 0.2, 300, 500),
+  /** A scanner's or flooder's connection attempt: its port is the session's own (`Session.port`); Zeek names no service. */
+  probe: tcp('probe', 0, '', 0.001, 0, 0, [['REJ', 0.7], ['S0', 0.3]]),
+  /** An RDP logon that fails: the server resets the connection (Zeek: RSTR, a Failure in ASIM). */
+  rdpLogon: tcp('rdp-logon', 3389, 'rdp', 2, 2_000, 3_000, [['RSTR', 1]]),
+  /** Mail read the old way: POP3 and IMAP without TLS, and a router's telnet console. */
+  pop3: tcp('pop3', 110, 'pop3', 3, 400, 25_000),
+  telnet: tcp('telnet', 23, '', 120, 2_000, 20_000),
+  /** Tor Browser's SOCKS port (9150), which the solution's watchlist names. */
+  tor: tcp('tor', 9150, '', 20, 1_500, 6_000),
 } as const satisfies Record<string, ServiceProfile>;
 
 export type ServiceName = keyof typeof SERVICES;
+
+/** The destination port a session is logged with. */
+export function sessionPort(session: { readonly service: ServiceName; readonly port?: number }): number {
+  return session.port ?? SERVICES[session.service].port;
+}

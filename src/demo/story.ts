@@ -58,9 +58,9 @@ function ruleOutcome(result: DemoRunResult): string[] {
   if (run.alerts.length > 0) lines.push('', ...renderAlertTable(run.alerts, new Set(fresh.map((a) => a.alertId))).split('\n').map((l) => `  ${l}`));
   lines.push(
     '',
-    `  What the rule cannot see (seed-rule.md §4): it fired on volume, not on the ${result.manifest.episode.newDestinations} destinations never contacted`,
-    '  before; a brand-new SMB source, IPv6 sources and most drops raise nothing. The edge cases in manifest.json',
-    '  show each one.',
+    `  What the rule cannot see: it fired on volume, not on the ${result.manifest.episode.newDestinations} destinations never contacted before;`,
+    '  a brand-new SMB source, IPv6 sources and most drops raise nothing. The edge cases in manifest.json show each',
+    "  one; docs/rules.md (\"The seed rule's known weaknesses\") says why.",
   );
   return lines;
 }
@@ -95,6 +95,7 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
       `(${episode.unanswered} never answer), runs services on ${episode.lateralHosts} of them, then pulls data from ${shareName}: ` +
       `${count(pair.ruleRecent)} SMB sessions on the last day.`,
     `  ${m.cases.length} edge cases the rule mishandles: ${m.cases.map((c) => c.id).join(', ')}.`,
+    `  For the other Network Session Essentials rules and hunting queries (docs/essentials.md), each seen by its run at T: ${m.essentials.map((e) => e.id).join(', ')}.`,
     '',
     'Data',
     `  Logs:  ${shown(result.logsDir, context.cwd)}/  (${count(m.totals.files)} hourly Zeek conn logs, gzipped; ` +
@@ -112,25 +113,29 @@ export function renderStory(result: DemoRunResult, context: StoryContext): strin
   ];
   const next: string[] = [];
   if (context.commands.has('run')) {
-    next.push(`  smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the seed rule v1.0.0 at T`);
-    next.push(`  smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} --param threshold=0.5  # as upstream v1.0.1`);
+    next.push(`  npx smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the seed rule v1.0.0 at T`);
+    next.push(`  npx smbwatch run --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} --param threshold=0.5  # as upstream v1.0.1`);
+  }
+  if (context.commands.has('run') && m.essentials.length > 0) {
+    const example = m.essentials.find((e) => e.id === 'port-scan') ?? m.essentials[0]!;
+    next.push(`  npx smbwatch run --db ${db} --rule ${example.ruleId} --at ${example.runAt}  # a sibling rule on its episode (${example.id}); \`npx smbwatch rules\` lists them all`);
   }
   if (context.commands.has('query')) {
     next.push(
-      `  smbwatch query --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} ` +
+      `  npx smbwatch query --db ${db} --at ${DEMO_EVALUATION_TIME_ISO} ` +
         `'_Im_NetworkSession(starttime=ago(1d)) | where DstPortNumber == 445 | summarize Sessions = count(), Hosts = dcount(DstIpAddr) by SrcIpAddr | top 5 by Hosts'`,
     );
   }
   const alert = result.rule.run.alerts[0];
   if (context.commands.has('explain') && alert) {
-    next.push(`  smbwatch explain ${alert.alertId.slice(0, 8)} --db ${db}  # the alert's evidence: daily series, new destinations, the arithmetic`);
+    next.push(`  npx smbwatch explain ${alert.alertId.slice(0, 8)} --db ${db}  # the alert's evidence: daily series, new destinations, the arithmetic`);
   }
   if (context.commands.has('rules')) {
-    next.push(`  smbwatch rules show ${alert?.ruleId ?? '8717e498-7b5d-4e23-9e7c-fa4913dbfd79'} --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the rule's stages, with counts`);
+    next.push(`  npx smbwatch rules show ${alert?.ruleId ?? '8717e498-7b5d-4e23-9e7c-fa4913dbfd79'} --db ${db} --at ${DEMO_EVALUATION_TIME_ISO}  # the rule's stages, with counts`);
   }
-  if (context.commands.has('ui')) next.push(`  smbwatch ui --db ${db}  # a local web app: alerts, charts, rules with stage counts, backtest tuning`);
-  if (context.commands.has('report')) next.push(`  smbwatch report --db ${db} -o smbwatch-report.html  # one HTML file: the alert, its charts, the rule`);
-  next.push(`  smbwatch status --db ${db}`);
+  if (context.commands.has('ui')) next.push(`  npx smbwatch ui --db ${db}  # a local web app: alerts, charts, rules with stage counts, backtest tuning`);
+  if (context.commands.has('report')) next.push(`  npx smbwatch report --db ${db} -o smbwatch-report.html  # one HTML file: the alert, its charts, the rule`);
+  next.push(`  npx smbwatch status --db ${db}`);
   lines.push('', 'Continue', ...next);
   return `${lines.join('\n')}\n`;
 }

@@ -19,6 +19,8 @@ export interface Session {
   service: ServiceName;
   /** How the connection ended, when the scenario decides it (a firewalled target: S0); else drawn by the writer. */
   state?: ConnState;
+  /** The destination port when it is not the service's own (a port scan's probes). */
+  port?: number;
 }
 
 /** A span of office minutes with an optional lunch break inside it. */

@@ -15,7 +15,7 @@ import { gzip } from 'node:zlib';
 import type { Micros } from '../asim/record.js';
 import { MICROS_PER_HOUR, MICROS_PER_SECOND, isoMicros, utcDate } from './period.js';
 import { Random, streamFor } from './random.js';
-import { SERVICES, type ConnState, type ServiceProfile } from './services.js';
+import { SERVICES, sessionPort, type ConnState, type ServiceProfile } from './services.js';
 import type { Session } from './traffic.js';
 
 const FIELDS = [
@@ -191,7 +191,7 @@ export function connLine(session: Session, rng: Random): string {
   const localOrig = isLocal(session.src) ? 'T' : 'F';
   const localResp = isLocal(session.dst) ? 'T' : 'F';
   return (
-    `${epochText(session.ts)}\t${uid(rng)}\t${session.src}\t${origPort}\t${session.dst}\t${profile.port}\t${profile.proto}\t` +
+    `${epochText(session.ts)}\t${uid(rng)}\t${session.src}\t${origPort}\t${session.dst}\t${sessionPort(session)}\t${profile.proto}\t` +
     `${service}\t${duration}\t${origBytes}\t${respBytes}\t${state}\t${localOrig}\t${localResp}\t0\t${history}\t` +
     `${origPkts}\t${origIpBytes}\t${respPkts}\t${respIpBytes}\t-`
   );

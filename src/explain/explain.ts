@@ -1,10 +1,11 @@
 /**
  * `smbwatch explain ALERT`: the evidence behind one stored alert, counted over the store at the alert's run time T
  * with the rule's own plan (so with its exact semantics):
- *   - for the alert's group (the seed rule: SrcIpAddr and DstPortNumber), the measured count per day over the
- *     look-back, zero days included, and which days the rule compared (baseline, recent);
- *   - the recent window's destinations: sessions, failures, first and last time, sessions in the baseline, and
- *     whether the source had contacted them at all (any port) in the baseline;
+ *   - for the alert's group (the seed rule: SrcIpAddr and DstPortNumber; a rule counting per source: SrcIpAddr —
+ *     see evidence.ts), the measured sessions and their destinations per day over the look-back, zero days
+ *     included, and which days the rule compared (baseline, recent);
+ *   - the recent window's destinations: sessions, failures and sessions without a reply, first and last time,
+ *     sessions in the baseline, and whether the source had contacted them at all (any port) in the baseline;
  *   - how the row scored: each computed field's formula with the row's values, and what an aggregate over
  *     one-row groups really is (the seed rule's AvgCount is the 13-day total);
  *   - rows in and out of every stage at T.
@@ -41,13 +42,18 @@ export interface Interval {
 export interface SeriesPoint {
   readonly start: string;
   readonly count: number;
+  /** Distinct destinations (DstIpAddr) of those sessions. */
+  readonly destinations: number;
   readonly window: 'baseline' | 'recent' | 'look-back';
 }
 
 export interface Destination {
   readonly address: string;
   readonly sessions: number;
+  /** Sessions that did not succeed (EventResult Failure). */
   readonly failures: number;
+  /** Sessions that succeeded by ASIM's mapping but got no reply (DstPackets 0: a Zeek S0 is a Success in ASIM). */
+  readonly unanswered: number;
   readonly first: string;
   readonly last: string;
   /** Sessions of the measured kind (same group) in the baseline window. */
@@ -71,7 +77,8 @@ export interface MeasureEvidence {
   /** Of those, how many the source never contacted on any port in the baseline (null when unknown). */
   readonly neverContacted: number | null;
   readonly destinations: readonly Destination[];
-  readonly failures: { readonly failed: number; readonly sessions: number; readonly share: number };
+  /** `share` is failed / sessions; `unanswered` are counted apart from `failed`. */
+  readonly failures: { readonly failed: number; readonly unanswered: number; readonly sessions: number; readonly share: number };
 }
 
 export interface Formula {
@@ -123,7 +130,7 @@ export async function explainAlert(store: Pick<Store, 'query' | 'engine'>, rule:
   } as const;
   if (!measure) return base;
   const sourceKey = measure.keys.find((k) => rule.entityMappings.some((m) => m.fieldMappings.some((f) => f.columnName === k.column.name)))?.column.name;
-  const windows = windowsOf(pipeline, plan.lookback);
+  const windows = windowsOf(plan.symbolic, pipeline, plan.lookback);
   return {
     ...base,
     measure: await measureEvidence(counter, measure, sourceKey, windows, now, plan.lookback),
@@ -184,26 +191,29 @@ async function measureEvidence(
   // The record exactly at T belongs to the last bucket (the look-back includes both ends).
   const bucketSql = `LEAST(CAST(floor((${t} - ${start}) / ${bucketSize}) AS BIGINT), ${buckets - 1})`;
   const seriesRows = await counter.rows(
-    `SELECT ${bucketSql} AS b, count(*) AS n FROM (${counter.sql(evidence(measure, now, whole))}) AS __e GROUP BY b ORDER BY b`,
+    `SELECT ${bucketSql} AS b, count(*) AS n, count(DISTINCT ${counter.q('DstIpAddr')}) AS d FROM (${counter.sql(evidence(measure, now, whole))}) AS __e GROUP BY b ORDER BY b`,
   );
-  const counts = new Map(seriesRows.map((r) => [Number(r[0]), Number(r[1])]));
+  const counts = new Map(seriesRows.map((r) => [Number(r[0]), { n: Number(r[1]), d: Number(r[2]) }]));
   const inWindow = (w: { from: number; to: number } | undefined, s: number, e: number): boolean => w !== undefined && s >= now + w.from && e <= now + w.to;
   const series: SeriesPoint[] = Array.from({ length: buckets }, (_, i) => {
     const s = start + i * bucketSize;
     const e = Math.min(s + bucketSize, now);
     return {
       start: microsToIso(s).replace('.000000Z', 'Z'),
-      count: counts.get(i) ?? 0,
+      count: counts.get(i)?.n ?? 0,
+      destinations: counts.get(i)?.d ?? 0,
       window: inWindow(windows.recent, s, e) ? 'recent' : inWindow(windows.baseline, s, e) ? 'baseline' : 'look-back',
     };
   });
 
-  const perDestination = async (window: { from: number; to: number }): Promise<Map<string, { n: number; failed: number; first: number; last: number }>> => {
+  const failed = `${counter.q('EventResult')} = 'Failure'`;
+  const unanswered = `NOT (${failed}) AND ${counter.q('DstPackets')} = 0`;
+  const perDestination = async (window: { from: number; to: number }): Promise<Map<string, { n: number; failed: number; unanswered: number; first: number; last: number }>> => {
     const rows = await counter.rows(
-      `SELECT ${counter.q('DstIpAddr')}, count(*), sum(CASE WHEN ${counter.q('EventResult')} = 'Failure' THEN 1 ELSE 0 END), min(${t}), max(${t}) ` +
+      `SELECT ${counter.q('DstIpAddr')}, count(*), sum(CASE WHEN ${failed} THEN 1 ELSE 0 END), sum(CASE WHEN ${unanswered} THEN 1 ELSE 0 END), min(${t}), max(${t}) ` +
         `FROM (${counter.sql(evidence(measure, now, window))}) AS __e GROUP BY ${counter.q('DstIpAddr')}`,
     );
-    return new Map(rows.map((r) => [String(r[0] ?? ''), { n: Number(r[1]), failed: Number(r[2] ?? 0), first: Number(r[3]), last: Number(r[4]) }]));
+    return new Map(rows.map((r) => [String(r[0] ?? ''), { n: Number(r[1]), failed: Number(r[2] ?? 0), unanswered: Number(r[3] ?? 0), first: Number(r[4]), last: Number(r[5]) }]));
   };
   const recent = await perDestination(windows.recent);
   const baseline = windows.baseline ? await perDestination(windows.baseline) : new Map();
@@ -219,6 +229,7 @@ async function measureEvidence(
       address,
       sessions: d.n,
       failures: d.failed,
+      unanswered: d.unanswered,
       first: microsToIso(d.first),
       last: microsToIso(d.last),
       baselineSessions: baseline.get(address)?.n ?? 0,
@@ -226,7 +237,8 @@ async function measureEvidence(
     }))
     .sort((a, b) => b.sessions - a.sessions || (a.address < b.address ? -1 : 1));
   const sessions = destinations.reduce((sum, d) => sum + d.sessions, 0);
-  const failed = destinations.reduce((sum, d) => sum + d.failures, 0);
+  const failedTotal = destinations.reduce((sum, d) => sum + d.failures, 0);
+  const unansweredTotal = destinations.reduce((sum, d) => sum + d.unanswered, 0);
   const fresh = destinations.filter((d) => d.baselineSessions === 0);
   const interval = (w: { from: number; to: number }): Interval => ({ start: microsToIso(now + w.from).replace('.000000Z', 'Z'), end: microsToIso(now + w.to).replace('.000000Z', 'Z') });
   const baselineTotal = windows.baseline ? [...baseline.values()].reduce((sum, d) => sum + d.n, 0) : undefined;
@@ -246,7 +258,7 @@ async function measureEvidence(
     newDestinations: fresh.length,
     neverContacted: contacted ? fresh.filter((d) => d.contactedInBaseline === false).length : null,
     destinations: destinations.slice(0, MAX_DESTINATIONS),
-    failures: { failed, sessions, share: sessions === 0 ? 0 : failed / sessions },
+    failures: { failed: failedTotal, unanswered: unansweredTotal, sessions, share: sessions === 0 ? 0 : failedTotal / sessions },
   };
 }
 

@@ -49,15 +49,23 @@ export function measureSentences(m: MeasureEvidence): string[] {
   } else {
     lines.push(`${plural(m.destinationCount, 'destination')}.`);
   }
+  const unanswered = m.failures.unanswered > 0 ? `; ${count(m.failures.unanswered)} more got no reply (DstPackets 0)` : '';
   lines.push(
-    `Failures: ${count(m.failures.failed)} of ${plural(m.failures.sessions, 'session')} (${readable(Math.round(m.failures.share * 1000) / 10)}%) did not succeed (EventResult Failure).`,
+    `Failures: ${count(m.failures.failed)} of ${plural(m.failures.sessions, 'session')} (${readable(Math.round(m.failures.share * 1000) / 10)}%) did not succeed (EventResult Failure)${unanswered}.`,
   );
   return lines;
 }
 
+/** Longer formulas (a rule building a sentence with strcat) are left to the rule's page; their value is shown. */
+const LONGEST_FORMULA = 600;
+
 export function scoringSentences(s: Scoring): string[] {
   return [
-    ...s.formulas.map((f) => `${f.field} = ${f.expression} = ${f.withValues} = ${readable(f.value)} (stage ${f.stage})`),
+    ...s.formulas.map((f) =>
+      f.expression.length + f.withValues.length > LONGEST_FORMULA
+        ? `${f.field} = ${readable(f.value)} (stage ${f.stage}; its formula is on the rule's page)`
+        : `${f.field} = ${f.expression} = ${f.withValues} = ${readable(f.value)} (stage ${f.stage})`,
+    ),
     ...s.notes,
     ...s.conditions.map((c) => `Stage ${c.stage} keeps the row: ${c.predicate}, here ${c.withValues}.`),
   ];
@@ -96,24 +104,25 @@ export function renderExplanationText(e: Explanation): string {
     lines.push(
       `Sessions per ${m.bucket} (${Object.keys(m.keys).join(', ')} as the rule counts them; zero ${m.bucket}s included)`,
       ...renderTable(
-        [m.bucket === 'day' ? 'day starting' : 'hour starting', 'window', 'sessions'],
-        m.series.map((p) => [seconds(p.start), p.window, count(p.count)]),
-        ['left', 'left', 'right'],
+        [m.bucket === 'day' ? 'day starting' : 'hour starting', 'window', 'sessions', 'destinations'],
+        m.series.map((p) => [seconds(p.start), p.window, count(p.count), count(p.destinations)]),
+        ['left', 'left', 'right', 'right'],
       ).split('\n').map((l) => `  ${l}`),
       '',
       `Destinations in the recent window (${count(m.destinationCount)}${m.destinations.length < m.destinationCount ? `, the ${m.destinations.length} busiest listed` : ''})`,
       ...renderTable(
-        ['destination', 'sessions', 'failed', 'first', 'last', 'in baseline', 'contacted before'],
+        ['destination', 'sessions', 'failed', 'no reply', 'first', 'last', 'in baseline', 'contacted before'],
         m.destinations.map((d) => [
           d.address,
           count(d.sessions),
           count(d.failures),
+          count(d.unanswered),
           seconds(d.first),
           seconds(d.last),
           d.baselineSessions === 0 ? 'new' : count(d.baselineSessions),
           d.contactedInBaseline === null ? '' : d.contactedInBaseline ? 'yes' : 'never',
         ]),
-        ['left', 'right', 'right', 'left', 'left', 'right', 'left'],
+        ['left', 'right', 'right', 'right', 'left', 'left', 'right', 'left'],
       ).split('\n').map((l) => `  ${l}`),
       '',
     );

@@ -92,9 +92,17 @@ export async function openContainer(path: string, size: number, limits: Containe
       storedSize: size,
       container: 'plain',
       plainPath: path,
-      open: async () => createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>,
+      open: async () => createReadStream(path, { highWaterMark: readSize(size) }) as AsyncIterable<Buffer>,
     },
   ];
+}
+
+/**
+ * Reads of up to 1 MiB, but no larger than the file: each read allocates its whole buffer outside the JS heap, and
+ * a megabyte for each of thousands of small files made the garbage collector run full collections over and over.
+ */
+function readSize(size: number): number {
+  return Math.min(1 << 20, Math.max(64 * 1024, size));
 }
 
 /**

@@ -16,6 +16,8 @@ import type { BulkPlan, Line, ParseOptions, SourceFormat, SourceInput } from '..
 import { HEAD_BYTES, type IngestGroup, type IngestOptions, type IngestTransaction, type LedgerEntry, type RejectRow, type Store } from '../store/engine.js';
 import { quietDestroy, type RawInput } from './containers.js';
 import { detectFormat, type Detection } from './detect.js';
+import { isDiskFull } from '../store/disk-full.js';
+import { isOutOfMemory } from '../store/out-of-memory.js';
 
 /** `rejected`: read and kept, but every record was rejected — a failure (the wrong format, most likely). */
 export type InputStatus = 'ingested' | 'rejected' | 'unchanged' | 'duplicate' | 'skipped' | 'error';
@@ -67,7 +69,8 @@ export interface IngestInputOptions {
   readonly force?: boolean;
   /**
    * A group the bulk reads join (engine.ts IngestGroup): their ledger rows are staged, and the caller commits the
-   * group. A line-reader input commits the group first, then runs in a transaction of its own.
+   * group. A line-reader input commits the group first, then runs in a transaction of its own (unless the group
+   * takes line-reader inputs too: IngestGroup.takesLineInputs).
    */
   readonly group?: IngestGroup;
 }
@@ -193,7 +196,10 @@ async function ingestInBulk(
   try {
     records = await tx.appendBulk!(plan, { path: file, gzip: raw.container === 'gzip' });
   } catch (error) {
-    await tx.rollback();
+    await tx.rollback().catch(() => undefined);
+    // A full disk or the memory limit is no refused value: the line reader would meet it too, and then only
+    // "transaction aborted". The caller says what happened.
+    if (isOutOfMemory(error) || isDiskFull(error)) throw error;
     const reason = error instanceof Error ? error.message.split('\n')[0]! : String(error);
     if (options.group) throw new GroupAbortedError(raw.name, reason);
     return { status: 'refused', reason };
@@ -209,7 +215,10 @@ async function ingestInBulk(
   }
 }
 
-/** The line reader, in a transaction of the input's own (a group's staged inputs are committed first). */
+/**
+ * The line reader, in a transaction of the input's own (a group's staged inputs are committed first), or in the
+ * group when it takes line-reader inputs.
+ */
 async function ingestByLines(
   store: Store,
   raw: RawInput,
@@ -218,8 +227,9 @@ async function ingestByLines(
   refusal: string | undefined,
   options: IngestInputOptions,
 ): Promise<InputOutcome> {
-  await options.group?.commit();
-  const tx = await store.beginIngest(ingestOptions(raw, context));
+  const group = options.group?.takesLineInputs ? options.group : undefined;
+  if (!group) await options.group?.commit();
+  const tx = group ? await group.begin(ingestOptions(raw, context)) : await store.beginIngest(ingestOptions(raw, context));
   try {
     const counts = await parseLines(context.format, raw.name, tap.input, tx, context.resumeAfterLine, options);
     const content = await tap.finish();

@@ -19,6 +19,13 @@ export interface CatalogTable {
   readonly columns: readonly Column[];
   /** The store holds this table. */
   readonly present: boolean;
+  /**
+   * Microseconds between a row's `TimeGenerated` and the moment it is written, when that is fixed: a summary bin's
+   * row is stamped with the bin's start and written when the bin is due (binSize + binDelay later). A rule run at
+   * `now` then reads only rows written by `now`, as in Sentinel, even when the store already holds later ones (a
+   * catch-up, or `smbwatch summarize` run past `--at`).
+   */
+  readonly writtenAfter?: number;
 }
 
 export interface CatalogFunction {
@@ -50,6 +57,7 @@ export function catalogSchemaKey(catalog: Catalog): string {
 export function catalogFingerprint(catalog: Catalog): string {
   const hash = createHash('sha256');
   hash.update(catalogSchemaKey(catalog));
+  hash.update(JSON.stringify(catalog.tables.map((t) => t.writtenAfter ?? 0)));
   for (const w of catalog.watchlists.values()) hash.update(JSON.stringify([w.alias, w.searchKey, w.rows, w.updatedMicros]));
   return hash.digest('hex');
 }

@@ -306,9 +306,17 @@ export interface AnalyzedQuery {
 }
 
 /**
- * Parses and binds `text` against the smbwatch schema. Kusto's own diagnostics (syntax and binding errors) are
- * thrown as one KqlError; warnings are ignored.
+ * Every diagnostic Kusto.Language reports for `text` bound against the smbwatch schema (the ASIM table and parser
+ * signatures), warnings and suggestions included: a rule meant to be pasted into Sentinel should have none.
  */
+export function kustoDiagnostics(text: string, catalog: Catalog = EMPTY_CATALOG): Array<KqlDiagnostic & { readonly severity: string }> {
+  const { Kusto, Bridge } = kusto();
+  const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals(catalog));
+  return Bridge.toArray(code.GetDiagnostics()).map((d: Bridged) => ({
+    code: String(d.Code), message: String(d.Message), start: d.Start, length: d.Length, severity: String(d.Severity),
+  }));
+}
+
 /**
  * Kusto.Language reports KS109 ("Column name expected") and KS142 ("does not refer to any known column") for a
  * column wildcard that matches no column
@@ -319,6 +327,10 @@ function unmatchedWildcard(text: string, d: Bridged): boolean {
   return ['KS109', 'KS142'].includes(String(d.Code)) && /^[A-Za-z_][A-Za-z0-9_]*\*$/.test(text.slice(d.Start, d.Start + d.Length));
 }
 
+/**
+ * Parses and binds `text` against the smbwatch schema. Kusto's own diagnostics (syntax and binding errors) are
+ * thrown as one KqlError; warnings are ignored.
+ */
 export function analyzeKql(text: string, catalog: Catalog = EMPTY_CATALOG): AnalyzedQuery {
   const { Kusto, Bridge } = kusto();
   const code = Kusto.Language.KustoCode.ParseAndAnalyze(text, schemaGlobals(catalog));

@@ -126,15 +126,45 @@ function literalFor(target: LetLiteral, value: string): string {
     }
     case 'string':
       return kustoString(value);
-    case 'dynamic': {
-      const inner = /^dynamic\s*\(([\s\S]*)\)$/i.exec(text)?.[1] ?? text;
-      try {
-        return `dynamic(${JSON.stringify(JSON.parse(inner))})`;
-      } catch {
-        return fail('expected JSON, e.g. ["139","445"]');
-      }
+    case 'dynamic':
+      return dynamicLiteral(target, value);
+  }
+}
+
+/** The JSON inside `dynamic(...)`, or the text itself; undefined when it is not JSON. */
+function dynamicJson(text: string): { value: unknown } | undefined {
+  const inner = /^dynamic\s*\(([\s\S]*)\)$/i.exec(text.trim())?.[1] ?? text.trim();
+  try {
+    return { value: JSON.parse(inner) as unknown };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A dynamic override keeps the default's shape: an array where the default is an array, of strings where its
+ * items are strings (`SMBPorts` is matched as text: `tostring(DstPortNumber) has_any (SMBPorts)`). A value of
+ * another shape would compile into an error from inside the rule, so it is refused here with an example built
+ * from what was typed (`445` → `'["445"]'`).
+ */
+function dynamicLiteral(target: LetLiteral, value: string): string {
+  const given = dynamicJson(value);
+  const fallback = dynamicJson(target.defaultText)?.value;
+  if (Array.isArray(fallback)) {
+    const ofStrings = fallback.length > 0 && fallback.every((item) => typeof item === 'string');
+    const items = Array.isArray(given?.value) ? given.value : undefined;
+    if (items === undefined || (ofStrings && !items.every((item) => typeof item === 'string'))) {
+      const typed = items ?? value.split(',').map((item) => item.trim().replace(/^\[|\]$/g, '').replace(/^"|"$/g, '')).filter((item) => item !== '');
+      const example = JSON.stringify(typed.map((item) => (ofStrings ? String(item) : item)));
+      throw new ParameterError(
+        `${target.name} is a dynamic array${ofStrings ? ' of strings' : ''}, e.g. '${example}' (default ${target.defaultText}); got "${value}"`,
+      );
     }
   }
+  if (given === undefined) {
+    throw new ParameterError(`parameter "${target.name}" is dynamic (${target.defaultText}); expected JSON, e.g. '["139","445"]', got "${value}"`);
+  }
+  return `dynamic(${JSON.stringify(given.value)})`;
 }
 
 /** A double-quoted Kusto string literal holding exactly `value`. */

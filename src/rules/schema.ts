@@ -120,11 +120,35 @@ export function validateRule(value: unknown, source: string): { rule: Rule } | {
   }
   const parsed = ruleShape.safeParse(value);
   if (!parsed.success) {
-    return { problems: parsed.error.issues.map((issue) => ({ path: issue.path.filter(isKey), message: describeIssue(issue, value) })) };
+    // Every problem at once: those of the shape, and those the checks across keys find in the keys that are fine.
+    const shapeProblems = parsed.error.issues.map((issue) => ({ path: issue.path.filter(isKey), message: describeIssue(issue, value) }));
+    return { problems: [...shapeProblems, ...semanticProblems(wellFormedParts(value as Record<string, unknown>))] };
   }
   const problems = semanticProblems(parsed.data);
   if (problems.length > 0) return { problems };
   return { rule: toRule(parsed.data, source) };
+}
+
+/**
+ * The keys of a rule that failed validation that are well formed on their own, typed; entity mappings one by one
+ * (a malformed mapping is a hole, so the others keep their index in messages).
+ */
+function wellFormedParts(value: Readonly<Record<string, unknown>>): Partial<RuleShape> {
+  const parts: Record<string, unknown> = {};
+  for (const [key, schema] of Object.entries(ruleShape.shape)) {
+    if (key === 'entityMappings' && Array.isArray(value[key])) {
+      const mappings: unknown[] = [];
+      (value[key] as unknown[]).forEach((item, index) => {
+        const mapping = entityMapping.safeParse(item);
+        if (mapping.success) mappings[index] = mapping.data;
+      });
+      parts[key] = mappings;
+      continue;
+    }
+    const result = (schema as z.ZodType).safeParse(value[key]);
+    if (result.success && result.data !== undefined) parts[key] = result.data;
+  }
+  return parts as Partial<RuleShape>;
 }
 
 function isKey(part: PropertyKey): part is string | number {
@@ -147,10 +171,13 @@ function valueAt(root: unknown, path: ReadonlyArray<string | number>): unknown {
   return node;
 }
 
-/** Rules that span several keys, or need the tables: kind, durations, entity identifiers, custom details, placeholders. */
-function semanticProblems(shape: RuleShape): RuleProblem[] {
+/**
+ * Rules that span several keys, or need the tables: kind, durations, entity identifiers, custom details,
+ * placeholders. Over a partial shape (a rule with malformed keys), checks of the keys present.
+ */
+function semanticProblems(shape: Partial<RuleShape>): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  if (shape.kind !== 'Scheduled') {
+  if (shape.kind !== undefined && shape.kind !== 'Scheduled') {
     const known = RULE_KINDS.includes(shape.kind);
     problems.push({
       path: ['kind'],
@@ -159,8 +186,8 @@ function semanticProblems(shape: RuleShape): RuleProblem[] {
         : `must be Scheduled (Sentinel kinds: ${RULE_KINDS.join(', ')}); got ${JSON.stringify(shape.kind)}`,
     });
   }
-  const frequency = scheduleDuration(shape.queryFrequency, 'queryFrequency', problems);
-  const period = scheduleDuration(shape.queryPeriod, 'queryPeriod', problems);
+  const frequency = shape.queryFrequency === undefined ? undefined : scheduleDuration(shape.queryFrequency, 'queryFrequency', problems);
+  const period = shape.queryPeriod === undefined ? undefined : scheduleDuration(shape.queryPeriod, 'queryPeriod', problems);
   if (frequency !== undefined && period !== undefined) {
     if (period < frequency) problems.push({ path: ['queryPeriod'], message: 'must be greater than or equal to queryFrequency' });
     if (period >= 2 * DURATION_MS.day && frequency < DURATION_MS.hour) {
@@ -192,7 +219,7 @@ function scheduleDuration(text: string, key: string, problems: RuleProblem[]): n
   return ms;
 }
 
-function suppressionProblems(shape: RuleShape): RuleProblem[] {
+function suppressionProblems(shape: Partial<RuleShape>): RuleProblem[] {
   if (shape.suppressionDuration === undefined) {
     return shape.suppressionEnabled ? [{ path: ['suppressionDuration'], message: 'is required when suppressionEnabled is true' }] : [];
   }

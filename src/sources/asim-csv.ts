@@ -1,7 +1,8 @@
 /**
  * Native ASIM NetworkSession records as CSV with a header of ASIM column names, including Log Analytics /
  * Sentinel exports (formats.md §12): headers `TimeGenerated [UTC]` / `TimeGenerated [Local Time]` (the suffix is
- * stripped; `[Local Time]` values need the `timezone` option, else each such value is a reject that says so),
+ * stripped; `[Local Time]` values need the `timezone` option, else each such value is a reject that says so; the
+ * option also sets the zone of zone-less times under plain headers, which are otherwise UTC),
  * times like `7/5/2023, 2:16:44.756 PM`, quoted fields holding commas and newlines, extra table columns
  * (`TenantId`, `_ItemId`, …) ignored.
  *

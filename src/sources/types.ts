@@ -106,6 +106,11 @@ export interface BulkPlan {
   readonly mapping: Readonly<Record<string, BulkValue>>;
   /** Lines in the content, for the ledger. */
   readonly lines: number;
+  /**
+   * The records a read of the plan yields (data lines after the skipped ones), as the scan counted them: an engine
+   * that defers reads (an ingest group reading many files in one statement) checks the records it added against it.
+   */
+  readonly records: number;
 }
 
 export type BulkVerdict = { readonly plan: BulkPlan } | { readonly plan?: undefined; readonly reason: string };

@@ -208,6 +208,8 @@ export async function planZeekBulk(content: AsyncIterable<Uint8Array>, resumeAft
   if (new Set(header.fields).size !== header.fields.length) return { reason: 'repeated field names in #fields' };
   if (header.unset === header.empty) return { reason: 'the unset and empty markers are the same' };
   const fields = new Set(header.fields);
+  const skipDataLines = Math.max(0, resumeAfterLine - scan.headerLines.length);
+  const dataLines = scan.lines - scan.headerLines.length - (scan.hasTrailer ? 1 : 0);
   const missing = REQUIRED_ZEEK_FIELDS.find((spec) => !fields.has(spec.zeek));
   if (missing) return { reason: `the #fields header has no ${missing.zeek} column` };
   return {
@@ -217,10 +219,11 @@ export async function planZeekBulk(content: AsyncIterable<Uint8Array>, resumeAft
       empty: header.empty,
       columns: header.fields,
       comment: '#',
-      skipDataLines: Math.max(0, resumeAfterLine - scan.headerLines.length),
+      skipDataLines,
       required: REQUIRED_ZEEK_FIELDS.map((spec) => spec.zeek),
       mapping: connMapping(fields),
       lines: scan.lines,
+      records: Math.max(0, dataLines - skipDataLines),
     } satisfies BulkPlan,
   };
 }

@@ -11,16 +11,17 @@ import {
 } from '@duckdb/node-api';
 import { ASIM_COLUMN_TYPES, ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../asim/schema.js';
 import { EMPTY_LAYOUT, packColumn, unpackInsertSql, widenLayout, type ColumnLayout } from './duckdb-packing.js';
-import { bulkInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk.js';
+import { bulkInsertSql, manyFilesInsertSql, mappedInsertSql, type StoredLayout } from './duckdb-bulk.js';
 import { derivationsKey, derivedColumnSql, parseDerivations, SHAPE_COLUMN, SHAPES_DDL, SHAPES_TABLE, splitMapping, type Derivations, type Shape } from './duckdb-shapes.js';
 import type { BulkPlan } from '../sources/types.js';
 import type { AsimRecord } from '../asim/record.js';
 import {
-  InputNotRemovableError,
+  InputNotRemovableError, REJECT_REASON_VALUES,
   type IngestGroup, type IngestOptions, type IngestTransaction, type InputSummary, type LedgerEntry, type QueryResult, type RejectQuery,
-  type RejectRow, type RemovedInput, type RowBatch, type Store, type StoreSummary,
+  type RejectRow, type RejectSummary, type RemovedInput, type RowBatch, type Store, type StoreSummary,
 } from './engine.js';
 import { inputId } from './input-id.js';
+import { LEDGER_COLUMNS, LEDGER_INSERT_COLUMNS, ledgerEntryOf, LedgerIndex, ledgerValuesSql } from './duckdb-ledger.js';
 import { markHolder, openLocked, untilNoWaiters, waiters, type LockWait } from './duckdb-lock.js';
 import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';
@@ -29,6 +30,14 @@ import { DuckDbSummaryTables } from './duckdb-summaries.js';
 
 export const LEDGER_TABLE = 'smbwatch_inputs';
 export const REJECTS_TABLE = 'smbwatch_rejects';
+/**
+ * A group defers the reads of files smaller than this (a big file pays its read's set-up cost alone easily) and runs
+ * them once this many records wait: a few hundred thousand records make the set-up cost small, and no read waits long.
+ */
+const DEFER_BELOW_RECORDS = 100_000;
+const DEFERRED_RECORDS = 250_000;
+/** Ledger rows a group writes per INSERT. */
+const LEDGER_ROWS_PER_INSERT = 1000;
 /** Records per INSERT: large enough to amortise a statement, small enough to keep memory flat. */
 const BATCH_RECORDS = 16 * 1024;
 const MAX_RAW_CHARS = 4096;
@@ -154,6 +163,31 @@ async function connect(path: string, settings: Record<string, string>, wait: Loc
   return { instance, connection: await instance.connect(), release: markHolder(path, wait.holder) };
 }
 
+/**
+ * What the store keeps in memory of its own small tables — the ledger (duckdb-ledger.ts) and the shape ids — as its
+ * connection sees them, its own uncommitted writes included. Whatever could make them differ (a rollback, a failed
+ * commit, a removed input, other processes let in) forgets them; they are read again when next needed.
+ */
+class Remembered {
+  ledger: LedgerIndex | undefined;
+  readonly shapeIds = new Map<string, number>();
+
+  constructor(private readonly connectionNow: () => DuckDBConnection) {}
+
+  async ledgerIndex(): Promise<LedgerIndex> {
+    if (!this.ledger) {
+      const reader = await this.connectionNow().runAndReadAll(`SELECT ${LEDGER_COLUMNS} FROM ${LEDGER_TABLE}`);
+      this.ledger = new LedgerIndex(reader.getRows().map((row) => ledgerEntryOf(row.map(toPlainValue))));
+    }
+    return this.ledger;
+  }
+
+  forget(): void {
+    this.ledger = undefined;
+    this.shapeIds.clear();
+  }
+}
+
 export class DuckDbStore implements Store {
   readonly engine = 'duckdb' as const;
   readonly dialect = duckdb;
@@ -172,6 +206,8 @@ export class DuckDbStore implements Store {
     return this.handle.connection;
   }
 
+  private readonly remembered = new Remembered(() => this.connection);
+
   /**
    * When other smbwatch processes wait for this store (`--wait`), lets go of it until they are done, then takes
    * it back: a long watch catch-up or ingest calls this between steps, never inside a transaction. Returns the
@@ -185,6 +221,7 @@ export class DuckDbStore implements Store {
     await untilNoWaiters(this.location, signal);
     this.handle = await connect(this.location, this.settings, { waitMs: Infinity, ...(signal ? { signal } : {}), ...(this.holder ? { holder: this.holder } : {}) });
     this.open = true;
+    this.remembered.forget();
     return waiting.map((waiter) => `\`${waiter.command}\` (PID ${waiter.pid})`);
   }
 
@@ -242,10 +279,11 @@ export class DuckDbStore implements Store {
     try {
       if (options.replace && options.input !== undefined) await this.deleteInput(options.input);
     } catch (error) {
+      this.remembered.forget();
       await this.connection.run('ROLLBACK');
       throw error;
     }
-    return new DuckDbIngest(this.connection, await physicalColumns(this.connection), options.input);
+    return new DuckDbIngest(this.connection, await physicalColumns(this.connection), options.input, this.remembered);
   }
 
   async inputs(): Promise<InputSummary[]> {
@@ -282,6 +320,7 @@ export class DuckDbStore implements Store {
       await this.connection.run('COMMIT');
       return removed;
     } catch (error) {
+      this.remembered.forget();
       await this.connection.run('ROLLBACK');
       throw error;
     }
@@ -292,6 +331,7 @@ export class DuckDbStore implements Store {
     const ledger = await this.query(`SELECT count(*), count(*) FILTER (WHERE input_id IS NULL AND records > 0) FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
     const [, untagged] = ledger.rows[0] ?? [0, 0];
     if (Number(untagged) > 0) throw new InputNotRemovableError(name);
+    this.remembered.forget();
     const records = await this.query(`DELETE FROM ${SESSIONS_TABLE} WHERE ${INPUT_COLUMN} = ${inputId(name)}`);
     const rejects = await this.query(`DELETE FROM ${REJECTS_TABLE} WHERE input = ${quoteString(name)}`);
     await this.query(`DELETE FROM ${LEDGER_TABLE} WHERE name = ${quoteString(name)}`);
@@ -300,7 +340,7 @@ export class DuckDbStore implements Store {
 
   async beginIngestGroup(): Promise<IngestGroup> {
     if (this.group?.open) throw new Error('an ingest group is already open');
-    this.group = new DuckDbIngestGroup(() => this.connection, (name) => this.deleteInput(name));
+    this.group = new DuckDbIngestGroup(() => this.connection, (name) => this.deleteInput(name), this.remembered);
     return this.group;
   }
 
@@ -317,21 +357,21 @@ export class DuckDbStore implements Store {
    * of a file with that content would (generators: the scale benchmark). Returns the records added.
    */
   async appendMapped(plan: BulkPlan, source: string): Promise<number> {
-    return appendMappedRows(this.connection, await physicalColumns(this.connection), plan, (layout) => mappedInsertSql(SESSIONS_TABLE, plan, source, layout));
+    const physical = await physicalColumns(this.connection);
+    return appendMappedRows(this.connection, physical, this.remembered, plan, (layout) => mappedInsertSql(SESSIONS_TABLE, plan, source, layout));
   }
 
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
-    return (await this.ledgerWhere(`name = ${quoteString(name)}`))[0];
+    return (await this.remembered.ledgerIndex()).latest(name);
   }
 
   async ledgerEntryByHash(contentHash: string): Promise<LedgerEntry | undefined> {
-    return (await this.ledgerWhere(`content_hash = ${quoteString(contentHash)}`))[0];
+    return (await this.remembered.ledgerIndex()).byHash(contentHash);
   }
 
   async ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]> {
     if (headHash === '') return [];
-    const latest = await this.ledgerWhere(`head_hash = ${quoteString(headHash)}`, 'latest per name');
-    return latest.sort((a, b) => b.offsetReached - a.offsetReached);
+    return (await this.remembered.ledgerIndex()).byHeadHash(headHash);
   }
 
   /** Writes the ASIM view's rows to a Parquet file (for embedded ClickHouse, engines.ts). */
@@ -348,15 +388,16 @@ export class DuckDbStore implements Store {
     const totals = await this.query(`SELECT count(*), epoch_us(min(TimeGenerated)), epoch_us(max(TimeGenerated)) FROM ${quoteIdentifier(ASIM_TABLE)}`);
     const [records, first, last] = totals.rows[0] ?? [];
     const products = await this.query(
-      `SELECT EventVendor, EventProduct, EventType, count(*) AS n FROM ${quoteIdentifier(ASIM_TABLE)} GROUP BY ALL ORDER BY n DESC, 1, 2, 3`,
+      `SELECT EventVendor, EventProduct, EventType, count(*) AS n, epoch_us(min(TimeGenerated)), epoch_us(max(TimeGenerated)) ` +
+        `FROM ${quoteIdentifier(ASIM_TABLE)} GROUP BY EventVendor, EventProduct, EventType ORDER BY n DESC, 1, 2, 3`,
     );
     const inputs = await this.query(`SELECT count(DISTINCT name) FROM ${LEDGER_TABLE}`);
     const rejects = await this.query(`SELECT count(*) FROM ${REJECTS_TABLE}`);
     return {
       records: Number(records ?? 0),
       ...(first === null || first === undefined ? {} : { firstMicros: Number(first), lastMicros: Number(last) }),
-      products: products.rows.map(([vendor, product, eventType, n]) => ({
-        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n),
+      products: products.rows.map(([vendor, product, eventType, n, firstOf, lastOf]) => ({
+        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n), firstMicros: Number(firstOf), lastMicros: Number(lastOf),
       })),
       inputs: Number(inputs.rows[0]?.[0] ?? 0),
       rejects: Number(rejects.rows[0]?.[0] ?? 0),
@@ -372,77 +413,149 @@ export class DuckDbStore implements Store {
     }));
   }
 
+  async rejectSummary(query: Omit<RejectQuery, 'limit'>): Promise<RejectSummary> {
+    const where = query.inputContains !== undefined ? `WHERE contains(input, ${quoteString(query.inputContains)})` : '';
+    const reason = REJECT_REASON_VALUES.reduce(
+      (text, { pattern, replacement }) => `regexp_replace(${text}, ${quoteString(pattern)}, ${quoteString(replacement)}, 'g')`,
+      'reason',
+    );
+    const totals = await this.query(`SELECT count(*), count(DISTINCT input) FROM ${REJECTS_TABLE} ${where}`);
+    const kinds = await this.query(
+      `SELECT format, field, ${reason} AS kind, count(*) AS n FROM ${REJECTS_TABLE} ${where} GROUP BY ALL ORDER BY n DESC, 1, 2, 3`,
+    );
+    const [total, inputs] = totals.rows[0] ?? [];
+    return {
+      total: Number(total ?? 0),
+      inputs: Number(inputs ?? 0),
+      reasons: kinds.rows.map(([format, field, kind, n]) => ({ format: String(format), field: String(field), reason: String(kind), count: Number(n) })),
+    };
+  }
+
   async close(): Promise<void> {
     this.closeHandle();
   }
-
-  /** Ledger entries matching a condition: the latest one, or the latest of each input name. */
-  private async ledgerWhere(condition: string, pick: 'latest' | 'latest per name' = 'latest'): Promise<LedgerEntry[]> {
-    const columns = 'name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, epoch_us(ingested_at), head_hash';
-    const order = 'ORDER BY ingested_at DESC, offset_reached DESC';
-    const sql =
-      pick === 'latest'
-        ? `SELECT ${columns} FROM ${LEDGER_TABLE} WHERE ${condition} ${order} LIMIT 1`
-        : `SELECT ${columns} FROM ${LEDGER_TABLE} WHERE ${condition} QUALIFY row_number() OVER (PARTITION BY name ${order}) = 1`;
-    const reader = await this.connection.runAndReadAll(sql);
-    return reader.getRows().map((row) => {
-      const [name, format, size, offsetReached, lineReached, contentHash, records, rejects, ignored, at, headHash] = row.map(toPlainValue);
-      return {
-        name: String(name),
-        format: String(format),
-        size: Number(size),
-        offsetReached: Number(offsetReached),
-        lineReached: Number(lineReached),
-        contentHash: String(contentHash),
-        records: Number(records),
-        rejects: Number(rejects),
-        ignored: Number(ignored),
-        ingestedAt: new Date(Number(at) / 1000),
-        headHash: String(headHash),
-      };
-    });
-  }
 }
 
-/** One DuckDB transaction for many bulk inputs (engine.ts IngestGroup). */
+/** Bulk reads a group runs later, together: files with the same plan, read by one statement. */
+interface DeferredReads {
+  readonly plan: BulkPlan;
+  readonly gzip: boolean;
+  readonly layout: StoredLayout;
+  readonly files: Array<{ readonly path: string; readonly inputId: number; readonly records: number }>;
+}
+
+/**
+ * One DuckDB transaction for many bulk inputs (engine.ts IngestGroup). Their reads are deferred and run together
+ * before the group commits, one statement per plan: each read_csv statement has a set-up cost (its buffers, its
+ * threads) that made a small file cost several times its records. Each input's ledger row is staged at once (a
+ * duplicate later in the group sees it); the records a statement adds must equal what the scans of its files
+ * counted, or the group is aborted and its inputs are read again alone.
+ */
 class DuckDbIngestGroup implements IngestGroup {
   staged = 0;
   aborted = false;
   /** A transaction is open. */
   open = false;
   private physical: Set<string> = new Set();
+  private deferred = new Map<string, DeferredReads>();
+  private deferredRecords = 0;
+  /** Ledger rows staged, written with the deferred reads (the remembered ledger answers for them meanwhile). */
+  private ledgerRows: string[] = [];
 
   constructor(
     /** The store's connection now (letOthersIn replaces it between groups). */
     private readonly connectionNow: () => DuckDBConnection,
     /** The store's deleteInput, run inside the group's transaction (IngestOptions.replace). */
     private readonly deleteInput: (name: string) => Promise<RemovedInput>,
+    private readonly remembered: Remembered,
   ) {}
 
   async begin(options: IngestOptions = {}): Promise<IngestTransaction> {
     if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
     if (!this.open) {
+      // A group's reads leave some row groups part full; the checkpoint that ends the process would merge them
+      // (DuckDB's vacuum), rewriting a large share of what was just written: 3.7 of 16 CPU-seconds for 2M records
+      // in 48 hourly files. Part-full row groups read as fast; this process does not vacuum (others still do).
+      await this.connectionNow().run('SET max_vacuum_tasks = 0');
       await this.connectionNow().run('BEGIN TRANSACTION');
       this.open = true;
       this.physical = await physicalColumns(this.connectionNow());
     }
     if (options.replace && options.input !== undefined) {
       try {
+        // The records deferred so far are written first: one of them may be the input being replaced.
+        await this.readDeferred();
         await this.deleteInput(options.input);
       } catch (error) {
         this.aborted = true;
         throw error;
       }
     }
-    return new DuckDbIngest(this.connectionNow(), this.physical, options.input, this);
+    return new DuckDbIngest(this.connectionNow(), this.physical, options.input, this.remembered, this);
+  }
+
+  /** Stages an input's ledger row: known at once to the remembered ledger, written before the group commits. */
+  async stageLedger(entry: LedgerEntry, inputId: number | undefined): Promise<void> {
+    (await this.remembered.ledgerIndex()).add(entry);
+    this.ledgerRows.push(ledgerValuesSql(entry, inputId));
+    this.staged += entry.records;
+  }
+
+  /**
+   * Registers a bulk read to run with the others of its plan (its shape and columns are made now, in the group's
+   * transaction). Returns the records its scan counted.
+   */
+  async defer(plan: BulkPlan, file: { path: string; gzip: boolean }, inputId: number): Promise<number> {
+    const connection = this.connectionNow();
+    const layout = await storedLayoutOf(connection, this.physical, this.remembered, plan);
+    const { sql: key, columns } = bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout);
+    await addPhysicalColumns(connection, this.physical, columns);
+    const reads = this.deferred.get(key) ?? { plan, gzip: file.gzip, layout, files: [] };
+    reads.files.push({ path: file.path, inputId, records: plan.records });
+    this.deferred.set(key, reads);
+    this.deferredRecords += plan.records;
+    if (this.deferredRecords >= DEFERRED_RECORDS) await this.readDeferred();
+    return plan.records;
+  }
+
+  /** Runs the deferred reads and writes the staged ledger rows; any failure (a refused value, a count that differs) ends the group. */
+  private async readDeferred(): Promise<void> {
+    const all = [...this.deferred.values()];
+    const rows = this.ledgerRows;
+    this.deferred.clear();
+    this.deferredRecords = 0;
+    this.ledgerRows = [];
+    try {
+      for (let at = 0; at < rows.length; at += LEDGER_ROWS_PER_INSERT) {
+        await this.connectionNow().run(`INSERT INTO ${LEDGER_TABLE} (${LEDGER_INSERT_COLUMNS}) VALUES ${rows.slice(at, at + LEDGER_ROWS_PER_INSERT).join(', ')}`);
+      }
+      for (const reads of all) {
+        const { sql } = manyFilesInsertSql(SESSIONS_TABLE, reads.plan, reads.gzip, reads.layout, reads.files, INPUT_COLUMN);
+        const result = await this.connectionNow().runAndReadAll(sql);
+        const added = Number(result.getRows()[0]?.[0] ?? 0);
+        const counted = reads.files.reduce((sum, file) => sum + file.records, 0);
+        if (added !== counted) throw new Error(`bulk read refused: ${reads.files.length} files gave ${added} records where their scans counted ${counted}`);
+      }
+    } catch (error) {
+      this.aborted = true;
+      throw error;
+    }
   }
 
   async commit(): Promise<void> {
     if (!this.open) return;
     if (this.aborted) throw new Error('the ingest group was aborted: roll it back');
-    await this.connectionNow().run('COMMIT');
-    this.open = false;
-    this.staged = 0;
+    await this.readDeferred();
+    try {
+      await this.connectionNow().run('COMMIT');
+    } catch (error) {
+      this.remembered.forget();
+      throw error;
+    } finally {
+      // A COMMIT that fails (a full disk) has ended the transaction in DuckDB: there is nothing to roll back.
+      this.open = false;
+      this.staged = 0;
+    }
   }
 
   async rollback(): Promise<void> {
@@ -450,6 +563,10 @@ class DuckDbIngestGroup implements IngestGroup {
     this.open = false;
     this.staged = 0;
     this.aborted = false;
+    this.deferred.clear();
+    this.deferredRecords = 0;
+    this.ledgerRows = [];
+    this.remembered.forget();
     if (wasOpen) await this.connectionNow().run('ROLLBACK');
   }
 }
@@ -469,6 +586,7 @@ class DuckDbIngest implements IngestTransaction {
     private readonly connection: DuckDBConnection,
     private readonly physical: Set<string>,
     private readonly input: string | undefined,
+    private readonly remembered: Remembered,
     /** The group this input belongs to: its commit only stages; its failure ends the group. */
     private readonly group?: DuckDbIngestGroup,
   ) {
@@ -492,9 +610,17 @@ class DuckDbIngest implements IngestTransaction {
     await this.flush();
     await this.settle();
     try {
-      return await appendMappedRows(this.connection, this.physical, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout, this.inputColumn()), {
+      // In a group, a small file read from its first data line is read later with the group's other small files.
+      if (this.group && this.inputId !== undefined && plan.skipDataLines === 0 && plan.records < DEFER_BELOW_RECORDS) {
+        return await this.group.defer(plan, file, this.inputId);
+      }
+      const added = await appendMappedRows(this.connection, this.physical, this.remembered, plan, (layout) => bulkInsertSql(SESSIONS_TABLE, plan, file.gzip, layout, this.inputColumn()), {
         path: file.path,
       });
+      // The ledger records the content the scan hashed: a file that grew since (still being written) would add
+      // records beyond it, which a later ingest would add again. The line reader reads what it hashes.
+      if (added !== plan.records) throw new Error(`bulk read refused: the file gave ${added} records where its scan counted ${plan.records} (is it still being written?)`);
+      return added;
     } catch (error) {
       // A failed statement aborts DuckDB's whole transaction: with it, the group's other inputs.
       if (this.group) this.group.aborted = true;
@@ -517,19 +643,18 @@ class DuckDbIngest implements IngestTransaction {
     if (this.input !== undefined && entry.name !== this.input) throw new Error(`ledger entry ${entry.name} for an ingest of ${this.input}`);
     await this.flush();
     await this.settle();
-    await this.connection.run(
-      `INSERT INTO ${LEDGER_TABLE} (name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash, input_id) ` +
-        `VALUES (${quoteString(entry.name)}, ${quoteString(entry.format)}, ${entry.size}, ` +
-        `${entry.offsetReached}, ${entry.lineReached}, ${quoteString(entry.contentHash)}, ${entry.records}, ${entry.rejects}, ` +
-        `${entry.ignored}, make_timestamp(${entry.ingestedAt.getTime() * 1000}), ${quoteString(entry.headHash ?? '')}, ${this.inputId ?? 'NULL'})`,
-    );
     if (this.group) {
-      this.group.staged += entry.records;
+      await this.group.stageLedger(entry, this.inputId);
       this.finished = true;
       return;
     }
+    await this.connection.run(`INSERT INTO ${LEDGER_TABLE} (${LEDGER_INSERT_COLUMNS}) VALUES ${ledgerValuesSql(entry, this.inputId)}`);
     try {
       await this.connection.run('COMMIT');
+      this.remembered.ledger?.add(entry);
+    } catch (error) {
+      this.remembered.forget();
+      throw error;
     } finally {
       // A COMMIT that fails (a full disk) has ended the transaction in DuckDB: there is nothing to roll back.
       this.finished = true;
@@ -545,6 +670,7 @@ class DuckDbIngest implements IngestTransaction {
       return;
     }
     await this.inserting?.catch(() => undefined);
+    this.remembered.forget();
     await this.connection.run('ROLLBACK');
   }
 
@@ -590,29 +716,41 @@ class DuckDbIngest implements IngestTransaction {
 async function appendMappedRows(
   connection: DuckDBConnection,
   physical: Set<string>,
+  remembered: Remembered,
   plan: BulkPlan,
   insertSql: (layout: StoredLayout) => { sql: string; columns: string[] },
   parameters?: Record<string, string>,
 ): Promise<number> {
-  const { stored, derived } = splitMapping(plan.mapping);
-  const shapeId = Object.keys(derived).length === 0 ? undefined : await shapeIdOf(connection, physical, derived);
-  const { sql, columns } = insertSql({ stored, ...(shapeId === undefined ? {} : { shapeId }) });
+  const { sql, columns } = insertSql(await storedLayoutOf(connection, physical, remembered, plan));
   await addPhysicalColumns(connection, physical, columns);
   const result = await connection.runAndReadAll(sql, parameters);
   return Number(result.getRows()[0]?.[0] ?? 0);
 }
 
+/** The columns a plan's INSERT writes and the shape its rows carry (registered when new). */
+async function storedLayoutOf(connection: DuckDBConnection, physical: Set<string>, remembered: Remembered, plan: BulkPlan): Promise<StoredLayout> {
+  const { stored, derived } = splitMapping(plan.mapping);
+  const shapeId = Object.keys(derived).length === 0 ? undefined : await shapeIdOf(connection, physical, remembered, derived);
+  return { stored, ...(shapeId === undefined ? {} : { shapeId }) };
+}
+
 /** The id of the shape with these derivations, registered (and shown by the view) when it is new. */
-async function shapeIdOf(connection: DuckDBConnection, physical: Set<string>, derived: Derivations): Promise<number> {
+async function shapeIdOf(connection: DuckDBConnection, physical: Set<string>, remembered: Remembered, derived: Derivations): Promise<number> {
   const key = derivationsKey(derived);
+  const remembers = remembered.shapeIds.get(key);
+  if (remembers !== undefined) return remembers;
   const known = await connection.runAndReadAll(`SELECT id FROM ${SHAPES_TABLE} WHERE derivations = ${quoteString(key)}`);
   const found = known.getRows()[0]?.[0];
-  if (found !== undefined && found !== null) return Number(found);
+  if (found !== undefined && found !== null) {
+    remembered.shapeIds.set(key, Number(found));
+    return Number(found);
+  }
   const next = await connection.runAndReadAll(`INSERT INTO ${SHAPES_TABLE} SELECT coalesce(max(id), 0) + 1, ${quoteString(key)} FROM ${SHAPES_TABLE} RETURNING id`);
   const id = Number(next.getRows()[0]![0]);
   // Columns a derivation reads are stored by the same INSERT; the view may only name them once they exist.
   await addPhysicalColumns(connection, physical, referencedColumns(derived), false);
   await refreshView(connection, physical);
+  remembered.shapeIds.set(key, id);
   return id;
 }
 

@@ -115,6 +115,8 @@ export interface IngestTransaction {
   /**
    * Optional: reads a whole delimited file with the engine's own reader, mapped by the plan, and returns the
    * records added. Throws when any value does not fit; the transaction is then unusable and must be rolled back.
+   * In a group the engine may defer the read to the group's commit, returning the records the plan counted; a value
+   * that does not fit then fails the group's commit (the group is aborted).
    */
   appendBulk?(plan: BulkPlan, file: { path: string; gzip: boolean }): Promise<number>;
   appendRejects(rejects: readonly RejectRow[]): Promise<void>;
@@ -130,13 +132,23 @@ export interface IngestTransaction {
  * ingests again one by one (GroupAbortedError).
  */
 export interface IngestGroup {
+  /**
+   * Line-reader inputs join the group too (a ClickHouse server store: one INSERT per input made one MergeTree part
+   * per input on every shard; in a group, many inputs' rows share each INSERT). Without it a line-reader input
+   * commits the group first and runs in a transaction of its own.
+   */
+  readonly takesLineInputs?: boolean;
   /** A transaction for one input inside the group: its commit() stages the ledger row; the group commits it. */
   begin(options?: IngestOptions): Promise<IngestTransaction>;
   /** Records staged since the group last committed. */
   readonly staged: number;
   /** True when a statement failed: the group can only be rolled back. */
   readonly aborted: boolean;
-  /** Commits what is staged (nothing to do when nothing is); the group goes on. */
+  /**
+   * Commits what is staged (nothing to do when nothing is); the group goes on. Deferred reads run first: a value
+   * that does not fit throws with `aborted` set (roll back, read the staged inputs again alone), a full disk throws
+   * (nothing staged was stored).
+   */
   commit(): Promise<void>;
   rollback(): Promise<void>;
 }
@@ -180,16 +192,71 @@ export interface PlanTable {
   put(key: string, fingerprint: string, templateJson: string): Promise<void>;
 }
 
+/** An alert queued for a sink (the outbox, src/alerts/sinks/outbox.ts). */
+export interface OutboxRow {
+  readonly sink: string;
+  readonly alertId: string;
+  readonly alertJson: string;
+  readonly state: 'pending' | 'parked';
+  readonly attempts: number;
+  readonly nextAttemptAt: Date;
+  readonly lastError: string;
+}
+
+/** What became of one attempt to deliver a queued alert. */
+export type OutboxChange =
+  | { readonly kind: 'retry'; readonly attempts: number; readonly nextAttemptAt: Date; readonly error: string }
+  | { readonly kind: 'parked'; readonly attempts: number; readonly error: string }
+  | { readonly kind: 'delivered'; readonly attempts: number; readonly at: Date };
+
+/**
+ * The watcher's schedule and outbox kept a store's own way. DuckDB has none (schedule.ts and outbox.ts write its
+ * SQL, in transactions); a ClickHouse server, without transactions or UPDATE, keeps them as append-only events
+ * whose every write may be repeated after a crash (clickhouse/server-watch.ts).
+ */
+export interface WatchTables {
+  lastRun(key: string): Promise<Date | undefined>;
+  recordRun(key: string, ruleId: string, at: Date, now: Date): Promise<void>;
+  /** Queues each alert for each sink that has it neither queued nor delivered. */
+  enqueue(alerts: ReadonlyArray<{ readonly alertId: string; readonly json: string }>, sinks: readonly string[], now: Date): Promise<void>;
+  /** Queued alerts in the order they were queued. */
+  outbox(filter: { readonly sink?: string; readonly state?: 'pending' | 'parked'; readonly dueBy?: Date }): Promise<OutboxRow[]>;
+  deliveries(sink?: string): Promise<Array<{ sink: string; alertId: string; attempts: number; deliveredAt: Date }>>;
+  /** Parked alerts pending again, due now; returns how many. */
+  requeueParked(now: Date): Promise<number>;
+  change(sink: string, alertId: string, change: OutboxChange): Promise<void>;
+}
+
 /** What `smbwatch status` shows. */
 export interface StoreSummary {
   readonly records: number;
   /** TimeGenerated range, microseconds (absent without records). */
   readonly firstMicros?: number;
   readonly lastMicros?: number;
-  readonly products: ReadonlyArray<{ vendor: string; product: string; eventType: string; records: number }>;
+  /** Per source: its records and their TimeGenerated range (microseconds). */
+  readonly products: ReadonlyArray<{ vendor: string; product: string; eventType: string; records: number; firstMicros: number; lastMicros: number }>;
   readonly inputs: number;
   readonly rejects: number;
 }
+
+/** What `smbwatch rejects` says before listing: how many, and how many of each kind. */
+export interface RejectSummary {
+  readonly total: number;
+  readonly inputs: number;
+  /** One entry per format, field and reason with its values blanked (REJECT_REASON_VALUES), most frequent first. */
+  readonly reasons: ReadonlyArray<{ readonly format: string; readonly field: string; readonly reason: string; readonly count: number }>;
+}
+
+/**
+ * A reject's reason quotes the value that failed (`SrcPortNumber: "x1" is not an int (32-bit)`); the summary
+ * counts reasons with their values replaced by … so that one kind of mistake is one line. RE2 patterns (DuckDB's
+ * and ClickHouse's regular expressions), each replaced by `replacement` (`\1` is the pattern's group): a JSON
+ * string (possibly cut with … by the reason), and a number after "field: ".
+ */
+export const REJECT_REASON_VALUES: ReadonlyArray<{ readonly pattern: string; readonly replacement: string }> = [
+  { pattern: '"(?:[^"\\\\]|\\\\.)*(?:"|…)', replacement: '…' },
+  { pattern: '(: )-?[0-9][0-9.eE+-]*', replacement: '\\1…' },
+];
 
 export interface RejectQuery {
   /** Only rejects of inputs whose name contains this text. */
@@ -245,6 +312,8 @@ export interface Store {
   ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]>;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
+  /** The watcher's schedule and outbox, on a store that keeps them its own way (see WatchTables). */
+  readonly watchTables?: WatchTables;
   /** Summary rule results; absent on a store that cannot hold them (rules then see no summary table). */
   readonly summaries?: SummaryTables;
   summary(): Promise<StoreSummary>;
@@ -263,5 +332,7 @@ export interface Store {
   letOthersIn?(signal?: AbortSignal): Promise<string[]>;
   /** Kept rejects, ordered by input and line. */
   rejects(query: RejectQuery): Promise<RejectRow[]>;
+  /** The count of kept rejects (of the inputs `inputContains` names), and of each kind of reason. */
+  rejectSummary(query: Omit<RejectQuery, 'limit'>): Promise<RejectSummary>;
   close(): Promise<void>;
 }

@@ -7,6 +7,7 @@ import { builtinWatchlists, watchlistSet } from '../watchlists/load.js';
 import type { WatchlistSet } from '../watchlists/watchlist.js';
 import type { Catalog, CatalogTable } from '../kql/catalog.js';
 import type { Store } from '../store/engine.js';
+import { builtinSummaryRules } from './rule.js';
 import { SUMMARY_FIELDS, SUMMARY_TABLES } from './tables.js';
 import { CUSTOM_ANALYTICS_COLUMNS, CUSTOM_ANALYTICS_TABLES, essentialsFunctions } from './solution.js';
 
@@ -15,10 +16,21 @@ export { SUMMARY_TABLES } from './tables.js';
 /** The catalog given the `_CL` tables a store holds and the watchlists. */
 export function essentialsCatalog(present: ReadonlySet<string>, watchlists: WatchlistSet): Catalog {
   const tables: CatalogTable[] = [
-    ...[...SUMMARY_TABLES].map(([name, columns]) => ({ name, columns: [...columns, ...SUMMARY_FIELDS], present: present.has(name) })),
+    ...[...SUMMARY_TABLES].map(([name, columns]) => ({
+      name,
+      columns: [...columns, ...SUMMARY_FIELDS],
+      present: present.has(name),
+      ...writtenAfter(name),
+    })),
     ...CUSTOM_ANALYTICS_TABLES.map((name) => ({ name, columns: CUSTOM_ANALYTICS_COLUMNS, present: present.has(name) })),
   ];
   return { tables, functions: essentialsFunctions(present), watchlists };
+}
+
+/** A summary table's rows are stamped with their bin's start and written when the bin is due (src/summaries/run.ts). */
+function writtenAfter(table: string): { writtenAfter?: number } {
+  const rule = builtinSummaryRules().find((r) => r.destinationTable === table);
+  return rule ? { writtenAfter: (rule.binSize + rule.binDelay) * 60_000_000 } : {};
 }
 
 let defaultMemo: Catalog | undefined;

@@ -11,7 +11,7 @@ import { ASIM_TABLE } from '../asim/schema.js';
 import { compileKql, type CompiledQuery } from '../kql/compile.js';
 import { generateSql } from '../kql/sql/generate.js';
 import { buildTemplate, instantiate, NotTemplatableError, type QueryTemplate } from '../rules/cache/template.js';
-import type { Catalog } from '../kql/catalog.js';
+import { catalogFingerprint, type Catalog } from '../kql/catalog.js';
 import { quoteString } from '../store/sql.js';
 import type { Store, SummaryColumn } from '../store/engine.js';
 
@@ -48,11 +48,35 @@ function destinationColumns(rule: SummaryRule, queryColumns: readonly SummaryCol
   return [...produced, ...SUMMARY_FIELDS];
 }
 
-/** Summarizes the bin [binStart, binStart + binSize) (microseconds, aligned) into the rule's table. */
-export async function summarizeBin(store: Store, rule: SummaryRule, binStart: number, catalog: Catalog): Promise<BinRun> {
-  const now = binStart + (rule.binSize + rule.binDelay) * MICROS_PER_MINUTE;
-  // Sentinel runs the query over the bin: records before the bin are outside its time range.
-  return writeBin(store, rule, binStart, compileKql(rule.query, { engine: store.dialect, now, lookback: now - binStart, catalog }));
+/**
+ * One summary rule run bin after bin, as `watch` does: each bin [binStart, binStart + binSize) (microseconds,
+ * aligned) into the rule's table, with `now()` when the bin is due and the time range of the bin alone (Sentinel runs
+ * the query over the bin). The query is compiled once per catalog (a template, rules/cache/template.ts) and
+ * instantiated per bin, so catching up on days of bins does not parse the query for each.
+ */
+export class BinSummarizer {
+  private compiled: { readonly fingerprint: string; readonly template: QueryTemplate | null } | undefined;
+
+  constructor(readonly rule: SummaryRule) {}
+
+  async run(store: Store, binStart: number, catalog: Catalog): Promise<BinRun> {
+    const lookback = (this.rule.binSize + this.rule.binDelay) * MICROS_PER_MINUTE;
+    const now = binStart + lookback;
+    const fingerprint = catalogFingerprint(catalog);
+    if (this.compiled?.fingerprint !== fingerprint) this.compiled = { fingerprint, template: templateOrNull(this.rule.query, now, lookback, catalog) };
+    const { template } = this.compiled;
+    const compiled = template ? instantiate(template, now, store.dialect) : compileKql(this.rule.query, { engine: store.dialect, now, lookback, catalog });
+    return writeBin(store, this.rule, binStart, compiled);
+  }
+}
+
+function templateOrNull(query: string, at: number, lookback: number, catalog: Catalog): QueryTemplate | null {
+  try {
+    return buildTemplate(query, at, lookback, catalog);
+  } catch (error) {
+    if (error instanceof NotTemplatableError) return null;
+    throw error;
+  }
 }
 
 /**

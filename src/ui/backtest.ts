@@ -30,6 +30,8 @@ export interface Sweep {
   readonly times: readonly string[];
   /** alerts[v][t]: alerts of the run at times[t] with values[v]. */
   readonly alerts: ReadonlyArray<readonly number[]>;
+  /** rows[v][t]: the query's result rows of that run (alerts are capped at 150 a run, as in Sentinel). */
+  readonly rows: ReadonlyArray<readonly number[]>;
   readonly entities: ReadonlyArray<readonly string[]>;
 }
 
@@ -65,19 +67,23 @@ export async function sweep(store: Pick<Store, 'query' | 'engine'>, rule: Rule, 
   if (times.length > MAX_SWEEP_RUNS) throw new SweepError(`${times.length} runs in that range; at most ${MAX_SWEEP_RUNS} on this page (use smbwatch backtest)`);
   const runner = readOnlyRunner(store);
   const alerts: number[][] = [];
+  const rows: number[][] = [];
   const entities: string[][] = [];
   for (const value of values) {
     const counts: number[] = [];
+    const resultRows: number[] = [];
     const seen = new Set<string>();
     let lastAlertAt: Date | undefined;
     for (const at of times) {
       const run = await evaluateRule(rule, { [parameter]: value }, runner, at, lastAlertAt ? { lastAlertAt } : {});
       if (run.alerts.length > 0) lastAlertAt = at;
       counts.push(run.alerts.length);
+      resultRows.push(run.resultRows);
       for (const alert of run.alerts) for (const { type, ...ids } of alert.entities) seen.add(`${type}:${Object.values(ids).join('/')}`);
     }
     alerts.push(counts);
+    rows.push(resultRows);
     entities.push([...seen].sort());
   }
-  return { parameter, values, times: times.map((t) => t.toISOString()), alerts, entities };
+  return { parameter, values, times: times.map((t) => t.toISOString()), alerts, rows, entities };
 }

@@ -3,6 +3,7 @@
  * every value is escaped (web/html.ts). Charts are drawn by /assets/charts.js from their inline JSON.
  */
 import type { Alert } from '../alerts/types.js';
+import { MAX_ALERTS_PER_RUN } from '../alerts/build.js';
 import type { LiveFigures } from '../catalog/live.js';
 import type { CatalogPage } from '../catalog/page.js';
 import type { Explanation } from '../explain/explain.js';
@@ -120,8 +121,20 @@ export function backtestPage(rules: readonly Rule[], numeric: ReadonlyMap<string
       labels: sweep.times.map((t) => t.replace(/:00\.000Z$/, '').replace('T00:00', '')),
       series: sweep.values.map((v, i) => ({ name: `${sweep.parameter}=${v}`, values: sweep.alerts[i] ?? [] })),
     };
-    const totals = sweep.values.map((v, i) => [`${sweep.parameter}=${v}`, count((sweep.alerts[i] ?? []).reduce((a, b) => a + b, 0)), count((sweep.alerts[i] ?? []).filter((n) => n > 0).length), (sweep.entities[i] ?? []).slice(0, 10).join(' ')]);
-    result = `${chartDiv(chart, 'sweep')}<h4>Totals over ${count(sweep.times.length)} runs</h4>${table(['value', 'alerts', 'runs alerting', 'entities'], totals, { numeric: [1, 2], className: 'sweep' })}`;
+    const sum = (values: readonly number[] | undefined): number => (values ?? []).reduce((a, b) => a + b, 0);
+    const totals = sweep.values.map((v, i) => {
+      const raised = sweep.entities[i] ?? [];
+      return [
+        `${sweep.parameter}=${v}`,
+        count(sum(sweep.alerts[i])),
+        count((sweep.alerts[i] ?? []).filter((n) => n > 0).length),
+        count(sum(sweep.rows[i])),
+        `${raised.slice(0, 10).join(' ')}${raised.length > 10 ? ` (+${count(raised.length - 10)} more)` : ''}`,
+      ];
+    });
+    result =
+      `${chartDiv(chart, 'sweep')}<p class="note">A run raises at most ${MAX_ALERTS_PER_RUN} alerts, as in Sentinel (with one alert per result row, the last one covers the rest); result rows are not capped.</p>` +
+      `<h4>Totals over ${count(sweep.times.length)} runs</h4>${table(['value', 'alerts', 'runs alerting', 'result rows', 'entities'], totals, { numeric: [1, 2, 3], className: 'sweep' })}`;
   }
   return layout(
     'Backtest',
@@ -148,7 +161,7 @@ export function ingestPage(d: IngestData): string {
     `<h1>Ingest status</h1>
 <dl class="facts"><dt>records</dt><dd id="records">${count(d.records)}</dd><dt>time span</dt><dd>${esc(d.first ?? '—')} to ${esc(d.last ?? '—')}</dd><dt>inputs ingested</dt><dd>${count(d.inputs)}</dd><dt>rejected lines</dt><dd>${count(d.rejects)}</dd></dl>
 ${d.perDay.labels.length > 0 ? chartDiv(d.perDay, 'records-per-day') : ''}
-<h4>Sources</h4>${table(['vendor', 'product', 'event type', 'records'], d.products, { numeric: [3], className: 'products' })}
+<h4>Sources</h4>${table(['vendor', 'product', 'event type', 'records', 'first', 'last'], d.products, { numeric: [3], className: 'products' })}
 <h4>Rejects (first 50)</h4>${table(['input', 'line', 'field', 'reason'], d.rejectRows, { numeric: [1], className: 'rejects' })}`,
   );
 }

@@ -3,7 +3,8 @@
  * read-only for each request (so `smbwatch run` or `ingest` may write between requests), nothing is stored, plans
  * are compiled in memory. It serves fixed routes only — no file path and no SQL or KQL text ever comes from a
  * request: ids are checked against the id alphabet, times parsed, parameters must be numeric parameters of a
- * loaded rule. Bound to 127.0.0.1 by default; on any other address every request must carry a random access token.
+ * loaded rule. Bound to 127.0.0.1 by default, answering only requests addressed to a loopback name (no DNS
+ * rebinding); on any other address every request must carry a random access token.
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { serve, type ServerType } from '@hono/node-server';
@@ -108,6 +109,11 @@ export function createApp(ctx: UiContext): Hono {
     c.header('X-Frame-Options', 'DENY');
     c.header('Referrer-Policy', 'no-referrer');
     c.header('Content-Security-Policy', "default-src 'none'; script-src 'self'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    if (!ctx.token && !isLoopback(hostOf(c.req.header('host')))) {
+      // Without a token only loopback names reach us: a web page that rebinds its own name to 127.0.0.1 (DNS
+      // rebinding) sends its name as Host, and gets nothing.
+      return c.text('smbwatch ui: open it as http://127.0.0.1:PORT/ (or localhost); other host names are refused without --host and its token.\n', 403);
+    }
     if (ctx.token) {
       const bearer = c.req.header('authorization')?.replace(/^Bearer\s+/i, '');
       const fromQuery = c.req.query('token');
@@ -146,6 +152,9 @@ export function createApp(ctx: UiContext): Hono {
       .reverse();
     return c.html(alertsPage(shown, ctx.rules, f, total));
   });
+
+  // The nav says "Alerts"; the list is the home page.
+  app.get('/alerts', (c) => c.redirect(`/${new URL(c.req.url).search}`, 302));
 
   app.get('/alerts/:id', async (c) => {
     const id = c.req.param('id');
@@ -221,7 +230,7 @@ export function createApp(ctx: UiContext): Hono {
         inputs: s.inputs,
         rejects: s.rejects,
         perDay,
-        products: s.products.map((p) => [p.vendor, p.product, p.eventType, count(p.records)]),
+        products: s.products.map((p) => [p.vendor, p.product, p.eventType, count(p.records), microsToIso(p.firstMicros), microsToIso(p.lastMicros)]),
         rejectRows: data.rejects.map((r) => [r.input, String(r.line), r.field, r.reason]),
       }),
     );
@@ -245,6 +254,13 @@ export interface RunningUi {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+
+/** The host name of a Host header (`[::1]:8787` → `::1`). */
+function hostOf(header: string | undefined): string {
+  if (header === undefined) return '';
+  if (header.startsWith('[')) return header.slice(1, Math.max(header.indexOf(']'), 1));
+  return header.split(':')[0]!.toLowerCase();
+}
 
 export function isLoopback(host: string): boolean {
   return LOOPBACK.has(host) || /^127\.\d+\.\d+\.\d+$/.test(host);

@@ -15,7 +15,7 @@ import { parseSentinelDuration } from '../rules/duration.js';
 import { isoToMicros } from '../util/time.js';
 import { maskedUrl } from '../alerts/sinks/webhook.js';
 import type { SinkSpec } from '../alerts/sinks/create.js';
-import { isClickHouseUrl, redact } from '../store/clickhouse/url.js';
+import { isClickHouseUrl, parseClickHouseUrl } from '../store/clickhouse/url.js';
 
 export interface RuleSelection {
   /** `builtin`: a built-in rule id (or `default`, the seed rule); `path`: a rule file or directory of them. */
@@ -29,6 +29,7 @@ export type SinkConfig = SinkSpec;
 
 export interface WatchConfig {
   readonly file: string;
+  /** The store: a DuckDB file's absolute path, or a clickhouse:// URL as written (it may hold a password). */
   readonly db: string;
   readonly inputs: readonly string[];
   readonly timezone?: string;
@@ -161,7 +162,7 @@ const sink = z.discriminatedUnion(
 );
 
 const schema = z.strictObject({
-  db: nonEmpty('the path of the DuckDB database file').optional(),
+  db: nonEmpty('the store: a DuckDB database file, or a clickhouse:// URL').optional(),
   inputs: z.array(nonEmpty('a directory, file or glob'), { error: 'must be a list of directories, files or globs' }).min(1, 'must list at least one directory, file or glob'),
   timezone: timezone.optional(),
   pollInterval: duration('time between ticks', 100).default(60_000),
@@ -237,12 +238,17 @@ function resolveConfig(parsed: ParsedConfig, file: string, env: NodeJS.ProcessEn
   });
   const dbText = parsed.db ?? env.SMBWATCH_DB;
   if (dbText !== undefined && isClickHouseUrl(dbText)) {
-    // The watcher's schedule and outbox rely on DuckDB transactions; on a server they need a design of their own.
-    problems.push({ path: ['db'], message: `watch runs on a DuckDB store file; ${redact(dbText)} is a ClickHouse server (ingest, run, backtest and query work there)` });
+    try {
+      parseClickHouseUrl(dbText);
+    } catch (error) {
+      problems.push({ path: ['db'], message: error instanceof Error ? error.message : String(error) });
+    }
   }
+  // A ClickHouse URL is kept as written (printed only through addressText, which drops its password).
+  const db = dbText !== undefined && isClickHouseUrl(dbText) ? dbText : parsed.db !== undefined ? fromConfig(parsed.db) : resolve(env.SMBWATCH_DB ?? './smbwatch.duckdb');
   return {
     file: resolve(file),
-    db: parsed.db !== undefined ? fromConfig(parsed.db) : resolve(env.SMBWATCH_DB ?? './smbwatch.duckdb'),
+    db,
     // Globs are kept as written, but anchored at the config's directory when relative.
     inputs: parsed.inputs.map(fromConfig),
     ...(parsed.timezone === undefined ? {} : { timezone: parsed.timezone }),

@@ -84,6 +84,7 @@ export function scheduleKey(ruleId: string, params: Readonly<Record<string, stri
 }
 
 export async function lastRunTime(store: Store, key: string): Promise<Date | undefined> {
+  if (store.watchTables) return store.watchTables.lastRun(key);
   await ensureScheduleTable(store);
   const result = await store.query(`SELECT epoch_us(last_run_at) FROM ${SCHEDULE_TABLE} WHERE schedule_key = ${quoteString(key)}`);
   const micros = result.rows[0]?.[0];
@@ -91,6 +92,7 @@ export async function lastRunTime(store: Store, key: string): Promise<Date | und
 }
 
 export async function recordRun(store: Store, key: string, ruleId: string, at: Date, now: Date): Promise<void> {
+  if (store.watchTables) return store.watchTables.recordRun(key, ruleId, at, now);
   await ensureScheduleTable(store);
   const ts = (d: Date): string => `make_timestamp(${Math.trunc(d.getTime()) * 1000})`;
   await store.query(

@@ -24,7 +24,7 @@ import type { WatchLog } from './log.js';
 import { dueTimes, lastRunTime, nextDueTime, recordRun, scheduleGrid, type Grid } from './schedule.js';
 import type { Catalog } from '../kql/catalog.js';
 import { storeCatalog } from '../summaries/catalog.js';
-import { dueBins, summarizeBin, type BinRun } from '../summaries/run.js';
+import { BinSummarizer, dueBins, type BinRun } from '../summaries/run.js';
 import type { SummaryRule } from '../summaries/rule.js';
 
 export interface ScheduledRule {
@@ -86,6 +86,7 @@ export interface TickReport {
 export class Watcher {
   private readonly inputs: InputTracker;
   private readonly reportedProblems = new Set<string>();
+  private readonly summarizers = new Map<string, BinSummarizer>();
 
   constructor(private readonly options: WatcherOptions) {
     this.inputs = new InputTracker(options.inputs);
@@ -205,8 +206,15 @@ export class Watcher {
 
   /**
    * Each summary rule's due bins, oldest first. The last bin written is kept in the schedule table (key
-   * `summary:<id>`); the first run starts at the schedule's start, else with the bin before the tick's.
+   * `summary:<id>`); the first run starts at the schedule's start, else with the bin before the tick's. A bounded
+   * replay (schedule.end) summarizes no bin after its end, as it runs no rule after it.
    */
+  private summarizer(rule: SummaryRule): BinSummarizer {
+    let summarizer = this.summarizers.get(rule.id);
+    if (!summarizer) this.summarizers.set(rule.id, (summarizer = new BinSummarizer(rule)));
+    return summarizer;
+  }
+
   private async runDueSummaries(store: Store, signal: AbortSignal): Promise<BinRun[]> {
     const rules = this.options.summaryRules ?? [];
     if (rules.length === 0 || !store.summaries) return [];
@@ -218,11 +226,13 @@ export class Watcher {
       const size = rule.binSize * 60_000_000;
       const last = await lastRunTime(store, key);
       const from = last ? last.getTime() * 1000 + size : (this.options.schedule.start?.getTime() ?? now / 1000) * 1000 - size;
-      for (const binStart of dueBins(rule, from, now)) {
+      const end = this.options.schedule.end;
+      const until = end ? Math.min(now, end.getTime() * 1000 + rule.binDelay * 60_000_000) : now;
+      for (const binStart of dueBins(rule, from, until)) {
         if (signal.aborted) return runs;
         try {
           catalog ??= await storeCatalog(store, this.options.watchlists);
-          const run = await summarizeBin(store, rule, binStart, catalog);
+          const run = await this.summarizer(rule).run(store, binStart, catalog);
           await recordRun(store, key, rule.id, new Date(binStart / 1000), this.options.clock.now());
           runs.push(run);
           catalog = undefined; // the table may have just been created
@@ -282,17 +292,27 @@ export class Watcher {
     const { rule, params, key } = scheduled;
     const lastAlertAt = await lastAlertTime(store, rule.id, at);
     const run = await evaluateRule(rule, params, runner, at, lastAlertAt ? { lastAlertAt } : {});
-    await store.query('BEGIN TRANSACTION');
-    let fresh: number;
-    try {
-      fresh = (await storeAlerts(store, run.alerts)).length;
+    const write = async (): Promise<number> => {
+      const fresh = (await storeAlerts(store, run.alerts)).length;
       // Every alert of a scheduled run goes to every sink once, even if an earlier `smbwatch run` stored it.
       await enqueueAlerts(store, run.alerts, this.options.sinks.map((sink) => sink.name), this.options.clock.now());
       await recordRun(store, key, rule.id, at, this.options.clock.now());
-      await store.query('COMMIT');
-    } catch (error) {
-      await store.query('ROLLBACK').catch(() => undefined);
-      throw error;
+      return fresh;
+    };
+    let fresh: number;
+    if (store.watchTables) {
+      // No transactions (a ClickHouse server): the writes go in this order, each a no-op when repeated, so a crash
+      // between them leaves the run unrecorded and the next tick does it again, adding only what is missing.
+      fresh = await write();
+    } else {
+      await store.query('BEGIN TRANSACTION');
+      try {
+        fresh = await write();
+        await store.query('COMMIT');
+      } catch (error) {
+        await store.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
     }
     if (logEveryRun || run.alerts.length > 0) {
       const what = run.suppressed ? 'suppressed' : `${run.resultRows} rows, ${run.alerts.length} alerts (${fresh} new)`;

@@ -14,6 +14,8 @@ export interface SeriesChart {
   readonly labels: readonly string[];
   readonly values: readonly number[];
   readonly windows: readonly string[];
+  /** Distinct destinations per bucket, drawn as a line over the bars. */
+  readonly destinations?: readonly number[];
   /** The baseline's per-bucket range (min–max) and mean, drawn as a band and a line. */
   readonly band?: { readonly low: number; readonly high: number; readonly mean: number };
 }
@@ -38,7 +40,7 @@ export function chartDiv(spec: ChartSpec, id: string): string {
 }
 
 /** A series chart from explain's buckets: the baseline band from the baseline buckets. */
-export function seriesChart(title: string, points: ReadonlyArray<{ start: string; count: number; window: string }>): SeriesChart {
+export function seriesChart(title: string, points: ReadonlyArray<{ start: string; count: number; window: string; destinations?: number }>): SeriesChart {
   const baseline = points.filter((p) => p.window === 'baseline').map((p) => p.count);
   const band =
     baseline.length === 0
@@ -50,6 +52,7 @@ export function seriesChart(title: string, points: ReadonlyArray<{ start: string
     labels: points.map((p) => p.start.slice(0, p.start.endsWith('T00:00:00Z') ? 10 : 16)),
     values: points.map((p) => p.count),
     windows: points.map((p) => p.window),
+    ...(points.every((p) => p.destinations !== undefined) ? { destinations: points.map((p) => p.destinations ?? 0) } : {}),
     ...(band ? { band } : {}),
   };
 }
@@ -80,14 +83,18 @@ export const CHARTS_CLIENT = String.raw`
       bar.markArea = { silent: true, itemStyle: { color: 'rgba(209,73,91,0.08)' }, label: { show: true, position: 'insideTop', color: '#d1495b' },
         data: [[{ name: 'recent', xAxis: recent[0] }, { xAxis: recent[recent.length - 1] }]] };
     }
+    var series = [bar];
     if (spec.band) {
       bar.markLine = { silent: true, symbol: 'none', lineStyle: { color: '#5b7aa8', type: 'dashed' },
-        label: { formatter: 'baseline mean {c}' }, data: [{ yAxis: Math.round(spec.band.mean * 100) / 100 }] };
-      var band = { type: 'line', name: 'baseline range', data: [], markArea: { silent: true, itemStyle: { color: 'rgba(91,122,168,0.15)' },
-        data: [[{ yAxis: spec.band.low }, { yAxis: spec.band.high }]] } };
-      return { series: [bar, band] };
+        label: { formatter: 'baseline mean {c}', position: 'insideEndTop' }, data: [{ yAxis: Math.round(spec.band.mean * 100) / 100 }] };
+      series.push({ type: 'line', name: 'baseline range', data: [], markArea: { silent: true, itemStyle: { color: 'rgba(91,122,168,0.15)' },
+        data: [[{ yAxis: spec.band.low }, { yAxis: spec.band.high }]] } });
     }
-    return { series: [bar] };
+    if (spec.destinations) {
+      series.push({ type: 'line', name: 'destinations', data: spec.destinations, symbolSize: 6, lineStyle: { color: '#2a9d8f' }, itemStyle: { color: '#2a9d8f' } });
+      return { legend: { top: 0, data: ['sessions', 'destinations'] }, series: series };
+    }
+    return { series: series };
   }
   function multiOption(spec) {
     return { legend: { top: 0 }, series: spec.series.map(function (s) {

@@ -44,13 +44,13 @@ export function alertSection(e: Explanation, links: SectionLinks, id: string): s
     parts.push(
       `<h4>Destinations in the recent window (${count(m.destinationCount)}${shown.length < m.destinationCount ? `, the ${shown.length} busiest` : ''})</h4>`,
       table(
-        ['destination', 'sessions', 'failed', 'first', 'last', 'in baseline', 'contacted before'],
+        ['destination', 'sessions', 'failed', 'no reply', 'first', 'last', 'in baseline', 'contacted before'],
         shown.map((d) => [
-          d.address, count(d.sessions), count(d.failures), seconds(d.first), seconds(d.last),
+          d.address, count(d.sessions), count(d.failures), count(d.unanswered), seconds(d.first), seconds(d.last),
           d.baselineSessions === 0 ? 'new' : count(d.baselineSessions),
           d.contactedInBaseline === null ? '' : d.contactedInBaseline ? 'yes' : 'never',
         ]),
-        { numeric: [1, 2, 5], className: 'destinations' },
+        { numeric: [1, 2, 3, 6], className: 'destinations' },
       ),
     );
   }

@@ -28,6 +28,8 @@ describe('smbwatch rules', () => {
     expect(lines[2]).toContain('every 1d, look back 14d');
     expect(lines[2]).toContain('rows gt 0');
     expect(lines[2]).toContain('threshold:long=50, starttime:timespan=14d, endtime:timespan=1d, SMBPorts:dynamic=dynamic(["139", "445"])');
+    expect(lines[3]).toMatch(/^332f0f21-4ae7-4075-9fc6-c228b4fa3555\s+Scheduled\s+SMB lateral movement \(smbwatch\) \(v1\.0\.0\)/);
+    expect(lines[3]).toContain('baselineStart:timespan=14d, sharedServerClients:long=3');
     const hunting = lines.filter((line) => /^\S+\s+Hunting\s/.test(line));
     expect(hunting).toHaveLength(7);
     expect(hunting.join('\n')).toMatch(/5dca6047-24ed-4eb7-b44e-ec7f1bf42621\s+Hunting\s+Detect Outbound LDAP Traffic\(ASIM Network Session schema\) \(v1\.0\.0\)/);
@@ -43,6 +45,7 @@ describe('smbwatch rules', () => {
     expect(listed.filter((r) => r.kind === 'Hunting')).toHaveLength(7);
     expect(rules.map((r) => [r.name, r.schedule, r.trigger, r.suppression])).toEqual([
       ['Anomaly in SMB Traffic(ASIM Network Session schema)', 'every 1d, look back 14d', 'rows gt 0', null],
+      ['SMB lateral movement (smbwatch)', 'every 1d, look back 14d', 'rows gt 0', null],
       ['SMB fan-out from one host', 'every 1h, look back 1d', 'rows gt 1', '2h'],
       ['Any SMB server contacted', 'every 5h, look back 5h', 'rows ne 0', null],
     ]);

@@ -191,7 +191,10 @@ describe('columns', () => {
     const plan = planColumns(['TimeGenerated [Local Time]', 'TenantId', 'SrcIpAddr', '_ItemId', 'DstPortNumber'], 'UTC');
     expect(plan.bindings.map((binding) => binding?.column)).toEqual(['TimeGenerated', undefined, 'SrcIpAddr', undefined, 'DstPortNumber']);
     expect(plan.bindings[0]?.clock).toEqual({ kind: 'local', zone: 'UTC' });
-    expect(plan.bindings[2]?.clock).toEqual({ kind: 'utc' });
+    // A plain column reads zone-less times in the zone given too (--timezone); without one, as UTC.
+    expect(plan.bindings[2]?.clock).toEqual({ kind: 'local', zone: 'UTC' });
+    expect(planColumns(['SrcIpAddr', 'TimeGenerated [UTC]'], 'Europe/Berlin').bindings.map((binding) => binding?.clock)).toEqual([{ kind: 'local', zone: 'Europe/Berlin' }, { kind: 'utc' }]);
+    expect(planColumns(['SrcIpAddr'], undefined).bindings[0]?.clock).toEqual({ kind: 'utc' });
     expect(plan.ignored).toEqual(['TenantId', '_ItemId']);
   });
 

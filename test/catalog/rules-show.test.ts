@@ -138,6 +138,53 @@ describe('a catalog page for a rule of another shape', { timeout: 240_000 }, () 
   });
 });
 
+const SPLIT = `id: 6b0f8a7e-3c52-4d1a-9e0b-2f4c6d8e0a13
+name: Many SMB peers in a day
+description: One read of 14 days split by a computed column; the baseline joined in with lookup.
+severity: Low
+kind: Scheduled
+queryFrequency: 1d
+queryPeriod: 14d
+triggerOperator: gt
+triggerThreshold: 0
+query: |
+  let smb = _Im_NetworkSession(starttime=ago(14d))
+      | where DstPortNumber == 445
+      | extend Recent = TimeGenerated >= ago(1d);
+  let baseline = smb | where not(Recent) | summarize BaselineSessions = count() by SrcIpAddr;
+  smb
+  | where Recent
+  | summarize Sessions = count(), Peers = dcount(DstIpAddr) by SrcIpAddr
+  | lookup kind=leftouter baseline on SrcIpAddr
+  | extend Wide = Peers >= 50 or Sessions > 1000
+  | where Wide
+  | project SrcIpAddr, Sessions, Peers, BaselineSessions
+`;
+
+describe('a catalog page with lookup', { timeout: 240_000 }, () => {
+  it('shows a lookup as one stage (not a join and a projection) and a project that keeps every column as a project', () => {
+    const page = catalogPage(parseRule(SPLIT, 'split.yaml'));
+    expect(page.pipeline.stages.map((s) => [s.number, s.kind])).toEqual([
+      ['1', 'source'], ['2', 'where'], ['3', 'extend'], ['4', 'where'], ['5', 'summarize'], ['6', 'lookup'], ['7', 'extend'], ['8', 'where'], ['9', 'project'],
+    ]);
+    const lookup = page.pipeline.stages[5]!;
+    expect(lookup.kql).toBe('lookup kind=leftouter (stages 6.1–6.5) on SrcIpAddr');
+    expect(lookup.text).toBe('lookup kind=leftouter baseline on SrcIpAddr');
+    expect(lookup.inputs[0]!.stages.map((s) => s.kql).slice(3)).toEqual(['where not(Recent)', 'summarize BaselineSessions = count() by SrcIpAddr']);
+    expect(page.pipeline.stages[8]!.kql).toBe('project SrcIpAddr, Sessions, Peers, BaselineSessions');
+    expect(page.outputFields.map((f) => [f.name, f.stage])).toEqual([['SrcIpAddr', '1'], ['Sessions', '5'], ['Peers', '5'], ['BaselineSessions', '6.5']]);
+  });
+
+  it('reads a test of a computed flag as its definition: `where Recent` is a time window, `where Wide` its conditions', () => {
+    const page = catalogPage(parseRule(SPLIT, 'split.yaml'));
+    expect(page.indicators.map((i) => [i.field, i.kind, i.values.join(','), i.stages.join(',')])).toEqual([
+      ['DstPortNumber', 'eq', '445', '2,6.2'],
+      ['Peers', 'ge', '50', '8'],
+      ['Sessions', 'gt', '1000', '8'],
+    ]);
+  });
+});
+
 describe('smbwatch rules show (CLI)', { timeout: 240_000 }, () => {
   it('prints the page as text, Markdown and JSON; JSON is versioned', () => {
     const text = runCli(['rules', 'show', DEFAULT_RULE_ID]);
@@ -146,6 +193,18 @@ describe('smbwatch rules show (CLI)', { timeout: 240_000 }, () => {
     expect(text.stdout).toMatch(/Indicators[^\n]*\n[^\n]*\n[^\n]*\n\s+Deviation\s+gt\s+>\s+50\s+7\n\s+DstPortNumber\s+match\s+has_any\s+139, 445/);
     const markdown = runCli(['rules', 'show', DEFAULT_RULE_ID, '--output', 'markdown']);
     expect(markdown.stdout).toContain('| 5 | join | UserBehaviorAnalysis | `join kind=inner (stages 5.1–5.3) on SrcIpAddr, DstPortNumber` |');
+    // A `|` of KQL is escaped even in a code span, or GFM would split the cell: every row has its header's cells.
+    expect(markdown.stdout).toContain('| 1 | source | userBaseline | `ASimNetworkSessionLogs \\| where TimeGenerated between (ago(14d) .. ago(1d))` |');
+    let cells = 0;
+    for (const line of markdown.stdout.split('\n')) {
+      if (!line.startsWith('|')) {
+        cells = 0;
+        continue;
+      }
+      const count = line.split(/(?<!\\)\|/).length;
+      if (cells === 0) cells = count;
+      expect(count, line).toBe(cells);
+    }
     const json = JSON.parse(runCli(['rules', 'show', DEFAULT_RULE_ID, '--output', 'json']).stdout) as Record<string, unknown>;
     expect(json['format']).toBe('smbwatch.catalog/1');
     expect(Object.keys(json)).toEqual(['format', 'rule', 'mitre', 'schedule', 'trigger', 'entities', 'customDetails', 'overrides', 'parameters', 'lets', 'pipeline', 'indicators', 'outputFields']);

@@ -1,4 +1,5 @@
-import { statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
@@ -40,6 +41,54 @@ describe('smbwatch ingest (CLI)', () => {
     expect(utc.stderr).toMatch(/warning: nfdump .* read as UTC\. If that is wrong, ingest again with --timezone ZONE/);
     const zoned = runCli(['ingest', '--db', join(dir, 'b.duckdb'), '--timezone', 'Europe/Berlin', fixture]);
     expect(zoned.stderr).not.toMatch(/warning/);
+  });
+
+  it('--progress log counts compressed inputs by their size on disk, like plain ones', () => {
+    const dir = tempDir();
+    const gz = join(dir, 'a-conn.log.gz');
+    const plain = join(dir, 'b-conn.log');
+    writeFileSync(gz, gzipSync(zeekConnTsv(200)));
+    writeFileSync(plain, zeekConnTsv(5, 60000));
+    const result = runCli(['ingest', '--db', join(dir, 'p.duckdb'), '--progress', 'log', gz, plain]);
+    expect(result.status).toBe(0);
+    const last = (input: string): string | undefined => result.stderr.split('\n').filter((line) => line.endsWith(`input ${input}`)).at(-1);
+    expect(last(gz)).toBe(`progress: 200 records, ${statSync(gz).size} bytes read, input ${gz}`);
+    expect(last(plain)).toBe(`progress: 205 records, ${statSync(gz).size + statSync(plain).size} bytes read, input ${plain}`);
+  });
+
+  it('--explain-format: one line per input; what each format said only for a named file that none read', () => {
+    const dir = join(tempDir(), 'logs');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'conn.log'), zeekConnTsv(3));
+    writeFileSync(join(dir, 'README.txt'), 'These are the logs of March.\n');
+    const db = join(dir, '..', 'e.duckdb');
+    const walked = runCli(['ingest', '--db', db, '--explain-format', dir]);
+    expect(walked.status).toBe(0);
+    const explained = walked.stdout.slice(walked.stdout.lastIndexOf('Store: ')).split('\n').slice(2).filter(Boolean);
+    expect(explained.sort()).toEqual([
+      `${join(dir, 'README.txt')}: not read: not a recognised log format (first line: "These are the logs of March.") (skipped: none of 20 formats matched; name the file itself to see what each said)`,
+      expect.stringMatching(new RegExp(`^${join(dir, 'conn.log').replace(/[.]/g, '\\.')}: read as zeek-tsv`)),
+    ]);
+    const named = runCli(['ingest', '--db', db, '--explain-format', join(dir, 'README.txt')]);
+    expect(named.status).toBe(1);
+    expect(named.stdout).toContain(`${join(dir, 'README.txt')}: not read: not a recognised log format`);
+    expect(named.stdout).toMatch(/^ {2}zeek-tsv: no$/m);
+    expect(named.stdout).toMatch(/^ {2}asim-parquet: no$/m);
+  });
+
+  it('a directory that holds the store: the store\'s files are skipped as such, never read', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'conn.log'), zeekConnTsv(3));
+    const db = join(dir, 'here.duckdb');
+    runCli(['ingest', '--db', db, join(dir, 'conn.log')]);
+    const again = runCli(['ingest', '--db', db, '--output', 'json', dir]);
+    expect(again.status).toBe(0);
+    const inputs = (JSON.parse(again.stdout) as { inputs: Array<{ name: string; status: string; reason?: string }> }).inputs;
+    expect(inputs.filter((input) => input.name.startsWith(db)).map(({ status, reason }) => [status, reason])).toEqual(
+      expect.arrayContaining([['skipped', "the store's own file, not a log"]]),
+    );
+    expect(inputs.filter((input) => input.name.startsWith(db)).every((input) => input.reason === "the store's own file, not a log")).toBe(true);
+    expect(inputs.find((input) => input.name === join(dir, 'conn.log'))?.status).toBe('unchanged');
   });
 
   it('--output json reports each input', () => {

@@ -118,6 +118,24 @@ describe('a reader that stops early (| head)', () => {
     expect(code).toBe(0);
   });
 
+  it('every way commands print ends quietly, status 0: plain text, tables, lists of rules, inputs, alerts, errors on stderr', async () => {
+    const db = await store(500);
+    const cases: string[][] = [
+      ['--help'],
+      ['formats'],
+      ['rules', '--output', 'json'],
+      ['status', '--db', db],
+      ['inputs', '--db', db],
+      ['run', '--db', db, '--at', '2024-03-16T00:00:00Z', '--dry-run'],
+      ['alerts', '--db', db, '--output', 'jsonl'],
+      ['query', '--db', db, 'ASimNetworkSessionLogs | take 500'],
+    ];
+    // One after the other: the commands share one store.
+    const results: Array<{ code: number | null; stderr: string }> = [];
+    for (const args of cases) results.push(await withClosedStdout(args));
+    expect(results.map((result, index) => ({ args: cases[index], ...result }))).toEqual(cases.map((args) => ({ args, code: 0, stderr: '' })));
+  }, 120_000);
+
   it('a streamed query ends quietly, status 0', async () => {
     const db = await store(5_000);
     const { code, stderr } = await withClosedStdout(['query', '--db', db, '--output', 'csv', 'ASimNetworkSessionLogs']);

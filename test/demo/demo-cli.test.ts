@@ -33,9 +33,16 @@ describe('smbwatch demo (CLI)', () => {
     expect(ingested?.[1]).toBe(ingested?.[2]);
     expect(existsSync(join(dir, 'manifest.json'))).toBe(true);
     // It ends by pointing at the commands that explain the alert and show it.
-    expect(first.stdout).toMatch(/smbwatch explain [0-9a-f]{8} --db /);
-    expect(first.stdout).toMatch(/smbwatch report --db \S+ -o smbwatch-report\.html/);
-    expect(first.stdout).toMatch(/smbwatch ui --db \S+ /);
+    // Written as they run after `npm ci` (npx), every line of them.
+    expect(first.stdout).toMatch(/ {2}npx smbwatch explain [0-9a-f]{8} --db /);
+    expect(first.stdout).toMatch(/ {2}npx smbwatch report --db \S+ -o smbwatch-report\.html/);
+    expect(first.stdout).toMatch(/ {2}npx smbwatch ui --db \S+ /);
+    expect(first.stdout).not.toMatch(/^ +smbwatch /m);
+    // What it cites is in the repository: docs/rules.md, not the project's private notes.
+    expect(first.stdout).toContain('docs/rules.md ("The seed rule\'s known weaknesses")');
+    expect(first.stdout).not.toContain('seed-rule.md');
+    expect(first.stdout).toContain('For the other Network Session Essentials rules and hunting queries (docs/essentials.md), each seen by its run at T: syn-flood, port-scan, port-sweep, rdp-brute-force, rdp-anomaly, tor, beaconing, outbound-ldap, cleartext, outbound-rdp.');
+    expect(first.stdout).toMatch(/ {2}npx smbwatch run --db \S+ --rule 1da9853f-3dea-4ea9-b7e5-26730da3d537 --at 2025-02-19T00:00:00Z/);
 
     const second = runCli(['demo', '--dir', dir, '--seed', '5', ...SMALL]);
     expect(second.status).toBe(0);

@@ -9,7 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoManifest } from '../../src/demo/manifest.js';
-import type { Explanation } from '../../src/explain/explain.js';
+import { explainAlert, type Explanation } from '../../src/explain/explain.js';
+import { findAlert } from '../../src/explain/find.js';
+import { builtinRules, DEFAULT_RULE_ID } from '../../src/rules/load.js';
+import { openStore, withQueryEngine } from '../../src/store/engines.js';
+import { renderExplanationText } from '../../src/explain/render.js';
 import { runCli } from '../helpers/cli.js';
 import { demoStoreCopy } from '../helpers/demo-store.js';
 import { useTempDir } from '../helpers/tmp.js';
@@ -75,6 +79,94 @@ describe('smbwatch explain on the demo alert', { timeout: 240_000 }, () => {
     expect(by['5']!.rowsIn).toEqual([by['4']!.rowsOut, by['5.3']!.rowsOut]);
     expect(by['8']!.rowsOut).toBe(1);
     expect(e.scoring!.row).toMatchObject({ AvgCount: 3, RecentCount: 243, Deviation: 80 });
+  });
+
+  it('counts the same on embedded ClickHouse as on DuckDB (same plan, the other dialect)', async () => {
+    const store = await openStore({ engine: 'duckdb', path: db }, { readOnly: true });
+    try {
+      const alert = await findAlert(store, alertId);
+      const rule = builtinRules().find((r) => r.id === DEFAULT_RULE_ID)!;
+      const onDuckDb = await explainAlert(store, rule, alert);
+      const onClickHouse = await withQueryEngine(store, 'clickhouse', (sql) => explainAlert({ query: (text) => sql.query(text), engine: 'clickhouse' }, rule, alert));
+      expect(onClickHouse.measure).toEqual(onDuckDb.measure);
+      expect(onClickHouse.scoring).toEqual(onDuckDb.scoring);
+      expect(onClickHouse.stages).toEqual(onDuckDb.stages);
+      expect(onDuckDb.measure!.totals.recent).toBe(manifest.episode.pair.ruleRecent);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('explains a rule that reads once and splits the day off with extend/where, counting per source (the shape of smbwatch\'s own SMB rule)', () => {
+    const dir = tempDir();
+    const rule = join(dir, 'peers.yaml');
+    // Not smbwatch's rule: a small one of the same shape. One read of 14 days; `Recent` splits it; the recent side
+    // counts per source and destination, then per source; the baseline side comes in through a lookup.
+    writeFileSync(
+      rule,
+      `id: 6b0f8a7e-3c52-4d1a-9e0b-2f4c6d8e0a13
+name: Many SMB peers in a day
+description: A source reaching 50 or more SMB peers on the last day.
+severity: Low
+kind: Scheduled
+queryFrequency: 1d
+queryPeriod: 14d
+triggerOperator: gt
+triggerThreshold: 0
+entityMappings:
+  - entityType: IP
+    fieldMappings:
+      - identifier: Address
+        columnName: SrcIpAddr
+query: |
+  let recentWindow = 1d;
+  let smb = _Im_NetworkSession(starttime=ago(14d))
+      | where DstPortNumber == 445 and SrcIpAddr != DstIpAddr
+      | extend Recent = TimeGenerated >= ago(recentWindow);
+  let baseline = smb | where not(Recent) | summarize BaselineSessions = count() by SrcIpAddr;
+  smb
+  | where Recent
+  | summarize Sessions = count() by SrcIpAddr, DstIpAddr
+  | summarize RecentSessions = sum(Sessions), Peers = count() by SrcIpAddr
+  | lookup kind=leftouter baseline on SrcIpAddr
+  | where Peers >= 50
+  | project SrcIpAddr, RecentSessions, Peers, BaselineSessions
+`,
+    );
+    const run = runCli(['run', '--db', db, '--rules', rule, '--rule', '6b0f8a7e-3c52-4d1a-9e0b-2f4c6d8e0a13', '--at', '2025-02-19T00:00:00Z', '--output', 'json']);
+    expect(run.stderr).toBe('');
+    const { alerts } = JSON.parse(run.stdout) as { alerts: Array<{ alertId: string; rows: Array<Record<string, unknown>> }> };
+    const episode = manifest.episode;
+    const alert = alerts.find((a) => a.rows[0]!['SrcIpAddr'] === episode.ip)!;
+    expect(alert).toBeDefined();
+    const e = JSON.parse(runCli(['explain', alert.alertId, '--db', db, '--rules', rule, '--output', 'json']).stdout) as Explanation;
+    const m = e.measure!;
+    // The group is the source alone (stage 6: summarize … by SrcIpAddr); its windows come from `Recent`.
+    expect(m.stage).toBe('6');
+    expect(m.keys).toEqual({ SrcIpAddr: episode.ip });
+    expect(m.windows).toEqual({
+      recent: { start: '2025-02-18T00:00:00Z', end: '2025-02-19T00:00:00Z' },
+      baseline: { start: '2025-02-05T00:00:00Z', end: '2025-02-18T00:00:00Z' },
+    });
+    expect(m.totals).toEqual({ recent: episode.pair.ruleRecent, baseline: episode.pair.ruleBaseline, baselineDays: 13 });
+    expect(m.series).toHaveLength(14);
+    expect(m.series.filter((p) => p.count === 0)).toHaveLength(10);
+    expect(m.series.at(-1)).toMatchObject({ window: 'recent', count: episode.pair.ruleRecent, destinations: episode.newDestinations + 1 });
+    expect(m.destinationCount).toBe(episode.newDestinations + 1);
+    expect(m.newDestinations).toBe(episode.newDestinations);
+    expect(m.neverContacted).toBe(episode.newDestinations);
+    // The sweep's unanswered attempts: rejected (EventResult Failure) or never answered (a Success in ASIM, no reply).
+    expect(m.failures.failed + m.failures.unanswered).toBe(episode.unanswered);
+    expect(m.failures.failed).toBeGreaterThan(0);
+    expect(m.failures.unanswered).toBeGreaterThan(0);
+    expect(e.scoring!.conditions).toEqual([{ stage: '8', predicate: 'Peers >= 50', withValues: `${episode.newDestinations + 1} >= 50` }]);
+    expect(e.scoring!.row).toMatchObject({ RecentSessions: episode.pair.ruleRecent, Peers: episode.newDestinations + 1, BaselineSessions: episode.pair.ruleBaseline });
+
+    // The words, from the same figures (what `explain` without --output prints).
+    const text = renderExplanationText(e);
+    expect(text).toContain(`SrcIpAddr=${episode.ip}: ${episode.pair.ruleRecent} sessions in the recent window [2025-02-18T00:00:00Z, 2025-02-19T00:00:00Z] against a baseline of ${episode.pair.ruleBaseline} sessions in 13 days`);
+    expect(text).toContain(`Stage 8 keeps the row: Peers >= 50, here ${episode.newDestinations + 1} >= 50.`);
+    expect(text).toMatch(/more got no reply \(DstPackets 0\)/);
   });
 
   it('shows the row and stage counts for a rule without a counting stage, and refuses unknown ids', () => {

@@ -2,7 +2,7 @@
  * The bulk path (DuckDB's CSV reader with the declarative Zeek mapping) must give exactly what the line reader
  * gives, or step aside. Each test ingests the same content both ways and compares every column of every row.
  */
-import { copyFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, createReadStream, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -13,6 +13,7 @@ import { runIngest } from '../../src/ingest/run.js';
 import type { InputOutcome } from '../../src/ingest/ingest-input.js';
 import { writeZeekConnLog } from '../../src/bench/zeek-generator.js';
 import { openDuckDbStore } from '../../src/store/duckdb.js';
+import { planZeekBulk } from '../../src/sources/zeek-bulk.js';
 import { useTempDir } from '../helpers/tmp.js';
 import { REAL_DATA } from '../helpers/real.js';
 import { zeekConnTsv } from '../helpers/zeek.js';
@@ -108,6 +109,21 @@ describe('bulk read of Zeek conn TSV', () => {
     expect((await runIngest(store, [log], { parse: {} })).outcomes[0]).toMatchObject({ reader: 'bulk', records: 3, resumedAfterLine: 11 });
     const ports = await store.query('SELECT SrcPortNumber FROM ASimNetworkSessionLogs ORDER BY 1');
     expect(ports.rows.map((row) => row[0])).toEqual([50000, 50001, 50002, 50003, 50004, 50005]);
+    await store.close();
+  });
+
+  it('refuses a file that grew between its scan and its read (the ledger hashed only what the scan saw)', async () => {
+    const dir = tempDir();
+    const log = join(dir, 'conn.log');
+    writeFileSync(log, zeekConnTsv(4).replace(/#close.*\n$/, ''));
+    const verdict = await planZeekBulk(createReadStream(log), 0);
+    expect(verdict.plan?.records).toBe(4);
+    appendFileSync(log, zeekConnTsv(2, 60000).split('\n').filter((line) => line !== '' && !line.startsWith('#')).join('\n') + '\n');
+    const store = await openDuckDbStore(join(dir, 'db.duckdb'));
+    const tx = await store.beginIngest({ input: log });
+    await expect(tx.appendBulk!(verdict.plan!, { path: log, gzip: false })).rejects.toThrow(/gave 6 records where its scan counted 4/);
+    await tx.rollback();
+    expect((await store.query('SELECT count(*) FROM smbwatch_sessions')).rows[0]![0]).toBe(0);
     await store.close();
   });
 

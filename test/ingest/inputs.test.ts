@@ -5,7 +5,7 @@
  * (test/fixtures/network/nfdump.csv: a header and 8 lines, read as nfdump: 3 records, 2 rejects, 3 ignored; read
  * as Zeek TSV: all 9 lines rejected) and Zeek conn logs are real files on disk, run through the built CLI.
  */
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { matchInputs } from '../../src/ingest/input-patterns.js';
@@ -69,12 +69,14 @@ describe('a mistaken ingest can be undone', () => {
     expect(result.stderr).toContain('If that is wrong, ingest again with --timezone ZONE (e.g. Europe/Berlin) and --force.');
   });
 
-  it('a path that leads to no file prints no table, only the error, and fails', () => {
+  it('a path that leads to no file prints no table, only the error, and fails; no new store is left behind', () => {
     const dir = tempDir();
-    const result = runCli(['ingest', '--db', join(dir, 'store.duckdb'), join(dir, 'missing.log')]);
+    const result = runCli(['ingest', '--db', join(dir, 'store.duckdb'), join(dir, 'missing.log'), join(dir, '*.nomatch')]);
     expect(result.status).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toContain('missing.log');
+    expect(result.stderr).toBe(`smbwatch ingest: ${join(dir, 'missing.log')}: no such file or directory\nsmbwatch ingest: ${join(dir, '*.nomatch')}: the pattern matches no file\n`);
+    expect(existsSync(join(dir, 'store.duckdb'))).toBe(false);
+    expect(runCli(['status', '--db', join(dir, 'store.duckdb')]).stdout).toBe(`No store at ${join(dir, 'store.duckdb')} yet.\nStart with: npx smbwatch ingest PATH...   (see npx smbwatch ingest --help)\n`);
   });
 });
 

@@ -29,8 +29,8 @@ import { ChdbEngine } from '../../src/store/chdb.js';
 import type { Dialect } from '../../src/kql/sql/dialect.js';
 import type { Store } from '../../src/store/engine.js';
 import { openStore, storeAddress } from '../../src/store/engines.js';
-import { ClickHouseStoreError } from '../../src/store/clickhouse/server-store.js';
-import { startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
+import { ClickHouseStoreError, type ClickHouseServerStore } from '../../src/store/clickhouse/server-store.js';
+import { CLUSTER_HOOK_TIMEOUT, startTestCluster, type TestCluster } from '../helpers/clickhouse.js';
 import { REFUSED_CASES, REFUSED_ON_OLD_SERVER, SERVER_ERROR_ON_OLD_SERVER } from './refused.js';
 import { isoToMicros } from '../../src/util/time.js';
 
@@ -181,16 +181,20 @@ beforeAll(async () => {
   ch = ChdbEngine.open();
   cluster = await startTestCluster();
   server = await openStore(storeAddress(cluster.url(SERVER_DB)), { create: true });
-}, 60_000);
+}, CLUSTER_HOOK_TIMEOUT);
 
 afterAll(async () => {
   duck?.close();
   ch?.close();
   await server?.close();
   await cluster?.dispose();
-}, 60_000);
+}, CLUSTER_HOOK_TIMEOUT);
 
-const dialectOf = (engine: Engine): Dialect => (engine === 'clickhouse-server' ? server.dialect : DIALECTS[engine]);
+/**
+ * The cluster's dialect is that of its server version, reading each case's table as it is (the test creates it):
+ * not the store's, which reads the ASIM table from the records smbwatch ingested (TableSource).
+ */
+const dialectOf = (engine: Engine): Dialect => (engine === 'clickhouse-server' ? (server as ClickHouseServerStore).capabilities.dialect : DIALECTS[engine]);
 
 /** The ASIM table on the cluster: a MergeTree table on each shard and a Distributed table over them. */
 async function prepareServerTable(table: Case['table']): Promise<void> {

@@ -74,7 +74,7 @@ export const REFUSED_ON_OLD_SERVER: ReadonlySet<string> = new Set<string>([
   'series.yaml: series_fill_const with a placeholder value',
   'series.yaml: series_fill_forward fills from the previous value',
   'series.yaml: series_fill_backward fills from the next value',
-  // Constructs added later (top-nested, search, series analysis, row_number restarts): dynamic values or windows.
+  // Cases added since (Essentials, hunting, series analysis): the same missing JSON parser and window functions.
   'dynamic.yaml: reals inside dynamic values keep their decimal point in text',
   'generic.yaml: row_number restarts where a condition holds',
   'hostile.yaml: hostile keys through mv-expand, pack_array and format_datetime',
@@ -90,21 +90,24 @@ export const REFUSED_ON_OLD_SERVER: ReadonlySet<string> = new Set<string>([
   'series-analysis.yaml: series_decompose_anomalies with the average trend, after mv-expand as the Essentials rules read it',
   'series-analysis.yaml: series_decompose with a given period takes per-phase medians',
   'series-analysis.yaml: series_decompose_anomalies over make-series output, one series per key',
+  "series-analysis.yaml: series_decompose_anomalies finds exactly the documented example's inserted outliers (linefit, threshold 2.5)",
   'series.yaml: series_add and series_divide element by element',
   'series.yaml: series comparisons, missing and non-numeric elements',
   'series.yaml: series_fill_linear interpolates, fills edges and all-missing series',
+  // 18.16's match() takes a constant pattern only: `has` with a column on its right (capability computedRegexPatterns).
+  'essentials-constructs.yaml: has with a computed right side matches whole terms, case-insensitively',
+  'essentials-constructs.yaml: join kind=inner where keeps the pairs for which the condition holds',
 ]);
 
 /**
- * Cases for which the old-server dialect still generates SQL that 18.16 rejects (a server error, not SMB001): each
- * must fail there with the server's error until the dialect refuses or translates it. The runner fails when one
- * stops failing, so this list only shrinks. Open items of src/kql/sql/clickhouse-old.ts.
+ * Cases for which the old-server dialect generates SQL that 18.16 rejects (a server error, not SMB001): each must
+ * fail there with the server's error until the dialect refuses or translates it. The runner fails when one stops
+ * failing, so this list only shrinks. (pack_array's reals no longer hand if() a Nullable constant, `has` with a
+ * computed right side is refused (computedRegexPatterns), and a join without keys writes valid SQL.)
  */
 export const SERVER_ERROR_ON_OLD_SERVER: ReadonlySet<string> = new Set<string>([
-  // if() over a constant Nullable(UInt8) condition: 18.16 wants a non-nullable UInt8 column.
-  'arrays.yaml: pack_array of scalars of several types',
-  // like/match with a non-constant needle.
-  'essentials-constructs.yaml: has with a computed right side matches whole terms, case-insensitively',
-  // A join's ON with an extra condition, rejected by 18.16's parser.
-  'essentials-constructs.yaml: join kind=inner where keeps the pairs for which the condition holds',
+  // greatest()/least() of constant Nullable values (max_of/min_of in print): "Illegal column for DataTypeNullable".
+  'arithmetic.yaml: max_of documented examples',
+  'arithmetic.yaml: min_of documented examples',
+  'arithmetic.yaml: max_of and min_of of reals, datetimes and three arguments with nulls',
 ]);

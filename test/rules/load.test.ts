@@ -47,11 +47,16 @@ function problems(text: string): string[] {
   throw new Error('expected the rule to be rejected');
 }
 
-describe('the built-in rule', () => {
-  it('is the seed rule 1.0.0 with the properties of seed-rule.md §1', () => {
-    // Beside it: the solution's rules (test/rules/essentials.test.ts).
-    const [rule, ...others] = builtinRules().filter((r) => !r.source.startsWith('builtin:essentials/'));
-    expect(others).toEqual([]);
+describe('the built-in rules', () => {
+  it('are the seed rule and smbwatch\'s own SMB lateral-movement rule (beside the solution\'s rules: test/rules/essentials.test.ts)', () => {
+    expect(builtinRules().filter((r) => !r.source.startsWith('builtin:essentials/')).map((r) => [r.id, r.source])).toEqual([
+      [DEFAULT_RULE_ID, 'builtin:anomaly-in-smb-traffic.yaml'],
+      ['332f0f21-4ae7-4075-9fc6-c228b4fa3555', 'builtin:smb-lateral-movement.yaml'],
+    ]);
+  });
+
+  it('the seed rule 1.0.0 has the properties of seed-rule.md §1', () => {
+    const rule = builtinRules().find((r) => r.id === DEFAULT_RULE_ID);
     expect(rule).toMatchObject({
       id: DEFAULT_RULE_ID,
       name: 'Anomaly in SMB Traffic(ASIM Network Session schema)',
@@ -124,11 +129,12 @@ describe('rule files', () => {
     const own = (rules: readonly Rule[]): Rule[] => rules.filter((rule) => !rule.source.startsWith('builtin:essentials/'));
     expect(own(loadRuleSet(join(FIXTURES, 'dir'))).map((rule) => rule.id)).toEqual([
       DEFAULT_RULE_ID,
+      '332f0f21-4ae7-4075-9fc6-c228b4fa3555',
       '0f4b1d2e-3c5a-4e6f-8a7b-9c0d1e2f3a4b',
       '5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d',
     ]);
     const replaced = loadRuleSet(join(FIXTURES, 'anomaly-in-smb-traffic-1.0.1.yaml'));
-    expect(own(replaced).map((rule) => [rule.id, rule.version])).toEqual([[DEFAULT_RULE_ID, '1.0.1']]);
+    expect(own(replaced).map((rule) => [rule.id, rule.version])).toEqual([['332f0f21-4ae7-4075-9fc6-c228b4fa3555', '1.0.0'], [DEFAULT_RULE_ID, '1.0.1']]);
   });
 
   it('reports every bad file of a directory, and two files with one id', () => {
@@ -265,6 +271,22 @@ describe('validation errors name the file, line, column, key and what is wrong',
     expect(problems(`${BASE}\nsuppressionEnabled: true`)).toEqual(['bad.yaml:1:1: suppressionDuration: is required when suppressionEnabled is true']);
     expect(problems(`${BASE}\nsuppressionEnabled: true\nsuppressionDuration: 25h`)).toEqual([
       'bad.yaml:19:22: suppressionDuration: must be between 5m and 24h; got "25h"',
+    ]);
+  });
+
+  it('every mistake of a file at once: malformed keys and the checks across the keys that are well formed', () => {
+    const text = BASE.replace('id: 11111111-2222-4333-8444-555555555555', 'id: not-a-guid')
+      .replace('severity: High', 'severity: Critical')
+      .replace('queryFrequency: 1h', 'queryFrequency: 1w')
+      .replace('entityType: IP', 'entityType: IPAddress')
+      .replace('kind: Scheduled', 'kind: NRT\ncustomDetails:\n  1st: x');
+    expect(problems(text)).toEqual([
+      'bad.yaml:1:5: id: must be a GUID like 8717e498-7b5d-4e23-9e7c-fa4913dbfd79; got "not-a-guid"',
+      'bad.yaml:4:11: severity: must be one of Informational, Low, Medium, High; got "Critical"',
+      'bad.yaml:17:7: kind: kind NRT is not supported: smbwatch runs Scheduled rules only',
+      'bad.yaml:5:17: queryFrequency: must be a duration like 5m, 1h or 14d; got "1w"',
+      expect.stringMatching(/^bad\.yaml:12:17: entityMappings\[0\]\.entityType: unknown entity type "IPAddress"; allowed: /),
+      'bad.yaml:19:8: customDetails.1st: key must start with a letter, hold only letters, digits and underscores, and be at most 20 characters',
     ]);
   });
 

@@ -52,8 +52,16 @@ describe('rule parameters', () => {
   it('values must fit the let\'s type', () => {
     expect(() => applyParameters(seed, { threshold: 'high' })).toThrow('parameter "threshold" is long (50); expected a number, got "high"');
     expect(() => applyParameters(seed, { starttime: '14' })).toThrow('parameter "starttime" is timespan (14d); expected a timespan');
-    expect(() => applyParameters(seed, { SMBPorts: '445' })).not.toThrow(); // JSON 445 is a dynamic number
-    expect(() => applyParameters(seed, { SMBPorts: '[445' })).toThrow('parameter "SMBPorts" is dynamic');
+    // SMBPorts is an array of strings (matched as text): another shape would fail inside the rule's query.
+    const smbPorts = (value: string): string => `SMBPorts is a dynamic array of strings, e.g. '${value}' (default dynamic(["139", "445"]))`;
+    expect(() => applyParameters(seed, { SMBPorts: '445' })).toThrow(new ParameterError(`${smbPorts('["445"]')}; got "445"`));
+    expect(() => applyParameters(seed, { SMBPorts: '445,139' })).toThrow(new ParameterError(`${smbPorts('["445","139"]')}; got "445,139"`));
+    expect(() => applyParameters(seed, { SMBPorts: '[445]' })).toThrow(new ParameterError(`${smbPorts('["445"]')}; got "[445]"`));
+    expect(() => applyParameters(seed, { SMBPorts: '[445' })).toThrow(new ParameterError(`${smbPorts('["445"]')}; got "[445"`));
+    expect(applyParameters(seed, { SMBPorts: 'dynamic(["445"])' })).toContain('let SMBPorts = dynamic(["445"]);');
+    // A dynamic let that is not an array takes any JSON.
+    expect(applyParameters(query('let bag = dynamic({"a": 1});\nprint bag'), { bag: '[1]' })).toContain('let bag = dynamic([1]);');
+    expect(() => applyParameters(query('let bag = dynamic({"a": 1});\nprint bag'), { bag: '{' })).toThrow('parameter "bag" is dynamic');
   });
 
   it('per type: int, real (kept real), bool, string (escaped), datetime, timespan forms', () => {

@@ -129,7 +129,7 @@ describe('smbwatch run: the seed rule over the edge-case fixture', () => {
     expect(sortedRows(jsonl(bounded.stdout))).toEqual(seedExpectedRows('seed rule 1.0.0').map(rowKey).sort());
     const starved = runCli(['run', '--db', await seedStore(), '--at', T, '--memory-limit', '1KB']);
     expect(starved.status).toBe(1);
-    expect(starved.stderr).toMatch(/Out of Memory/);
+    expect(starved.stderr).toMatch(/the store's memory limit was reached: nothing this command had not finished was stored; raise it with --memory-limit/);
     const wrong = runCli(['run', '--db', db, '--at', T, '--memory-limit', 'lots']);
     expect(wrong.status).toBe(2);
     expect(wrong.stderr).toMatch(/--memory-limit.*must be a size such as 512MB or 2GB, got "lots"/);

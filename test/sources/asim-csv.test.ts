@@ -193,3 +193,20 @@ describe('asim-csv: headers', () => {
     expect(sniffText(asimCsv, 'TimeGenerated,SrcIpAddr,DstIpAddr,a,b,c,d,e,f,g\n')).toBe('no');
   });
 });
+
+describe('asim-csv: --timezone for times written without a zone', () => {
+  const text = 'TimeGenerated,EventEndTime [UTC],SrcIpAddr,DstPortNumber\n2023-07-05 14:16:44,2023-07-05 14:16:44,10.0.0.5,445\n"7/5/2023, 2:16:44.000 PM",,10.0.0.6,445\n2023-07-05T14:16:44+00:00,,10.0.0.7,445\n';
+
+  it('reads them in the zone given (not under a [UTC] header, nor when they carry a zone)', async () => {
+    expect(brief(await collect(asimCsv, inputFromBuffer('local.csv', text), { timezone: 'Europe/Berlin' }))).toEqual([
+      { kind: 'record', line: 2, record: { TimeGenerated: T_121644, EventEndTime: T_141644, SrcIpAddr: '10.0.0.5', DstPortNumber: 445 } },
+      { kind: 'record', line: 3, record: { TimeGenerated: T_121644, EventEndTime: null, SrcIpAddr: '10.0.0.6', DstPortNumber: 445 } },
+      { kind: 'record', line: 4, record: { TimeGenerated: T_141644, EventEndTime: null, SrcIpAddr: '10.0.0.7', DstPortNumber: 445 } },
+    ]);
+  });
+
+  it('reads them as UTC without it, as Kusto does', async () => {
+    const times = (await collect(asimCsv, inputFromBuffer('local.csv', text))).map((event) => (event.kind === 'record' ? event.record.TimeGenerated : event.kind));
+    expect(times).toEqual([T_141644, T_141644, T_141644]);
+  });
+});

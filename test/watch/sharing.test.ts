@@ -76,6 +76,35 @@ describe('a busy store', () => {
   }, 120_000);
 });
 
+describe('a long ingest', () => {
+  it('lets a command waiting for the store in between two inputs, and says so', async () => {
+    const dir = tempDir();
+    const logs = join(dir, 'logs');
+    mkdirSync(logs);
+    const files = 100;
+    for (let i = 0; i < files; i++) writeFileSync(join(logs, `conn.${String(i).padStart(3, '0')}.log`), zeekConnTsv(2, 40000 + 2 * i));
+    const db = join(dir, 'store.duckdb');
+    // Each input commits on its own (no group of bulk inputs held across them), as a long ingest of big files does.
+    const child = spawn(process.execPath, [CLI, 'ingest', '--db', db, '--progress', 'log', logs], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, SMBWATCH_INGEST_GROUP_RECORDS: '1' },
+    });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const ingested = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    await until(() => /progress: [1-9]\d* records/.test(stderr), 'the ingest to store its first input');
+    const waiting = startCli(['status', '--db', db, '--wait']);
+    expect(await waiting.exited).toBe(0);
+    // It got the store part way through: some inputs were in, not all.
+    const records = Number(/Records: ([\d,]+)/.exec(waiting.stdout())?.[1]?.replaceAll(',', ''));
+    expect(records).toBeGreaterThan(0);
+    expect(records).toBeLessThan(2 * files);
+    expect(await ingested).toBe(0);
+    expect(stderr).toMatch(/smbwatch ingest: let `smbwatch status --db .* --wait` \(PID \d+\) use the store; going on/);
+    expect(runCli(['status', '--db', db]).stdout).toContain(`Records: ${2 * files},`);
+  }, 240_000);
+});
+
 /** A store of SMB sessions 10.0.5.21 → 10.0.1.10:445, one at 2024-03-04T09:00:01Z (zeekConnTsv). */
 async function watchedStore(dir: string): Promise<string> {
   const logs = join(dir, 'logs');

@@ -17,6 +17,7 @@ import { openDuckDbStore } from '../../src/store/duckdb.js';
 import type { Store } from '../../src/store/engine.js';
 import { storeQueryRunner } from '../../src/watch/kql-runner.js';
 import { memoryLog } from '../../src/watch/log.js';
+import { builtinSummaryRules } from '../../src/summaries/rule.js';
 import { resolveRules } from '../../src/watch/rules.js';
 import { lastRunTime, recordRun } from '../../src/watch/schedule.js';
 import { Watcher, type ScheduledRule } from '../../src/watch/watcher.js';
@@ -257,5 +258,46 @@ describe('watch: alerts to sinks', () => {
       ['soc', 3],
     ]);
     await Promise.all(sinks.map((sink) => sink.close()));
+  });
+});
+
+describe('watch: summary rules', () => {
+  it('summarizes each 20-minute bin once, from the schedule start to its end, into NetworkSummary_Protocol_CL', async () => {
+    const dir = tempDir();
+    const logs = join(dir, 'logs');
+    mkdirSync(logs);
+    // 12 SMB sessions at 2024-03-04T09:00:01Z, all in the bin [09:00, 09:20).
+    writeFileSync(join(logs, 'conn.log'), zeekConnTsv(12));
+    const db = join(dir, 'watch.duckdb');
+    const clock = new ManualClock('2024-03-10T00:00:00Z');
+    const watcher = new Watcher({
+      inputs: [logs],
+      pollIntervalMs: 60_000,
+      schedule: { anchor: new Date(0), start: new Date('2024-03-04T09:00:00Z'), end: new Date('2024-03-04T10:00:00Z'), delayMs: 0 },
+      rules: [],
+      summaryRules: builtinSummaryRules(),
+      sinks: [],
+      clock,
+      openStore: () => openDuckDbStore(db),
+      log: memoryLog(),
+      random: () => 1,
+    });
+    const report = await watcher.tick();
+    // The bin before the start (a rule run at the start reads it), then each bin up to the end — none after it,
+    // although the clock is six days later.
+    const bins = (report.summaries ?? []).map((run) => [new Date(run.binStart / 1000).toISOString(), run.rows]);
+    expect(bins).toEqual([
+      ['2024-03-04T08:40:00.000Z', 0],
+      ['2024-03-04T09:00:00.000Z', 1],
+      ['2024-03-04T09:20:00.000Z', 0],
+      ['2024-03-04T09:40:00.000Z', 0],
+    ]);
+    const rows = await withStore(db, async (store) =>
+      (await store.query('SELECT NetworkProtocol, DstPortNumber, NetworkDirection, count_, EventTime FROM NetworkSummary_Protocol_CL')).rows,
+    );
+    expect(rows.map((r) => r.map(String))).toEqual([['TCP', '445', 'Local', '12', String(Date.UTC(2024, 2, 4, 9) * 1000)]]);
+    // Each bin once: a later tick writes nothing.
+    clock.set('2024-03-11T00:00:00Z');
+    expect((await watcher.tick()).summaries ?? []).toEqual([]);
   });
 });

@@ -70,6 +70,7 @@ function timestampSql(at: Date): string {
  * the transaction that stores the alerts, so an alert is never stored without being queued.
  */
 export async function enqueueAlerts(store: Store, alerts: readonly Alert[], sinkNames: readonly string[], now: Date): Promise<void> {
+  if (store.watchTables) return store.watchTables.enqueue(alerts.map((alert) => ({ alertId: alert.alertId, json: JSON.stringify(alert) })), sinkNames, now);
   await ensureOutboxTables(store);
   if (alerts.length === 0 || sinkNames.length === 0) return;
   const unique = [...new Map(alerts.map((alert) => [alert.alertId, alert])).values()];
@@ -90,6 +91,9 @@ export async function enqueueAlerts(store: Store, alerts: readonly Alert[], sink
 }
 
 export async function outboxEntries(store: Store, filter: { sink?: string; state?: OutboxState; dueBy?: Date } = {}): Promise<OutboxEntry[]> {
+  if (store.watchTables) {
+    return (await store.watchTables.outbox(filter)).map(({ alertJson, ...row }) => ({ ...row, alert: JSON.parse(alertJson) as Alert }));
+  }
   await ensureOutboxTables(store);
   const conditions = ['true'];
   if (filter.sink !== undefined) conditions.push(`sink = ${quoteString(filter.sink)}`);
@@ -118,6 +122,7 @@ export interface Delivery {
 }
 
 export async function deliveries(store: Store, sink?: string): Promise<Delivery[]> {
+  if (store.watchTables) return store.watchTables.deliveries(sink);
   await ensureOutboxTables(store);
   const where = sink === undefined ? '' : `WHERE sink = ${quoteString(sink)}`;
   const result = await store.query(`SELECT sink, alert_id, attempts, epoch_us(delivered_at) FROM ${DELIVERIES_TABLE} ${where} ORDER BY delivered_at, sink, alert_id`);
@@ -131,6 +136,7 @@ export async function deliveries(store: Store, sink?: string): Promise<Delivery[
 
 /** Parked entries go back to pending, due now; returns how many. */
 export async function requeueParked(store: Store, now: Date): Promise<number> {
+  if (store.watchTables) return store.watchTables.requeueParked(now);
   await ensureOutboxTables(store);
   const result = await store.query(
     `UPDATE ${OUTBOX_TABLE} SET state = 'pending', next_attempt_at = ${timestampSql(now)} WHERE state = 'parked' RETURNING alert_id`,
@@ -179,6 +185,10 @@ export async function deliverOutbox(store: Store, sinks: readonly AlertSink[], o
  * every tick and deliver them ahead of the older one when it comes back.
  */
 async function backingOff(store: Store, sink: string, now: Date): Promise<boolean> {
+  if (store.watchTables) {
+    const pending = await store.watchTables.outbox({ sink, state: 'pending' });
+    return pending.some((row) => row.attempts > 0 && row.nextAttemptAt.getTime() > now.getTime());
+  }
   await ensureOutboxTables(store);
   const result = await store.query(
     `SELECT count(*) FROM ${OUTBOX_TABLE} WHERE sink = ${quoteString(sink)} AND state = 'pending' AND attempts > 0 AND next_attempt_at > ${timestampSql(now)}`,
@@ -194,16 +204,22 @@ async function deliverOne(store: Store, sink: AlertSink, entry: OutboxEntry, opt
   } catch (thrown) {
     const error = asDeliveryError(thrown);
     if (error.permanent) {
-      await store.query(`UPDATE ${OUTBOX_TABLE} SET state = 'parked', attempts = ${attempts}, last_error = ${quoteString(error.message)} WHERE ${key}`);
+      if (store.watchTables) await store.watchTables.change(entry.sink, entry.alertId, { kind: 'parked', attempts, error: error.message });
+      else await store.query(`UPDATE ${OUTBOX_TABLE} SET state = 'parked', attempts = ${attempts}, last_error = ${quoteString(error.message)} WHERE ${key}`);
       return { kind: 'parked', entry: { ...entry, attempts }, error: error.message };
     }
     const policy = options.backoff?.(sink) ?? DEFAULT_OUTBOX_BACKOFF;
     const delay = Math.max(error.retryAfterMs ?? 0, backoffDelay(policy, attempts, options.random));
     const nextAttemptAt = new Date(options.now.getTime() + Math.min(delay, policy.maxMs));
-    await store.query(
+    if (store.watchTables) await store.watchTables.change(entry.sink, entry.alertId, { kind: 'retry', attempts, nextAttemptAt, error: error.message });
+    else await store.query(
       `UPDATE ${OUTBOX_TABLE} SET attempts = ${attempts}, next_attempt_at = ${timestampSql(nextAttemptAt)}, last_error = ${quoteString(error.message)} WHERE ${key}`,
     );
     return { kind: 'retry', entry: { ...entry, attempts }, error: error.message, nextAttemptAt };
+  }
+  if (store.watchTables) {
+    await store.watchTables.change(entry.sink, entry.alertId, { kind: 'delivered', attempts, at: options.now });
+    return { kind: 'delivered', entry: { ...entry, attempts } };
   }
   await store.query('BEGIN TRANSACTION');
   try {

@@ -14,15 +14,16 @@ import { spanOf, type BuildOptions } from './context.js';
 
 /**
  * A read of any table, limited to a rule's look-back when the table has `TimeGenerated` (Sentinel applies a
- * scheduled rule's query period to every table it reads).
+ * scheduled rule's query period to every table it reads). With `writtenAfter`, rows not yet written at `now` are left
+ * out too (a summary bin that ends after `now`).
  */
-export function timeBoundedScan(table: string, columns: readonly Column[], options: BuildOptions, node?: KNode): Rel {
+export function timeBoundedScan(table: string, columns: readonly Column[], options: BuildOptions, node?: KNode, writtenAfter = 0): Rel {
   const span = node ? spanOf(node) : undefined;
   const scan: Rel = { k: 'scan', table, columns, ...(span ? { span } : {}) };
   const { lookback, now } = options;
   if (lookback === undefined || !columns.some((c) => c.name === 'TimeGenerated' && c.type === 'datetime')) return scan;
   const time = col('TimeGenerated', 'datetime');
-  const predicate = and(call('ge', 'bool', time, lit(now - lookback, 'datetime')), call('le', 'bool', time, lit(now, 'datetime')));
+  const predicate = and(call('ge', 'bool', time, lit(now - lookback, 'datetime')), call('le', 'bool', time, lit(now - writtenAfter, 'datetime')));
   return { k: 'filter', input: scan, columns, predicate };
 }
 
@@ -30,7 +31,7 @@ export function timeBoundedScan(table: string, columns: readonly Column[], optio
 export function catalogScan(name: string, columns: readonly Column[], options: BuildOptions, node: KNode): Rel | undefined {
   const table = catalogTable(options.catalog, name);
   if (!table?.present) return undefined;
-  return timeBoundedScan(name, columns, options, node);
+  return timeBoundedScan(name, columns, options, node, table.writtenAfter);
 }
 
 /**

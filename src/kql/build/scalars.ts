@@ -346,7 +346,10 @@ export function buildColumns(b: Builder, node: KNode, env: Env, scope: Scope): E
   const type = resultType(node);
   const width = type && 'tuple' in type ? type.tuple.length : 0;
   const def = node.kind === 'FunctionCallExpression' ? kustoScalarFunction(functionName(node)) : undefined;
-  if (!def?.columns || width === 0) return b.unsupported(`expression '${node.kind}' returning several columns`, node);
+  if (!def?.columns || width === 0) {
+    const what = node.kind === 'FunctionCallExpression' ? `function ${functionName(node)}` : `expression '${node.kind}'`;
+    return b.unsupported(`${what} returning several columns`, node);
+  }
   const exprs = def.columns(callSite(b, node, functionName(node), 'dynamic', env, scope));
   if (exprs.length !== width) return b.unsupported(`${functionName(node)} with ${width} columns`, node);
   const span = spanOf(node);

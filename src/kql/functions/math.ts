@@ -1,4 +1,7 @@
-/** Numeric functions: `abs`, `round` (half away from zero on both engines), `ceiling`, `sqrt`, `pow`, `log`, `exp`. */
+/**
+ * Numeric functions: `abs`, `round` (half away from zero on both engines), `ceiling`, `sqrt`, `pow`, `log`, `exp`,
+ * `max_of`, `min_of`.
+ */
 import { isInteger } from '../types.js';
 import { arg, constantNumber, type Arg, type SqlContext } from '../sql/template.js';
 import { scalar, type ScalarFunction } from './types.js';
@@ -25,6 +28,20 @@ function roundSql(x: Arg, precision: Arg | undefined, c: SqlContext): string {
   return `CASE WHEN ${pSql} >= 0 THEN ${up(`pow(10, ${pSql})`)} ELSE ${down(`pow(10, -${pSql})`)} END`;
 }
 
+/**
+ * `max_of`/`min_of`: non-null values take precedence over null (docs), and all-null gives null. Each argument is
+ * coalesced with all the others, so greatest()/least() only ever compare non-null values when there is one — the
+ * engines disagree on what greatest() does with a null argument, and this form does not depend on it. Calls are
+ * nested two arguments at a time: older ClickHouse servers take exactly two.
+ */
+function extremeOf(fn: 'greatest' | 'least') {
+  return (a: readonly Arg[], c: SqlContext): string => {
+    const values = a.map((_, i) => c.d.cast(arg(a, i, c).sql, c.type));
+    const coalesced = values.map((v, i) => (values.length === 1 ? v : `coalesce(${[v, ...values.filter((_, j) => j !== i)].join(', ')})`));
+    return coalesced.reduceRight((inner, v) => `${fn}(${v}, ${inner})`);
+  };
+}
+
 export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   // Cast back: ClickHouse's abs() of a signed integer is unsigned, which would make later arithmetic wrap.
   scalar({ name: 'abs', sql: (a, c) => c.d.cast(`abs(${c.d.cast(arg(a, 0, c).sql, c.type)})`, c.type) }),
@@ -33,5 +50,7 @@ export const MATH_FUNCTIONS: readonly ScalarFunction[] = [
   scalar({ name: 'sqrt', sql: (a, c) => `CASE WHEN ${arg(a, 0, c).sql} >= 0 THEN sqrt(${arg(a, 0, c).sql}) END` }),
   scalar({ name: 'pow', sql: (a, c) => `pow(${c.d.cast(arg(a, 0, c).sql, 'real')}, ${arg(a, 1, c).sql})` }),
   scalar({ name: 'log', sql: (a, c) => `CASE WHEN ${arg(a, 0, c).sql} > 0 THEN ln(${arg(a, 0, c).sql}) END` }),
+  scalar({ name: 'max_of', sql: extremeOf('greatest') }),
+  scalar({ name: 'min_of', sql: extremeOf('least') }),
   scalar({ name: 'exp', sql: (a, c) => `exp(${c.d.cast(arg(a, 0, c).sql, 'real')})` }),
 ];

@@ -19,6 +19,7 @@ export function termPattern(terms: readonly string[], caseSensitive: boolean, ed
  * engine's regex quoting of the right side.
  */
 export function computedTermMatch(left: string, right: string, caseSensitive: boolean, c: SqlContext, edges: { start: boolean; end: boolean } = { start: true, end: true }): string {
+  if (!c.d.capabilities.computedRegexPatterns) return c.unsupported(`a term match with a computed right side on ${c.d.label} (needs computedRegexPatterns)`);
   const before = `${caseSensitive ? '' : '(?i)'}${edges.start ? `(?:^|${DELIMITER})` : ''}`;
   const after = edges.end ? `(?:${DELIMITER}|$)` : '';
   return c.d.regexMatch(left, `concat(${c.d.string(before)}, ${c.d.regexEscape(right)}, ${c.d.string(after)})`);

@@ -14,6 +14,8 @@ const capabilities: Capabilities = {
   windowFunctions: true,
   commonTableExpressions: true,
   subsecondDatetimes: true,
+  flatTableReads: false,
+  computedRegexPatterns: true,
 };
 
 const overrides: FunctionOverrides = { scalars: {}, aggregates: {} };
@@ -22,6 +24,7 @@ export const baseDialect = {
   capabilities,
   overrides,
   bool: (v: boolean): string => (v ? 'true' : 'false'),
+  commonTableExpression: (name: string, body: string): string => `${name} AS (${body})`,
   lower: (s: string): string => `lower(${s})`,
   sign: (s: string): string => `sign(${s})`,
   least: (values: readonly string[]): string => `least(${values.join(', ')})`,

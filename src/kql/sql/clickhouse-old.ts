@@ -188,7 +188,7 @@ export const clickhouseOldServer: Dialect = extendDialect(clickhouse, {
   label: 'ClickHouse 18.16',
   capabilities: {
     rightSemiJoin: false, semiJoins: false, joinKeysReadable: false, unionAllKeepsOrder: false, makeSeries: false,
-    windowFunctions: false, commonTableExpressions: false,
+    windowFunctions: false, commonTableExpressions: false, computedRegexPatterns: false,
   },
   overrides: {
     scalars: {

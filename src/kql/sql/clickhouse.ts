@@ -44,8 +44,12 @@ function stringLiteral(value: string): string {
   return `'${out}'`;
 }
 
-const clickhouseRealJson = (s: string): string =>
-  `if(isFinite(toFloat64(${s})), if(toFloat64(${s}) = trunc(toFloat64(${s})) AND abs(toFloat64(${s})) < 1e15, concat(toString(toFloat64(${s})), '.0'), toString(toFloat64(${s}))), NULL)`;
+// Never a Nullable condition or branch (ifNull, assumeNotNull): ClickHouse 18.16's if() refuses a Nullable constant
+// condition, and a Nullable(String) branch beside NULL (it would nest Nullable); a NULL value gives NULL either way.
+const clickhouseRealJson = (s: string): string => {
+  const x = `assumeNotNull(toFloat64(${s}))`;
+  return `if(ifNull(isFinite(toFloat64(${s})), 0), if(${x} = trunc(${x}) AND abs(${x}) < 1e15, concat(toString(${x}), '.0'), toString(${x})), NULL)`;
+};
 
 const limited = (array: string, limit: Arg | undefined): string => (limit ? `arraySlice(${array}, 1, ${limit.sql})` : array);
 
@@ -79,6 +83,8 @@ export const clickhouse: Dialect = {
   ...baseDialect,
   name: 'clickhouse',
   label: 'ClickHouse',
+  // A Distributed table's filters and partial aggregation run on the shards only at its own SELECT level.
+  capabilities: { ...baseDialect.capabilities, flatTableReads: true },
   overrides: {
     scalars: {},
     aggregates: {

@@ -45,6 +45,26 @@ export interface Capabilities {
   readonly commonTableExpressions: boolean;
   /** Datetimes finer than a second (ClickHouse DateTime64). Without, sub-second values cannot be held. */
   readonly subsecondDatetimes: boolean;
+  /**
+   * Filters, and a summarize, directly over a table are written in the table's own SELECT (`SELECT keys, aggregates
+   * FROM t WHERE … GROUP BY …`) rather than as a subquery per node. ClickHouse runs a Distributed table's SELECT level
+   * on the shards: flat, the filtering and the partial aggregation happen there, and only groups travel.
+   */
+  readonly flatTableReads: boolean;
+  /**
+   * A regex whose pattern is computed per row (`has` with a column on its right). Without (ClickHouse 18.16, whose
+   * match() takes constant patterns only) such a term match is refused.
+   */
+  readonly computedRegexPatterns: boolean;
+}
+
+/**
+ * Where a table's rows come from, when that is not simply the table of that name: a relation to read and a
+ * condition its rows must meet (a server store's records: the Distributed table, committed ingests only).
+ */
+export interface TableSource {
+  readonly from: string;
+  readonly where?: string;
 }
 
 export type Capability = keyof Capabilities;
@@ -65,6 +85,8 @@ export interface Dialect {
 
   /** A quoted identifier. */
   ident(name: string): string;
+  /** One definition of a WITH clause: `name AS (body)`, or the engine's form that evaluates the body once. */
+  commonTableExpression(name: string, body: string): string;
   /** A string literal: the only way user text reaches SQL. */
   string(value: string): string;
   /** The SQL type holding a Kusto type (nullable where the engine distinguishes). */
@@ -220,6 +242,8 @@ export interface Dialect {
    * lambdas, exact percentiles. An engine without them has none, and those functions are refused there.
    */
   readonly seriesArrays?: ArraySql;
+  /** The source of a table the query reads; absent (or undefined for a table): the table itself. */
+  readonly tableSource?: (table: string) => TableSource | undefined;
 }
 
 /** What an engine (or version) states beyond its parent: any primitive, plus partial capabilities and overrides. */

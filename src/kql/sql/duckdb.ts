@@ -83,6 +83,8 @@ export const duckdb: Dialect = {
   },
 
   ident: (name) => `"${name.replace(/"/g, '""')}"`,
+  // Evaluated once however often it is read (DuckDB may otherwise inline a CTE at each reference).
+  commonTableExpression: (name, body) => `${name} AS MATERIALIZED (${body})`,
   string: stringLiteral,
   sqlType: (t) => TYPES[t],
   typedNull: (t) => `CAST(NULL AS ${TYPES[t]})`,

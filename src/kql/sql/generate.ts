@@ -10,13 +10,19 @@
  * `truth` marks a position where only "is it true?" matters (a WHERE condition, an operand of AND/OR there): null
  * and false are then interchangeable, which lets `a == b` be plain `a = b` and keeps predicates in the shape the
  * engines' optimizers push down.
+ *
+ * A relation the query reads more than once (a tabular `let` used twice, the same `in (T)` in two places) is
+ * written once, as a common table expression, where the dialect has them: lets are inlined by the builder, so
+ * without this a rule that builds on its own lets would compute the same subquery at every use. Equal relations are
+ * found by meaning (their IR without source positions), so plans read back from the plan cache factor the same way.
  */
+import { createHash } from 'node:crypto';
 import { UnsupportedKqlError } from '../errors.js';
 import { aggregateFunction, scalarFunction } from '../functions/registry.js';
 import { toStringSql } from '../functions/conversions.js';
 import { dynamicDatetimeText, typedArrayJson } from '../functions/dynamic.js';
 import type { Aggregate, Expr, NamedExpr, Rel, SortKey, Span } from '../ir.js';
-import { forEachExpr } from '../ir-walk.js';
+import { forEachExpr, inputsOf, subqueriesOf } from '../ir-walk.js';
 import type { Column } from '../types.js';
 import { PrimitiveUnavailableError, type Capability, type Dialect } from './dialect.js';
 import { sqlArg, type Arg, type SqlContext, type SqlTemplate } from './template.js';
@@ -29,7 +35,54 @@ export interface GenerateOptions {
 
 /** The SQL of a relation, whose output columns are exactly `rel.columns` in order. */
 export function generateSql(rel: Rel, options: GenerateOptions): string {
-  return new Generator(options).relation(rel);
+  return new Generator(options).query(rel);
+}
+
+/** A key per relation that is equal for equal relations (source positions aside), memoized by identity. */
+class RelationKeys {
+  private readonly keys = new WeakMap<Rel, string>();
+
+  of(rel: Rel): string {
+    let key = this.keys.get(rel);
+    if (key === undefined) {
+      // Nested relations (inputs, subqueries) stand in as their own keys, so each node is serialized once.
+      const text = JSON.stringify(rel, (name, value: unknown) => {
+        if (name === 'span') return undefined;
+        if (value !== rel && isRelation(value)) return `#${this.of(value)}`;
+        return value;
+      });
+      key = createHash('sha1').update(text).digest('hex');
+      this.keys.set(rel, key);
+    }
+    return key;
+  }
+}
+
+function isRelation(value: unknown): value is Rel {
+  return typeof value === 'object' && value !== null && 'k' in value && 'columns' in value;
+}
+
+/** Keys of the relations (other than plain table scans) read more than once once each is written once. */
+function repeatedRelations(root: Rel, keys: RelationKeys): Set<string> {
+  const reads = new Map<string, number>();
+  const visit = (rel: Rel): void => {
+    const key = keys.of(rel);
+    const count = reads.get(key) ?? 0;
+    reads.set(key, count + 1);
+    if (count > 0) return;
+    for (const child of [...inputsOf(rel), ...subqueriesOf(rel)]) visit(child);
+  };
+  visit(root);
+  const repeated = new Set<string>();
+  const mark = (rel: Rel, seen: Set<string>): void => {
+    const key = keys.of(rel);
+    if (seen.has(key)) return;
+    seen.add(key);
+    if ((reads.get(key) ?? 0) > 1 && rel.k !== 'scan') repeated.add(key);
+    for (const child of [...inputsOf(rel), ...subqueriesOf(rel)]) mark(child, seen);
+  };
+  mark(root, new Set());
+  return repeated;
 }
 
 /**
@@ -57,9 +110,22 @@ class Generator {
   /** The running-count column of each row_number(start, restart) of the project being written, by its restart. */
   private restartGroups = new Map<Expr, string>();
 
+  private readonly keys = new RelationKeys();
+  private repeated: ReadonlySet<string> = new Set();
+  /** Written common table expressions: key → name, and their definitions in dependency order. */
+  private readonly named = new Map<string, string>();
+  private readonly definitions: string[] = [];
+
   constructor(options: GenerateOptions) {
     this.d = options.dialect;
     this.text = options.text;
+  }
+
+  /** The whole query: its repeated relations as common table expressions, then the query over them. */
+  query(rel: Rel): string {
+    if (this.d.capabilities.commonTableExpressions) this.repeated = repeatedRelations(rel, this.keys);
+    const body = this.relation(rel);
+    return this.definitions.length === 0 ? body : `WITH ${this.definitions.join(', ')} ${body}`;
   }
 
   private unsupported(what: string, span: Span | undefined = this.span): never {
@@ -91,6 +157,15 @@ class Generator {
   // ---------------------------------------------------------------- relations
 
   relation(rel: Rel): string {
+    if (this.repeated.size > 0) {
+      const key = this.keys.of(rel);
+      if (this.repeated.has(key)) return `SELECT * FROM ${this.q(this.define(key, rel))}`;
+    }
+    return this.written(rel);
+  }
+
+  /** A relation's own SQL; a primitive the dialect lacks is refused at the relation's position. */
+  private written(rel: Rel): string {
     return this.at(rel.span, () => {
       try {
         return this.relationSql(rel);
@@ -101,16 +176,31 @@ class Generator {
     });
   }
 
+  /** The common table expression holding `rel`, written on first use (after those it reads). */
+  private define(key: string, rel: Rel): string {
+    let name = this.named.get(key);
+    if (name === undefined) {
+      const body = this.written(rel);
+      name = `__w${this.named.size}`;
+      this.named.set(key, name);
+      this.definitions.push(this.d.commonTableExpression(this.q(name), body));
+    }
+    return name;
+  }
+
   private relationSql(rel: Rel): string {
     switch (rel.k) {
       case 'scan':
-        return `SELECT ${rel.columns.map((c) => this.q(c.name)).join(', ')} FROM ${this.q(rel.table)}`;
+        return this.tableRead(rel, [], rel.columns.map((c) => this.q(c.name)));
       case 'datatable':
         return this.datatable(rel.columns, rel.rows);
       case 'print':
         return this.renamed(rel.items.map((i) => this.typedValue(i.expr)), rel.columns, '');
-      case 'filter':
+      case 'filter': {
+        const read = this.flatRead(rel);
+        if (read) return this.tableRead(read.scan, read.filters, rel.columns.map((c) => this.q(c.name)));
         return `SELECT * FROM (${this.relation(rel.input)}) AS __t WHERE ${this.expr(rel.predicate, true)}`;
+      }
       case 'project':
         return this.project(rel);
       case 'distinct':
@@ -209,7 +299,46 @@ class Generator {
     return `SELECT ${items.join(', ')} FROM (${this.relation(input)}) AS __t`;
   }
 
+  /**
+   * A scan under filters only, when the dialect writes such reads flat (capability flatTableReads): the scan and
+   * the filters, innermost first.
+   */
+  private flatRead(rel: Rel): { scan: Extract<Rel, { k: 'scan' }>; filters: Array<Extract<Rel, { k: 'filter' }>> } | undefined {
+    if (!this.d.capabilities.flatTableReads) return undefined;
+    const filters: Array<Extract<Rel, { k: 'filter' }>> = [];
+    let node = rel;
+    while (node.k === 'filter') {
+      filters.unshift(node);
+      node = node.input;
+    }
+    return node.k === 'scan' ? { scan: node, filters } : undefined;
+  }
+
+  /**
+   * `SELECT items FROM <table> WHERE <its source's condition> AND <filters> <tail>`: one SELECT level over the table
+   * (or over what the dialect reads for it: TableSource), the filters' predicates in order.
+   */
+  private tableRead(scan: Extract<Rel, { k: 'scan' }>, filters: ReadonlyArray<Extract<Rel, { k: 'filter' }>>, items: readonly string[], tail = ''): string {
+    const source = this.d.tableSource?.(scan.table);
+    const conditions = [
+      ...(source?.where ? [`(${source.where})`] : []),
+      ...filters.map((f) => this.at(f.span, () => `(${this.expr(f.predicate, true)})`)),
+    ];
+    const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
+    return `SELECT ${items.join(', ')} FROM ${source?.from ?? this.q(scan.table)}${where}${tail}`;
+  }
+
   private summarize(input: Rel, keys: readonly NamedExpr[], aggregates: readonly Aggregate[], columns: readonly Column[]): string {
+    const read = this.flatRead(input);
+    if (read) {
+      // Keys and aggregates in the table's own SELECT; the keys are grouped by their aliases (`__c0`, …), so the
+      // aggregates still see the table's columns of the same names.
+      const values = [...keys.map((k) => this.typedValue(k.expr)), ...aggregates.map((a) => this.d.cast(this.aggregate(a), a.type))];
+      const items = values.map((v, i) => `${v} AS ${this.q(`__c${i}`)}`);
+      const groupBy = keys.length === 0 ? '' : ` GROUP BY ${keys.map((_, i) => this.q(`__c${i}`)).join(', ')}`;
+      const outer = columns.map((c, i) => `${this.q(`__c${i}`)} AS ${this.q(c.name)}`).join(', ');
+      return `SELECT ${outer} FROM (${this.tableRead(read.scan, read.filters, items, groupBy)}) AS __p`;
+    }
     // Keys are computed first under internal names, so aggregates still see the input's columns of the same name.
     const keyed = keys.length === 0
       ? `(${this.relation(input)})`
@@ -242,7 +371,7 @@ class Generator {
     }
     let leftKeys = rel.on.map((o) => o.left);
     let rightKeys = rel.on.map((o) => o.right);
-    if (!d.capabilities.joinKeysReadable) {
+    if (!d.capabilities.joinKeysReadable && rel.on.length > 0) {
       // The compared columns come back wrong (18.16 returns the other side's key, or garbage): compare copies.
       leftKeys = rel.on.map((_, i) => `__jl${i}`);
       rightKeys = rel.on.map((_, i) => `__jr${i}`);

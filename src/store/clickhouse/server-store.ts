@@ -21,12 +21,16 @@ import { randomBytes } from 'node:crypto';
 import { ASIM_COLUMNS, ASIM_TABLE, type AsimType } from '../../asim/schema.js';
 import type { AsimRecord } from '../../asim/record.js';
 import { CLICKHOUSE_SETTINGS } from '../../kql/sql/clickhouse.js';
-import type { Dialect } from '../../kql/sql/dialect.js';
-import type {
-  AlertQuery, AlertRow, AlertTable, IngestTransaction, LedgerEntry, PlanTable, QueryResult, RejectQuery, RejectRow, Store, StoreSummary,
+import { extendDialect, type Dialect } from '../../kql/sql/dialect.js';
+import {
+  REJECT_REASON_VALUES,
+  type AlertQuery, type AlertRow, type AlertTable, type IngestGroup, type IngestTransaction, type LedgerEntry, type PlanTable, type QueryResult,
+  type RejectQuery, type RejectRow, type RejectSummary, type Store, type StoreSummary, type WatchTables,
 } from '../engine.js';
 import { capabilitiesOf, type ClickHouseCapabilities } from './capabilities.js';
 import type { ClickHouseAddress } from './url.js';
+import { ServerWatchTables } from './server-watch.js';
+import { ident, literal } from './sql-text.js';
 
 export const SESSIONS = 'smbwatch_sessions';
 export const SESSIONS_LOCAL = 'smbwatch_sessions_local';
@@ -35,7 +39,11 @@ export const REJECTS = 'smbwatch_rejects';
 export const ALERTS = 'smbwatch_alerts';
 export const PLANS = 'smbwatch_plans';
 
-const BATCH_RECORDS = 16 * 1024;
+/**
+ * Rows per INSERT. Each INSERT makes one MergeTree part on every shard, some 600 files for the 172 ASIM columns on
+ * an 18.16 server (no compact parts there): few large inserts keep the server's merges and file counts sane.
+ */
+const INSERT_ROWS = 64 * 1024;
 const MAX_RAW_CHARS = 4096;
 
 /** A user-facing failure of the server store (unreachable server or shard, missing store). */
@@ -46,20 +54,7 @@ export class ClickHouseStoreError extends Error {
   }
 }
 
-export const ident = (name: string): string => `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
-
-/** A ClickHouse string literal: backslash and quote escaped, control characters as \xHH. */
-export function literal(value: string): string {
-  let out = '';
-  for (const ch of value) {
-    const code = ch.codePointAt(0) ?? 0;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === "'") out += "\\'";
-    else if (code < 0x20 || code === 0x7f) out += `\\x${code.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return `'${out}'`;
-}
+export { ident, literal };
 
 /** The column type of an ASIM type on this server: strings are never null, other values Nullable. */
 export function columnType(type: AsimType, caps: ClickHouseCapabilities): string {
@@ -147,6 +142,7 @@ export class ClickHouseServerStore implements Store {
   readonly dialect: Dialect;
   readonly alerts: AlertTable;
   readonly plans: PlanTable;
+  readonly watchTables: WatchTables;
   private shards: Shard[] = [];
   private settings: Record<string, string | number> = {};
 
@@ -156,9 +152,15 @@ export class ClickHouseServerStore implements Store {
     readonly capabilities: ClickHouseCapabilities,
   ) {
     this.location = address.display;
-    this.dialect = capabilities.dialect;
+    // KQL reads the records straight from the sessions table (committed ingests only), not through the view: a
+    // view is a subquery, and ClickHouse runs only a Distributed table's own SELECT level on the shards — through
+    // the view, every row would travel to this server to be filtered and aggregated here.
+    this.dialect = extendDialect(capabilities.dialect, {
+      tableSource: (table) => (table === ASIM_TABLE ? { from: this.table(SESSIONS), where: this.visible('_batch') } : undefined),
+    });
     this.alerts = new ServerAlertTable(this);
     this.plans = new ServerPlanTable(this);
+    this.watchTables = new ServerWatchTables(this);
   }
 
   private get db(): string {
@@ -326,21 +328,33 @@ export class ClickHouseServerStore implements Store {
   // ------------------------------------------------------------------ ingest and ledger
 
   async beginIngest(): Promise<IngestTransaction> {
-    return new ServerIngest(this, newBatchId());
+    return new ServerIngest(this, newBatchId(), new RowBuffer(this));
   }
 
+  /** Many inputs, line-read or not, share INSERTs; their ledger rows go in one INSERT when the group commits. */
+  async beginIngestGroup(): Promise<IngestGroup> {
+    this.group = new ServerIngestGroup(this);
+    return this.group;
+  }
+
+  /** The open group, whose staged ledger rows the ledger lookups see (as DuckDB's group transaction sees its own). */
+  private group: ServerIngestGroup | undefined;
+
   async lastLedgerEntry(name: string): Promise<LedgerEntry | undefined> {
-    return (await this.ledgerWhere(`name = ${literal(name)}`, false))[0];
+    const staged = this.group?.stagedWhere((e) => e.name === name).at(-1);
+    return staged ?? (await this.ledgerWhere(`name = ${literal(name)}`, false))[0];
   }
 
   async ledgerEntryByHash(contentHash: string): Promise<LedgerEntry | undefined> {
-    return (await this.ledgerWhere(`content_hash = ${literal(contentHash)}`, false))[0];
+    const staged = this.group?.stagedWhere((e) => e.contentHash === contentHash)[0];
+    return staged ?? (await this.ledgerWhere(`content_hash = ${literal(contentHash)}`, false))[0];
   }
 
   async ledgerEntriesByHeadHash(headHash: string): Promise<LedgerEntry[]> {
     if (headHash === '') return [];
-    const latest = await this.ledgerWhere(`head_hash = ${literal(headHash)}`, true);
-    return latest.sort((a, b) => b.offsetReached - a.offsetReached);
+    const latest = new Map((await this.ledgerWhere(`head_hash = ${literal(headHash)}`, true)).map((e) => [e.name, e]));
+    for (const entry of this.group?.stagedWhere((e) => e.headHash === headHash) ?? []) latest.set(entry.name, entry);
+    return [...latest.values()].sort((a, b) => b.offsetReached - a.offsetReached);
   }
 
   private async ledgerWhere(condition: string, perName: boolean): Promise<LedgerEntry[]> {
@@ -371,7 +385,7 @@ export class ClickHouseServerStore implements Store {
     const [totals] = await this.rows(`SELECT count(), min(${time}), max(${time}) FROM ${this.table(ASIM_TABLE)}`);
     const [records, first, last] = totals ?? [];
     const products = await this.rows(
-      `SELECT EventVendor, EventProduct, EventType, count() AS n FROM ${this.table(ASIM_TABLE)} ` +
+      `SELECT EventVendor, EventProduct, EventType, count() AS n, min(${time}), max(${time}) FROM ${this.table(ASIM_TABLE)} ` +
         `GROUP BY EventVendor, EventProduct, EventType ORDER BY n DESC, EventVendor, EventProduct, EventType`,
     );
     const [inputs] = await this.rows(`SELECT uniqExact(name) FROM ${this.table(LEDGER)}`);
@@ -379,7 +393,9 @@ export class ClickHouseServerStore implements Store {
     return {
       records: Number(records ?? 0),
       ...(Number(records ?? 0) === 0 || first === null ? {} : { firstMicros: Number(first), lastMicros: Number(last) }),
-      products: products.map(([vendor, product, eventType, n]) => ({ vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n) })),
+      products: products.map(([vendor, product, eventType, n, firstOf, lastOf]) => ({
+        vendor: String(vendor), product: String(product), eventType: String(eventType), records: Number(n), firstMicros: Number(firstOf), lastMicros: Number(lastOf),
+      })),
       inputs: Number(inputs?.[0] ?? 0),
       rejects: Number(rejects?.[0] ?? 0),
     };
@@ -397,14 +413,32 @@ export class ClickHouseServerStore implements Store {
     }));
   }
 
-  /** Removes the rows of a batch that will never be committed (best effort: they are invisible anyway). */
-  async discardBatch(batch: string): Promise<void> {
+  async rejectSummary(query: Omit<RejectQuery, 'limit'>): Promise<RejectSummary> {
+    const conditions = [this.visible('batch')];
+    if (query.inputContains !== undefined) conditions.push(`position(input, ${literal(query.inputContains)}) > 0`);
+    const where = `WHERE ${conditions.join(' AND ')}`;
+    const reason = REJECT_REASON_VALUES.reduce((text, { pattern, replacement }) => `replaceRegexpAll(${text}, ${literal(pattern)}, ${literal(replacement)})`, 'reason');
+    const [totals] = await this.rows(`SELECT count(), uniqExact(input) FROM ${this.table(REJECTS)} ${where}`);
+    const kinds = await this.rows(
+      `SELECT format, field, ${reason} AS kind, count() AS n FROM ${this.table(REJECTS)} ${where} GROUP BY format, field, kind ORDER BY n DESC, format, field, kind`,
+    );
+    return {
+      total: Number(totals?.[0] ?? 0),
+      inputs: Number(totals?.[1] ?? 0),
+      reasons: kinds.map(([format, field, kind, n]) => ({ format: String(format), field: String(field), reason: String(kind), count: Number(n) })),
+    };
+  }
+
+  /** Removes the rows of batches that will never be committed (best effort: they are invisible anyway). */
+  async discardBatches(batches: readonly string[]): Promise<void> {
+    if (batches.length === 0) return;
+    const list = batches.map((b) => String(BigInt(b))).join(', ');
     const tables = this.address.cluster ? this.shards.map((shard) => ({ shard, table: SESSIONS_LOCAL })) : [{ shard: undefined, table: SESSIONS }];
     for (const { shard, table } of tables) {
-      const sql = `ALTER TABLE ${this.table(table)} DELETE WHERE _batch = ${batch}`;
+      const sql = `ALTER TABLE ${this.table(table)} DELETE WHERE _batch IN (${list})`;
       await (shard ? this.onShard(shard, sql) : this.exec(sql)).catch(() => undefined);
     }
-    await this.exec(`ALTER TABLE ${this.table(REJECTS)} DELETE WHERE batch = ${batch}`).catch(() => undefined);
+    await this.exec(`ALTER TABLE ${this.table(REJECTS)} DELETE WHERE batch IN (${list})`).catch(() => undefined);
   }
 
   /** A record as a JSONEachRow object for this server's column types (absent values take the column default). */
@@ -437,64 +471,160 @@ function newBatchId(): string {
   return (randomBytes(8).readBigUInt64BE() >> 1n).toString();
 }
 
+/** The ledger row of a committed ingest. */
+function ledgerRow(batch: string, entry: LedgerEntry): Record<string, unknown> {
+  return {
+    batch,
+    name: entry.name,
+    format: entry.format,
+    size: entry.size,
+    offset_reached: entry.offsetReached,
+    line_reached: entry.lineReached,
+    content_hash: entry.contentHash,
+    head_hash: entry.headHash ?? '',
+    resumed_after_line: entry.resumedAfterLine ?? 0,
+    records: entry.records,
+    rejects: entry.rejects,
+    ignored: entry.ignored,
+    ingested_at: entry.ingestedAt.getTime() * 1000,
+  };
+}
+
+/**
+ * Rows and rejects on their way to the server, of one input or of a group's inputs: INSERTed INSERT_ROWS at a
+ * time, each row marked with its input's batch (invisible until that batch has a ledger row).
+ */
+class RowBuffer {
+  private rows: Record<string, unknown>[] = [];
+  private rejects: Record<string, unknown>[] = [];
+  /** Batches some of whose rows or rejects reached the server. */
+  private readonly sent = new Set<unknown>();
+
+  constructor(private readonly store: ClickHouseServerStore) {}
+
+  async addRecords(batch: string, records: readonly AsimRecord[]): Promise<void> {
+    for (const record of records) {
+      this.rows.push(this.store.row(record, batch));
+      if (this.rows.length >= INSERT_ROWS) await this.flushRows();
+    }
+  }
+
+  async addRejects(batch: string, rejects: readonly RejectRow[]): Promise<void> {
+    const now = Date.now() * 1000;
+    for (const r of rejects) {
+      this.rejects.push({ batch, input: r.input, line: r.line, format: r.format, field: r.field, reason: r.reason, raw: r.raw.slice(0, MAX_RAW_CHARS), rejected_at: now });
+    }
+    if (this.rejects.length >= INSERT_ROWS) await this.flushRejects();
+  }
+
+  /** Drops what a rolled-back batch left unsent; true when some of it was sent already. */
+  forget(batch: string): boolean {
+    this.rows = this.rows.filter((row) => row._batch !== batch);
+    this.rejects = this.rejects.filter((row) => row.batch !== batch);
+    return this.sent.delete(batch);
+  }
+
+  async flush(): Promise<void> {
+    await this.flushRows();
+    await this.flushRejects();
+  }
+
+  private async flushRows(): Promise<void> {
+    const rows = this.rows;
+    this.rows = [];
+    for (const row of rows) this.sent.add(row._batch);
+    await this.store.insert(SESSIONS, rows);
+  }
+
+  private async flushRejects(): Promise<void> {
+    const rejects = this.rejects;
+    this.rejects = [];
+    for (const row of rejects) this.sent.add(row.batch);
+    await this.store.insert(REJECTS, rejects);
+  }
+}
+
+/** One input's ingest: alone (its own buffer, its ledger row on commit), or in a group (the group's buffer and commit). */
 class ServerIngest implements IngestTransaction {
-  private pending: Record<string, unknown>[] = [];
   private finished = false;
 
   constructor(
     private readonly store: ClickHouseServerStore,
     private readonly batch: string,
+    private readonly buffer: RowBuffer,
+    private readonly group?: ServerIngestGroup,
   ) {}
 
   async appendRecords(records: readonly AsimRecord[]): Promise<void> {
-    for (const record of records) {
-      this.pending.push(this.store.row(record, this.batch));
-      if (this.pending.length === BATCH_RECORDS) await this.flush();
-    }
+    await this.buffer.addRecords(this.batch, records);
   }
 
   async appendRejects(rejects: readonly RejectRow[]): Promise<void> {
-    const now = Date.now() * 1000;
-    await this.store.insert(
-      REJECTS,
-      rejects.map((r) => ({ batch: this.batch, input: r.input, line: r.line, format: r.format, field: r.field, reason: r.reason, raw: r.raw.slice(0, MAX_RAW_CHARS), rejected_at: now })),
-    );
+    await this.buffer.addRejects(this.batch, rejects);
   }
 
   async commit(entry: LedgerEntry): Promise<void> {
-    await this.flush();
-    await this.store.insert(LEDGER, [
-      {
-        batch: this.batch,
-        name: entry.name,
-        format: entry.format,
-        size: entry.size,
-        offset_reached: entry.offsetReached,
-        line_reached: entry.lineReached,
-        content_hash: entry.contentHash,
-        head_hash: entry.headHash ?? '',
-        resumed_after_line: entry.resumedAfterLine ?? 0,
-        records: entry.records,
-        rejects: entry.rejects,
-        ignored: entry.ignored,
-        ingested_at: entry.ingestedAt.getTime() * 1000,
-      },
-    ]);
+    if (this.group) {
+      this.group.stage(this.batch, entry);
+    } else {
+      await this.buffer.flush();
+      await this.store.insert(LEDGER, [ledgerRow(this.batch, entry)]);
+    }
     this.finished = true;
   }
 
   async rollback(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.pending = [];
-    await this.store.discardBatch(this.batch);
+    // Rows already sent stay invisible without a ledger row; deleting them (a mutation on every shard) is tidying.
+    if (this.buffer.forget(this.batch)) await this.store.discardBatches([this.batch]);
+  }
+}
+
+/**
+ * Inputs committed together: their rows share INSERTs, and their ledger rows are one INSERT (one block, so all
+ * appear at once) when the group commits. A kill before that leaves every input of the open group invisible and
+ * unknown to the ledger, so the next ingest reads them again.
+ */
+class ServerIngestGroup implements IngestGroup {
+  readonly takesLineInputs = true;
+  readonly aborted = false;
+  private readonly buffer: RowBuffer;
+  private entries: Array<{ batch: string; entry: LedgerEntry }> = [];
+
+  constructor(private readonly store: ClickHouseServerStore) {
+    this.buffer = new RowBuffer(store);
   }
 
-  private async flush(): Promise<void> {
-    const rows = this.pending;
-    if (rows.length === 0) return;
-    this.pending = [];
-    await this.store.insert(SESSIONS, rows);
+  get staged(): number {
+    return this.entries.reduce((sum, { entry }) => sum + entry.records, 0);
+  }
+
+  async begin(): Promise<IngestTransaction> {
+    return new ServerIngest(this.store, newBatchId(), this.buffer, this);
+  }
+
+  stage(batch: string, entry: LedgerEntry): void {
+    this.entries.push({ batch, entry });
+  }
+
+  stagedWhere(test: (entry: LedgerEntry) => boolean): LedgerEntry[] {
+    return this.entries.filter(({ entry }) => test(entry)).map(({ entry }) => entry);
+  }
+
+  async commit(): Promise<void> {
+    await this.buffer.flush();
+    const entries = this.entries;
+    if (entries.length === 0) return;
+    await this.store.insert(LEDGER, entries.map(({ batch, entry }) => ledgerRow(batch, entry)));
+    this.entries = [];
+    for (const { batch } of entries) this.buffer.forget(batch);
+  }
+
+  async rollback(): Promise<void> {
+    const sent = this.entries.map(({ batch }) => batch).filter((batch) => this.buffer.forget(batch));
+    this.entries = [];
+    await this.store.discardBatches(sent);
   }
 }
 

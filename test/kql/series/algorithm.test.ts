@@ -167,3 +167,44 @@ describe('series_decompose_anomalies', () => {
     expect(seriesDecomposeAnomalies(y, { threshold: 1.5, seasonality: 0 }).flags.at(-1)).toBe(-1);
   });
 });
+
+describe("series_decompose_anomalies: the documentation's examples", () => {
+  // https://learn.microsoft.com/kusto/query/series-decompose-anomalies-function, "Examples": five weeks of hourly
+  // points with weekly seasonality (weekends lower), three dips (t = 150, 200, 780) and three spikes (300, 400, 600)
+  // of 8. The docs add noise with 2*rand() and show charts, not numbers; here the noise is the deterministic
+  // 2 × ((t × 7919) mod 1000) / 1000 — uniform on [0, 2) like rand() — and the assertions are the docs' own words.
+  const DIPS = [150, 200, 780];
+  const SPIKES = [300, 400, 600];
+  const series = (trend: boolean): number[] =>
+    Array.from({ length: 24 * 7 * 5 }, (_, i) => {
+      const t = i + 1;
+      const hourShape = Math.trunc((t % 24) / 10) ** 2;
+      let y = (2 * ((t * 7919) % 1000)) / 1000 + (Math.trunc(t / 24) % 7 >= 5 ? (trend ? 5 : 10) : 15) - hourShape + (trend ? t / 72 : 0);
+      if (DIPS.includes(t)) y -= 8;
+      if (SPIKES.includes(t)) y += 8;
+      return y;
+    });
+  const flagged = (flags: readonly number[]): Array<[number, number]> => flags.flatMap((f, i) => (f === 0 ? [] : [[i + 1, f] as [number, number]]));
+  const inserted = [...DIPS.map((t) => [t, -1]), ...SPIKES.map((t) => [t, 1])].sort((a, b) => a[0]! - b[0]!);
+
+  it('weekly seasonality, default parameters: the inserted outliers stand out in ad_score', () => {
+    const { flags, scores } = seriesDecomposeAnomalies(series(false));
+    for (const [t, sign] of inserted) expect([t, flags[t! - 1]]).toEqual([t, sign]);
+    const strongest = scores.map((s, i) => [Math.abs(s), i + 1] as const).sort((a, b) => b[0] - a[0]).slice(0, 6).map(([, t]) => t).sort((a, b) => a - b);
+    expect(strongest).toEqual(inserted.map(([t]) => t));
+  });
+
+  it("with a trend, the default 'avg' misses some of them", () => {
+    const found = new Set(flagged(seriesDecomposeAnomalies(series(true)).flags).map(([t]) => t));
+    expect(inserted.some(([t]) => !found.has(t!))).toBe(true);
+  });
+
+  it("'linefit' detects all of them (threshold 1.5)", () => {
+    const found = flagged(seriesDecomposeAnomalies(series(true), { threshold: 1.5, seasonality: -1, trend: 'linefit' }).flags);
+    for (const point of inserted) expect(found).toContainEqual(point);
+  });
+
+  it("'linefit' with threshold 2.5 detects only them", () => {
+    expect(flagged(seriesDecomposeAnomalies(series(true), { threshold: 2.5, seasonality: -1, trend: 'linefit' }).flags)).toEqual(inserted);
+  });
+});
