@@ -1,9 +1,9 @@
 /**
  * The ASIM NetworkSession schema (0.2.x) as data: every column with its Kusto type.
  *
- * Source: ../shared/docs/asim-networksession.md §2 (from Azure-Sentinel's ASimTester.csv and the typed
- * empty parser vimNetworkSessionEmpty.yaml). The order is the empty parser's grouping: event, device,
- * network, destination/source, aliases, NAT, rules, threat fields.
+ * Source: github.com/Azure/Azure-Sentinel, ASIM/dev/ASimTester/ASimTester.csv and the typed empty parser
+ * Parsers/ASimNetworkSession/Parsers/vimNetworkSessionEmpty.yaml. The order is the empty parser's grouping: event,
+ * device, network, destination/source, aliases, NAT, rules, threat fields.
  */
 
 /** Kusto scalar types that occur in the schema. */
