@@ -12,24 +12,6 @@ import { quoteString } from './sql.js';
 /** The ledger table's columns a LedgerEntry is read from, in order. */
 export const LEDGER_COLUMNS = 'name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, epoch_us(ingested_at), head_hash';
 
-/** A ledger row as read with LEDGER_COLUMNS. */
-export function ledgerEntryOf(row: readonly unknown[]): LedgerEntry {
-  const [name, format, size, offsetReached, lineReached, contentHash, records, rejects, ignored, at, headHash] = row;
-  return {
-    name: String(name),
-    format: String(format),
-    size: Number(size),
-    offsetReached: Number(offsetReached),
-    lineReached: Number(lineReached),
-    contentHash: String(contentHash),
-    records: Number(records),
-    rejects: Number(rejects),
-    ignored: Number(ignored),
-    ingestedAt: new Date(Number(at) / 1000),
-    headHash: String(headHash),
-  };
-}
-
 /** The VALUES of a ledger row, for `INSERT INTO ledger (LEDGER_INSERT_COLUMNS)`. */
 export const LEDGER_INSERT_COLUMNS = 'name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash, input_id';
 

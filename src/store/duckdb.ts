@@ -21,7 +21,8 @@ import {
   type RejectRow, type RejectSummary, type RemovedInput, type RowBatch, type Store, type StoreSummary,
 } from './engine.js';
 import { inputId } from './input-id.js';
-import { LEDGER_COLUMNS, LEDGER_INSERT_COLUMNS, ledgerEntryOf, LedgerIndex, ledgerValuesSql } from './duckdb-ledger.js';
+import { LEDGER_COLUMNS, LEDGER_INSERT_COLUMNS, LedgerIndex, ledgerValuesSql } from './duckdb-ledger.js';
+import { ledgerEntryOf } from './ledger-row.js';
 import { markHolder, openLocked, untilNoWaiters, waiters, type LockWait } from './duckdb-lock.js';
 import { duckdb } from '../kql/sql/duckdb.js';
 import { ALERTS_DDL, DuckDbAlertTable, DuckDbPlanTable, PLANS_DDL } from './duckdb-tables.js';

@@ -28,6 +28,7 @@ import {
   type RejectQuery, type RejectRow, type RejectSummary, type Store, type StoreSummary, type WatchTables,
 } from '../engine.js';
 import { capabilitiesOf, type ClickHouseCapabilities } from './capabilities.js';
+import { ledgerEntryOf } from '../ledger-row.js';
 import type { ClickHouseAddress } from './url.js';
 import { ServerWatchTables } from './server-watch.js';
 import { ident, literal } from './sql-text.js';
@@ -363,19 +364,7 @@ export class ClickHouseServerStore implements Store {
       `SELECT name, format, size, offset_reached, line_reached, content_hash, records, rejects, ignored, ingested_at, head_hash ` +
         `FROM ${this.table(LEDGER)} WHERE ${condition} ${order}`,
     );
-    return rows.map(([name, format, size, offsetReached, lineReached, contentHash, records, rejects, ignored, at, headHash]) => ({
-      name: String(name),
-      format: String(format),
-      size: Number(size),
-      offsetReached: Number(offsetReached),
-      lineReached: Number(lineReached),
-      contentHash: String(contentHash),
-      records: Number(records),
-      rejects: Number(rejects),
-      ignored: Number(ignored),
-      ingestedAt: new Date(Number(at) / 1000),
-      headHash: String(headHash),
-    }));
+    return rows.map(ledgerEntryOf);
   }
 
   // ------------------------------------------------------------------ status and rejects
