@@ -59,7 +59,7 @@ function builtinDirectory(): string {
  * The built-in summary rules a watcher keeps up: every one (`all`), none, or (`auto`) those whose destination table
  * one of the given queries names — a summary table nobody reads is work for nothing on every tick.
  */
-export function summaryRulesFor(choice: 'auto' | 'all' | 'none', queries: readonly string[]): SummaryRule[] {
+export function summaryRulesFor(choice: 'auto' | 'all' | 'none', queries: readonly string[]): readonly SummaryRule[] {
   if (choice === 'none') return [];
   const rules = builtinSummaryRules();
   if (choice === 'all') return rules;
@@ -69,11 +69,14 @@ export function summaryRulesFor(choice: 'auto' | 'all' | 'none', queries: readon
   });
 }
 
+let builtinMemo: readonly SummaryRule[] | undefined;
+
 /** The summary rules shipped with smbwatch. */
-export function builtinSummaryRules(): SummaryRule[] {
-  const directory = builtinDirectory();
-  return readdirSync(directory)
+export function builtinSummaryRules(): readonly SummaryRule[] {
+  // Shipped files that never change: read and parsed once (every catalog asks for them, per table).
+  builtinMemo ??= readdirSync(builtinDirectory())
     .filter((name) => /\.ya?ml$/i.test(name))
     .sort()
-    .map((name) => parseSummaryRule(readFileSync(join(directory, name), 'utf8'), `builtin:${basename(name)}`));
+    .map((name) => parseSummaryRule(readFileSync(join(builtinDirectory(), name), 'utf8'), `builtin:${basename(name)}`));
+  return builtinMemo;
 }
