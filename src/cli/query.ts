@@ -6,7 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { Option, type Command } from 'commander';
 import { ASIM_TABLE } from '../asim/schema.js';
-import { compileKql, type CompiledQuery, type DialectChoice } from '../kql/compile.js';
+import { compileKql, dialectFor, type CompiledQuery, type DialectChoice } from '../kql/compile.js';
+import type { Dialect } from '../kql/sql/dialect.js';
 import { KqlError } from '../kql/errors.js';
 import type { Rel } from '../kql/ir.js';
 import { someRel } from '../kql/ir-walk.js';
@@ -21,7 +22,7 @@ import { isOutOfMemory, outOfMemoryMessage } from '../store/out-of-memory.js';
 import { applyParameters, ParameterError } from '../rules/parameters.js';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE } from './exit.js';
 import { CommandError, selectRuleAndParameters } from './run.js';
-import type { Catalog } from '../kql/catalog.js';
+import { catalogFingerprint, type Catalog } from '../kql/catalog.js';
 import { essentialsCatalog, storeCatalog } from '../summaries/catalog.js';
 import { watchlistSet } from '../watchlists/load.js';
 import { resultBatches, type BatchSource } from '../store/batches.js';
@@ -173,10 +174,12 @@ export async function execute(
   consume: Consumer,
 ): Promise<string | undefined> {
   const address = storeAddress(options.db);
+  let probe: { readonly compiled: CompiledQuery; readonly dialect: Dialect; readonly catalog: Catalog } | undefined;
   if (address.engine === 'duckdb') {
     const engine = options.engine ?? 'duckdb';
     // First as if the store held no summary table: a self-contained query needs no store at all.
-    const compiled = compile(engine, essentialsCatalog(new Set(), watchlistSet(options.watchlists)));
+    const probeCatalog = essentialsCatalog(new Set(), watchlistSet(options.watchlists));
+    const compiled = compile(engine, probeCatalog);
     if (typeof compiled === 'string' && !storeMayExist(address)) return compiled;
     if (typeof compiled !== 'string' && !readsStore(compiled.ir)) {
       if (engine === 'clickhouse') return withChdb((chdb) => consume(compiled, kustoBatches(compiled, chdb))).then(() => undefined);
@@ -188,12 +191,15 @@ export async function execute(
         memory.close();
       }
     }
+    if (typeof compiled !== 'string') probe = { compiled, dialect: dialectFor(engine), catalog: probeCatalog };
   }
   const store = await openStore(address, options.memoryLimit ? { memoryLimit: options.memoryLimit } : {});
   try {
     const catalog = await storeCatalog(store, options.watchlists);
     return await withQueryEngine(store, options.engine, async (sql, dialect) => {
-      const compiled = compile(dialect, catalog);
+      // The probe's plan serves when the store's catalog binds the same (no summary tables, the same watchlists).
+      const compiled =
+        probe && probe.dialect === dialect && catalogFingerprint(probe.catalog) === catalogFingerprint(catalog) ? probe.compiled : compile(dialect, catalog);
       if (typeof compiled === 'string') return compiled;
       await consume(compiled, kustoBatches(compiled, sql));
       return undefined;
