@@ -83,8 +83,9 @@ export const clickhouse: Dialect = {
   ...baseDialect,
   name: 'clickhouse',
   label: 'ClickHouse',
-  // A Distributed table's filters and partial aggregation run on the shards only at its own SELECT level.
-  capabilities: { ...baseDialect.capabilities, flatTableReads: true },
+  // A Distributed table's filters and partial aggregation run on the shards only at its own SELECT level. UNION ALL
+  // branches run in parallel (seen on chdb 26.7 as on 18.16): a datatable's rows are sorted by their position.
+  capabilities: { ...baseDialect.capabilities, flatTableReads: true, unionAllKeepsOrder: false },
   overrides: {
     scalars: {},
     aggregates: {

@@ -33,7 +33,7 @@ export interface Capabilities {
    */
   readonly joinKeysReadable: boolean;
   /**
-   * UNION ALL returns its branches in order. Without (ClickHouse 18.16 runs them in parallel): a datatable's rows
+   * UNION ALL returns its branches in order. Without (ClickHouse runs them in parallel): a datatable's rows
    * carry their position and are sorted by it.
    */
   readonly unionAllKeepsOrder: boolean;
